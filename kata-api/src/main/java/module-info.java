@@ -1,0 +1,3 @@
+/** Types shared by every module: the configuration model and the hypervisor driver SPI. */
+module io.katacontainers.api {
+}

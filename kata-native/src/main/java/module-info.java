@@ -1,0 +1,3 @@
+/** Panama FFM bindings to libc and the KVM API. No business logic lives here. */
+module io.katacontainers.ffm {
+}
