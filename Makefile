@@ -1,0 +1,35 @@
+# Kata Containers in Java. `make help` lists the targets.
+SHELL := /bin/bash
+PREFIX ?= /opt/kata
+JAVA_HOME := $(shell packaging/scripts/find-jdk.sh)
+export JAVA_HOME
+MVN := mvn -B -ntp
+
+.PHONY: help deps build demo test install clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+deps: ## install the Debian packages the build and tests need (only those missing)
+	@test -n "$(JAVA_HOME)" || { packaging/scripts/find-jdk.sh; exit 1; }
+	@packaging/scripts/install-deps.sh
+
+build: deps ## compile everything and lay out the installable tree under build/
+	$(MVN) install -DskipTests
+
+demo: build ## the quick start's main job: build, then show what this host can run
+	build/bin/kata-runtime --version
+	build/bin/kata-runtime check --verbose || echo ">> this host cannot run Kata Containers accelerated (see above)"
+	build/bin/kata-runtime env
+
+test: deps ## run the whole test suite (unit tests, then the built tree end to end)
+	$(MVN) install
+
+install: build ## copy build/ to PREFIX (default /opt/kata) with configurations pointing there
+	mkdir -p $(PREFIX)
+	cp -a build/. $(PREFIX)/
+	packaging/scripts/install-config.sh packaging/config $(PREFIX)/share/defaults/kata-containers $(PREFIX)
+
+clean: ## remove build outputs
+	$(MVN) -q clean
+	rm -rf build

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing need, only those missing (apt-get update first, once).
+# Usage: install-deps.sh [--print]   (--print lists the packages and exits)
+set -euo pipefail
+packages=(
+  maven gcc make libc6-dev linux-libc-dev  # build; gcc checks the FFM struct layouts against the kernel headers
+  golang-go golang-github-containerd-ttrpc-dev  # containerd's Go ttrpc: the real peer of the ttrpc interop tests
+)
+if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo ">> installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
