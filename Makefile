@@ -26,9 +26,7 @@ test: deps ## run the whole test suite (unit tests, then the built tree end to e
 	$(MVN) install
 
 install: build ## copy build/ to PREFIX (default /opt/kata) with configurations pointing there
-	mkdir -p $(PREFIX)
-	cp -a build/. $(PREFIX)/
-	packaging/scripts/install-config.sh packaging/config $(PREFIX)/share/defaults/kata-containers $(PREFIX)
+	packaging/scripts/install.sh build $(PREFIX)
 
 clean: ## remove build outputs
 	$(MVN) -q clean
