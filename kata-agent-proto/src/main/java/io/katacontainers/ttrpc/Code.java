@@ -1,5 +1,7 @@
 package io.katacontainers.ttrpc;
 
+import java.util.List;
+
 /** The gRPC status codes that ttrpc carries in {@code google.rpc.Status.code}; the ordinal is the wire value. */
 public enum Code {
   OK,
@@ -20,7 +22,7 @@ public enum Code {
   DATA_LOSS,
   UNAUTHENTICATED;
 
-  private static final Code[] BY_VALUE = values();
+  private static final List<Code> BY_VALUE = List.of(values());
 
   /** The number sent on the wire. */
   public int value() {
@@ -29,6 +31,6 @@ public enum Code {
 
   /** The code for a wire value; values no gRPC version defines map to {@link #UNKNOWN}, as gRPC does. */
   public static Code forValue(int value) {
-    return value >= 0 && value < BY_VALUE.length ? BY_VALUE[value] : UNKNOWN;
+    return value >= 0 && value < BY_VALUE.size() ? BY_VALUE.get(value) : UNKNOWN;
   }
 }
