@@ -3,7 +3,8 @@
  * client and server that speak containerd's ttrpc wire format over any duplex byte stream.
  */
 module io.katacontainers.agent.proto {
-  // Generated messages and the ttrpc API expose protobuf types (MessageLite, Parser, Any).
+  // Generated messages and the ttrpc API expose protobuf types (MessageLite, Parser, Any). protobuf-java
+  // 4.36.2 has no module-info: it is the automatic module named by its Automatic-Module-Name.
   requires transitive com.google.protobuf;
 
   exports io.katacontainers.agent.proto;

@@ -23,7 +23,7 @@ public record CallOptions(Duration timeout, Metadata metadata) {
     }
   }
 
-  public static CallOptions timeout(Duration timeout) {
+  public static CallOptions ofTimeout(Duration timeout) {
     return DEFAULT.withTimeout(timeout);
   }
 

@@ -79,7 +79,7 @@ class ClientServerTest {
       for (int i = 0; i < calls; i++) {
         byte[] payload = ("call " + i).repeat(1 + i % 7).getBytes(StandardCharsets.UTF_8);
         results.add(callers.submit(() -> {
-          byte[] answer = client.call("test.Test", "Echo", payload, CallOptions.timeout(WAIT));
+          byte[] answer = client.call("test.Test", "Echo", payload, CallOptions.ofTimeout(WAIT));
           return Arrays.equals(payload, answer);
         }));
       }
@@ -93,7 +93,7 @@ class ClientServerTest {
   @Test
   void metadataAndTimeoutReachTheHandler() throws Exception {
     try (var client = TtrpcClient.connect(servers.socket())) {
-      var options = CallOptions.timeout(WAIT).withMetadata(Metadata.of("X-Test", "a", "b"));
+      var options = CallOptions.ofTimeout(WAIT).withMetadata(Metadata.of("X-Test", "a", "b"));
       var answer = client.call("grpc.Health", "Version", CheckRequest.newBuilder().setService("java").build(),
           VersionCheckResponse.parser(), options);
       assertEquals("deadline=true", answer.getGrpcVersion());
@@ -128,12 +128,12 @@ class ClientServerTest {
     try (var client = TtrpcClient.connect(servers.socket())) {
       long start = System.nanoTime();
       var timedOut = assertThrows(StatusException.class,
-          () -> client.call("test.Test", "Block", new byte[] {1}, CallOptions.timeout(Duration.ofMillis(200))));
+          () -> client.call("test.Test", "Block", new byte[] {1}, CallOptions.ofTimeout(Duration.ofMillis(200))));
       long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertEquals(Code.DEADLINE_EXCEEDED, timedOut.code());
       assertTrue(elapsedMillis >= 150 && elapsedMillis < 5000, "took " + elapsedMillis + " ms");
       // The server's own DEADLINE_EXCEEDED answer arrives for a forgotten stream id and is dropped.
-      assertArrayEquals(new byte[] {7}, client.call("test.Test", "Echo", new byte[] {7}, CallOptions.timeout(WAIT)));
+      assertArrayEquals(new byte[] {7}, client.call("test.Test", "Echo", new byte[] {7}, CallOptions.ofTimeout(WAIT)));
     }
   }
 
@@ -141,13 +141,13 @@ class ClientServerTest {
   void oversizedMessagesAreRefusedWithoutLosingTheConnection() throws Exception {
     try (var client = TtrpcClient.connect(servers.socket())) {
       var request = assertThrows(StatusException.class,
-          () -> client.call("test.Test", "Echo", new byte[5 << 20], CallOptions.timeout(WAIT)));
+          () -> client.call("test.Test", "Echo", new byte[5 << 20], CallOptions.ofTimeout(WAIT)));
       assertEquals(Code.RESOURCE_EXHAUSTED, request.code());
       var response = assertThrows(StatusException.class,
-          () -> client.call("test.Test", "Big", new byte[0], CallOptions.timeout(WAIT)));
+          () -> client.call("test.Test", "Big", new byte[0], CallOptions.ofTimeout(WAIT)));
       assertEquals(Code.RESOURCE_EXHAUSTED, response.code());
       assertTrue(response.getMessage().contains("exceed maximum message size of 4194304"), response.getMessage());
-      assertArrayEquals(new byte[] {1}, client.call("test.Test", "Echo", new byte[] {1}, CallOptions.timeout(WAIT)));
+      assertArrayEquals(new byte[] {1}, client.call("test.Test", "Echo", new byte[] {1}, CallOptions.ofTimeout(WAIT)));
     }
   }
 
@@ -189,6 +189,6 @@ class ClientServerTest {
 
   private static StatusException callFailure(TtrpcClient client, String service, String method) {
     return assertThrows(StatusException.class,
-        () -> client.call(service, method, new byte[0], CallOptions.timeout(WAIT)));
+        () -> client.call(service, method, new byte[0], CallOptions.ofTimeout(WAIT)));
   }
 }

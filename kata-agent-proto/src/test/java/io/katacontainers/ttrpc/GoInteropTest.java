@@ -60,28 +60,30 @@ class GoInteropTest {
       client.close();
     }
     if (goServer != null) {
-      goServer.destroy();
-      goServer.waitFor(10, TimeUnit.SECONDS);
+      try (var stdout = goServer.getInputStream()) {
+        goServer.destroy();
+        assertTrue(goServer.waitFor(10, TimeUnit.SECONDS), "the Go server did not stop");
+      }
     }
   }
 
   @Test
   void javaClientCallsGoServer() throws Exception {
     var answer = client.call("grpc.Health", "Check", check("ok"), HealthCheckResponse.parser(),
-        CallOptions.timeout(WAIT));
+        CallOptions.ofTimeout(WAIT));
     assertEquals(ServingStatus.SERVING, answer.getStatus());
   }
 
   @Test
   void javaClientGetsGoErrorStatus() {
     var failure = assertThrows(StatusException.class, () -> client.call("grpc.Health", "Check", check("fail"),
-        HealthCheckResponse.parser(), CallOptions.timeout(WAIT)));
+        HealthCheckResponse.parser(), CallOptions.ofTimeout(WAIT)));
     assertEquals(new Status(Code.NOT_FOUND, "no service named \"fail\""), failure.status());
   }
 
   @Test
   void javaClientMetadataAndTimeoutReachGoServer() throws Exception {
-    var options = CallOptions.timeout(WAIT).withMetadata(Metadata.of("x-test", "a", "b"));
+    var options = CallOptions.ofTimeout(WAIT).withMetadata(Metadata.of("x-test", "a", "b"));
     var answer = client.call("grpc.Health", "Version", check("java"), VersionCheckResponse.parser(), options);
     assertEquals("deadline=true", answer.getGrpcVersion());
     assertEquals("a,b|java", answer.getAgentVersion());
@@ -90,14 +92,14 @@ class GoInteropTest {
   @Test
   void goServerAnswersUnimplemented() {
     var failure = assertThrows(StatusException.class,
-        () -> client.call("grpc.Health", "Nope", new byte[0], CallOptions.timeout(WAIT)));
+        () -> client.call("grpc.Health", "Nope", new byte[0], CallOptions.ofTimeout(WAIT)));
     assertEquals(new Status(Code.UNIMPLEMENTED, "method Nope"), failure.status());
   }
 
   @Test
   void javaClientTimesOutOnGoServerAndKeepsTheConnection() throws Exception {
     var failure = assertThrows(StatusException.class, () -> client.call("grpc.Health", "Check", check("sleep"),
-        HealthCheckResponse.parser(), CallOptions.timeout(Duration.ofMillis(300))));
+        HealthCheckResponse.parser(), CallOptions.ofTimeout(Duration.ofMillis(300))));
     assertEquals(Code.DEADLINE_EXCEEDED, failure.code());
     javaClientCallsGoServer();
   }
@@ -105,7 +107,7 @@ class GoInteropTest {
   @Test
   void oversizedGoResponseFailsOnlyThatCall() throws Exception {
     var failure = assertThrows(StatusException.class, () -> client.call("grpc.Health", "Version", check("big"),
-        VersionCheckResponse.parser(), CallOptions.timeout(WAIT)));
+        VersionCheckResponse.parser(), CallOptions.ofTimeout(WAIT)));
     assertEquals(Code.RESOURCE_EXHAUSTED, failure.code());
     javaClientCallsGoServer();
   }
@@ -117,7 +119,7 @@ class GoInteropTest {
       for (int i = 0; i < 200; i++) {
         var request = check("call-" + i);
         answers.add(callers.submit(() -> client.call("grpc.Health", "Version", request,
-            VersionCheckResponse.parser(), CallOptions.timeout(WAIT)).getAgentVersion()));
+            VersionCheckResponse.parser(), CallOptions.ofTimeout(WAIT)).getAgentVersion()));
       }
       for (int i = 0; i < answers.size(); i++) {
         assertEquals("|call-" + i, answers.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS));

@@ -93,7 +93,10 @@ final class RawConnection implements AutoCloseable {
       } catch (EOFException e) {
         return true;
       } catch (SocketException e) {
-        return e.getMessage() != null && e.getMessage().contains("reset");
+        if (e.getMessage() != null && e.getMessage().contains("reset")) {
+          return true;
+        }
+        throw e;
       }
     });
   }

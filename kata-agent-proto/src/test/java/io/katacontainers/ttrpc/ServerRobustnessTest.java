@@ -193,7 +193,7 @@ class ServerRobustnessTest {
 
   private static void assertServing(TtrpcClient client) throws StatusException {
     var answer = client.call("grpc.Health", "Check", CheckRequest.newBuilder().setService("ok").build(),
-        HealthCheckResponse.parser(), CallOptions.timeout(WAIT));
+        HealthCheckResponse.parser(), CallOptions.ofTimeout(WAIT));
     assertEquals(ServingStatus.SERVING, answer.getStatus());
   }
 }

@@ -78,7 +78,7 @@ class AgentProtoTest {
       Thread.ofVirtual().start(() -> server.serve(pipes.serverSide()));
       try (var client = new TtrpcClient(pipes.clientSide())) {
         client.call("grpc.AgentService", "CreateContainer", request, Empty.parser(),
-            CallOptions.timeout(Duration.ofSeconds(10)));
+            CallOptions.ofTimeout(Duration.ofSeconds(10)));
       }
     }
     assertEquals(request, received.get());
