@@ -1,0 +1,13 @@
+/**
+ * Kata's agent protocol (protoc-generated messages of agent.proto, oci.proto, health.proto...) and a ttrpc
+ * client and server that speak containerd's ttrpc wire format over any duplex byte stream.
+ */
+module io.katacontainers.agent.proto {
+  // Generated messages and the ttrpc API expose protobuf types (MessageLite, Parser, Any). protobuf-java
+  // 4.36.2 has no module-info: it is the automatic module named by its Automatic-Module-Name.
+  requires transitive com.google.protobuf;
+
+  exports io.katacontainers.agent.proto;
+  exports io.katacontainers.agent.proto.types;
+  exports io.katacontainers.ttrpc;
+}
