@@ -1,0 +1,34 @@
+package io.katacontainers.api.hypervisor;
+
+import java.time.Duration;
+
+/**
+ * One VM. Implementations serialize their control operations, so concurrent callers (a shutdown racing a delete)
+ * never interleave commands to the VMM; {@link #close()} stops the VM if needed and releases every process,
+ * socket and file the VM owned, and may be called any number of times from any thread.
+ */
+public interface Hypervisor extends AutoCloseable {
+    /** Boots the VM; returns once the VMM runs (the agent may not be up yet). */
+    void start(Duration timeout) throws HypervisorException;
+
+    /** How the host reaches the agent inside this VM. */
+    AgentEndpoint agentEndpoint();
+
+    void pause() throws HypervisorException;
+
+    void resume() throws HypervisorException;
+
+    /** Asks the VM to stop and waits for it; the VM is gone when this returns. */
+    void stop(Duration timeout) throws HypervisorException;
+
+    VmState state();
+
+    /** The last lines the guest printed on its console, for error messages. */
+    String consoleTail();
+
+    /** Process id of the VMM when it runs as a separate process (QEMU), or of this process (built-in VMM). */
+    long vmmPid();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,30 @@
+package io.katacontainers.api.hypervisor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a driver needs to build one VM, already validated by the configuration loader.
+ *
+ * @param sandboxId the sandbox this VM belongs to (names sockets and logs)
+ * @param runDir a private directory for the VM's sockets, pid files and logs; removed by the caller afterwards
+ * @param vmmPath the VMM binary (QEMU), ignored by the built-in VMM
+ * @param machineType e.g. {@code microvm} or {@code q35} for QEMU
+ * @param vcpus boot vCPUs
+ * @param memoryMiB guest RAM
+ * @param kernel the guest kernel (vmlinux PVH ELF or bzImage)
+ * @param initrd the guest initrd, if it boots from one
+ * @param kernelParams extra kernel command line from the configuration
+ * @param sharedDir the host directory shared with the guest by virtio-fs, if any
+ * @param virtiofsd the virtio-fs daemon binary
+ * @param virtiofsdExtraArgs extra virtiofsd arguments from the configuration
+ * @param debug whether the guest console is verbose
+ */
+public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
+                     Path kernel, Optional<Path> initrd, String kernelParams, Optional<Path> sharedDir,
+                     Path virtiofsd, List<String> virtiofsdExtraArgs, boolean debug) {
+    public VmSpec {
+        virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);
+    }
+}

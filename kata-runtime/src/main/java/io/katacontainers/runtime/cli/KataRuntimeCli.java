@@ -1,0 +1,84 @@
+package io.katacontainers.runtime.cli;
+
+import io.katacontainers.check.CheckCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code kata-runtime}: Kata Containers' command-line tool. */
+@Command(name = "kata-runtime", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = "Kata Containers in Java: runs containers inside lightweight virtual machines.",
+        subcommands = CommandLine.HelpCommand.class,
+        footer = {"", "Run 'kata-runtime COMMAND --help' for more information on a command."})
+public final class KataRuntimeCli implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Configuration file to use instead of the default lookup "
+                    + "(see --show-default-config-paths).")
+    private Path config;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "warn", scope = CommandLine.ScopeType.INHERIT,
+            description = "Least severe log level to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private Logging.LogLevel logLevel;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Same as --log-level debug.")
+    private boolean debug;
+
+    @Option(names = "--log", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Append log lines to FILE instead of stderr.")
+    private Path logFile;
+
+    @Option(names = "--show-default-config-paths",
+            description = "Show the paths searched for a configuration file, in order, and exit.")
+    private boolean showDefaultConfigPaths;
+
+    /** The configuration file named on the command line, if any (shared with the subcommands). */
+    Path configOption() {
+        return config;
+    }
+
+    @Override
+    public Integer call() {
+        if (showDefaultConfigPaths) {
+            ConfigPathsCommand.print(spec.commandLine().getOut());
+            return 0;
+        }
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
+    }
+
+    private int execute(ParseResult parseResult) {
+        try {
+            Logging.configure(debug ? Logging.LogLevel.debug : logLevel, logFile);
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("kata-runtime: cannot open the log file " + logFile + ": "
+                    + e.getMessage());
+            return 1;
+        }
+        return new CommandLine.RunLast().execute(parseResult);
+    }
+
+    public static CommandLine commandLine() {
+        KataRuntimeCli cli = new KataRuntimeCli();
+        CommandLine commandLine = new CommandLine(cli)
+                .addSubcommand(new CheckCommand())
+                .addSubcommand(new EnvCommand(cli::configOption))
+                .setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setExecutionStrategy(cli::execute);
+        return commandLine;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
