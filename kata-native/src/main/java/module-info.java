@@ -1,3 +1,5 @@
 /** Panama FFM bindings to libc and the KVM API. No business logic lives here. */
 module io.katacontainers.ffm {
+    exports io.katacontainers.ffm.libc;
+    exports io.katacontainers.ffm.kvm;
 }

@@ -1,0 +1,184 @@
+package io.katacontainers.ffm.kvm;
+
+import static io.katacontainers.ffm.kvm.KvmLayouts.handle;
+
+import io.katacontainers.ffm.libc.Errno;
+import io.katacontainers.ffm.libc.Fd;
+import io.katacontainers.ffm.libc.Libc;
+import io.katacontainers.ffm.libc.Mapping;
+import io.katacontainers.ffm.libc.SyscallException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A virtual CPU: its fd and its mmapped kvm_run, both owned. Drive it from one thread (KVM serialises vCPU ioctls
+ * anyway); only {@link KvmRun#setImmediateExit} is meant to be called from elsewhere.
+ */
+public final class KvmVcpu implements AutoCloseable {
+    private static final VarHandle MP_STATE = handle(KvmLayouts.KVM_MP_STATE, "mp_state");
+    private static final long CPUID_NENT = KvmLayouts.offset(KvmLayouts.KVM_CPUID2, "nent");
+    private static final long MSRS_NMSRS = KvmLayouts.offset(KvmLayouts.KVM_MSRS, "nmsrs");
+
+    private final int id;
+    private final Fd fd;
+    private final Mapping runMapping;
+    private final KvmRun run;
+
+    KvmVcpu(int id, Fd fd, Mapping runMapping) {
+        this.id = id;
+        this.fd = fd;
+        this.runMapping = runMapping;
+        this.run = new KvmRun(runMapping.segment());
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The shared kvm_run page: exit details after {@link #run()}, request flags before it. */
+    public KvmRun kvmRun() {
+        return run;
+    }
+
+    /**
+     * KVM_RUN until the next exit to userspace. A signal or immediate_exit interrupts the run with EINTR; that is
+     * reported as {@link KvmExitReason#INTR} (as the kernel also sets in kvm_run) rather than as a failure.
+     */
+    public KvmExitReason run() throws SyscallException {
+        try {
+            ioctl(KvmIoctls.KVM_RUN, 0);
+        } catch (SyscallException e) {
+            if (e.is(Errno.EINTR)) {
+                return KvmExitReason.INTR;
+            }
+            throw e;
+        }
+        return run.exitReason();
+    }
+
+    public KvmRegs getRegs() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_REGS);
+            ioctl(KvmIoctls.KVM_GET_REGS, s);
+            return KvmRegs.read(s, 0);
+        }
+    }
+
+    public void setRegs(KvmRegs regs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_REGS);
+            regs.write(s, 0);
+            ioctl(KvmIoctls.KVM_SET_REGS, s);
+        }
+    }
+
+    public KvmSregs getSregs() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_SREGS);
+            ioctl(KvmIoctls.KVM_GET_SREGS, s);
+            return KvmSregs.read(s, 0);
+        }
+    }
+
+    public void setSregs(KvmSregs sregs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_SREGS);
+            sregs.write(s, 0);
+            ioctl(KvmIoctls.KVM_SET_SREGS, s);
+        }
+    }
+
+    /** KVM_SET_CPUID2: the CPUID leaves the guest sees (usually {@link KvmSystem#supportedCpuid()}, adjusted). */
+    public void setCpuid2(List<CpuidEntry> entries) throws SyscallException {
+        long header = KvmLayouts.KVM_CPUID2.byteSize();
+        long entrySize = KvmLayouts.KVM_CPUID_ENTRY2.byteSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(header + entries.size() * entrySize, Long.BYTES);
+            s.set(ValueLayout.JAVA_INT, CPUID_NENT, entries.size());
+            for (int i = 0; i < entries.size(); i++) {
+                entries.get(i).write(s, header + i * entrySize);
+            }
+            ioctl(KvmIoctls.KVM_SET_CPUID2, s);
+        }
+    }
+
+    /** KVM_GET_MSRS for the given MSR indices; stops at the first MSR KVM cannot read. */
+    public List<MsrEntry> getMsrs(List<Integer> indices) throws SyscallException {
+        long header = KvmLayouts.KVM_MSRS.byteSize();
+        long entrySize = KvmLayouts.KVM_MSR_ENTRY.byteSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(header + indices.size() * entrySize, Long.BYTES);
+            s.set(ValueLayout.JAVA_INT, MSRS_NMSRS, indices.size());
+            for (int i = 0; i < indices.size(); i++) {
+                new MsrEntry(indices.get(i), 0).write(s, header + i * entrySize);
+            }
+            int read = ioctl(KvmIoctls.KVM_GET_MSRS, s);
+            List<MsrEntry> result = new ArrayList<>(read);
+            for (int i = 0; i < read; i++) {
+                result.add(MsrEntry.read(s, header + i * entrySize));
+            }
+            return List.copyOf(result);
+        }
+    }
+
+    /**
+     * KVM_SET_MSRS. KVM returns how many entries it accepted and stops at the first refused one, so a short count is
+     * turned into an exception naming that MSR.
+     */
+    public void setMsrs(List<MsrEntry> entries) throws SyscallException {
+        long header = KvmLayouts.KVM_MSRS.byteSize();
+        long entrySize = KvmLayouts.KVM_MSR_ENTRY.byteSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(header + entries.size() * entrySize, Long.BYTES);
+            s.set(ValueLayout.JAVA_INT, MSRS_NMSRS, entries.size());
+            for (int i = 0; i < entries.size(); i++) {
+                entries.get(i).write(s, header + i * entrySize);
+            }
+            int written = ioctl(KvmIoctls.KVM_SET_MSRS, s);
+            if (written != entries.size()) {
+                throw new IllegalStateException("KVM_SET_MSRS accepted " + written + " of " + entries.size()
+                        + " MSRs; refused MSR 0x" + Integer.toHexString(entries.get(written).index()));
+            }
+        }
+    }
+
+    /** KVM_GET_MP_STATE: KVM_MP_STATE_* (0 runnable, 1 uninitialized, 2 init received, 3 halted, ...). */
+    public int getMpState() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_MP_STATE);
+            ioctl(KvmIoctls.KVM_GET_MP_STATE, s);
+            return (int) MP_STATE.get(s, 0L);
+        }
+    }
+
+    public void setMpState(int state) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_MP_STATE);
+            MP_STATE.set(s, 0L, state);
+            ioctl(KvmIoctls.KVM_SET_MP_STATE, s);
+        }
+    }
+
+    /** Raw ioctl on the vCPU fd with an integer argument; failures name the request. */
+    public int ioctl(long request, long arg) throws SyscallException {
+        return Libc.ioctl(fd.get(), request, arg, KvmIoctls.name(request));
+    }
+
+    /** Raw ioctl on the vCPU fd with a struct argument (e.g. KVM_SET_FPU, KVM_SET_LAPIC); failures name it. */
+    public int ioctl(long request, MemorySegment arg) throws SyscallException {
+        return Libc.ioctl(fd.get(), request, arg, KvmIoctls.name(request));
+    }
+
+    /** Unmaps kvm_run (invalidating {@link #kvmRun()}), then closes the fd; both are attempted. */
+    @Override
+    public void close() throws SyscallException {
+        try (Fd vcpuFd = fd; Mapping mapping = runMapping) {
+            // try-with-resources closes the mapping, then the fd, keeping the second failure as suppressed
+        }
+    }
+}
