@@ -30,8 +30,8 @@ public record HypervisorChoice(String hypervisor, String accelerator, String con
         String what = switch (hypervisor + "/" + accelerator) {
             case "builtin/kvm" -> "the built-in VMM with KVM";
             case "qemu/kvm" -> "QEMU with KVM";
-            default -> "QEMU with TCG (software emulation, no acceleration)";
+            default -> "QEMU with TCG (software emulation)";
         };
-        return "Hypervisor to use: " + what + " (" + configuration + "): " + reason;
+        return "Hypervisor to use: " + what + ", " + configuration + ": " + reason;
     }
 }

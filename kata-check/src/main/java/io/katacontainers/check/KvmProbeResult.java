@@ -16,7 +16,7 @@ import java.util.Optional;
 public record KvmProbeResult(Optional<Failure> deviceFailure, int apiVersion, Optional<Failure> createVmFailure,
                              Map<Integer, Integer> extensions, Map<Integer, Failure> extensionFailures) {
 
-    /** A failed system call: the errno name (e.g. "EBUSY") and a readable message. */
+    /** A failed system call: the errno name (e.g. "EBUSY") and a message naming the call and the errno. */
     public record Failure(String errno, String message) {
         public Failure {
             Objects.requireNonNull(errno);

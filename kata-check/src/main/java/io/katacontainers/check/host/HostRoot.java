@@ -28,9 +28,4 @@ public record HostRoot(Path root) {
             return Optional.empty();
         }
     }
-
-    /** True when this root is the running system's own "/", i.e. /dev/kvm here is the device we can open. */
-    public boolean isLiveSystem() throws IOException {
-        return root.toRealPath().equals(Path.of("/").toRealPath());
-    }
 }

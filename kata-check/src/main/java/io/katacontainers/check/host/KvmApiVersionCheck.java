@@ -31,8 +31,8 @@ public record KvmApiVersionCheck(int expected) implements Check {
         KvmProbeResult kvm = host.kvm().get();
         if (kvm.deviceFailure().isPresent()) {
             KvmProbeResult.Failure failure = kvm.deviceFailure().get();
-            return result(CheckStatus.FAIL, "cannot open /dev/kvm or read its API version: " + failure.errno() + " ("
-                    + failure.message() + ")" + remedy(failure.errno()));
+            return result(CheckStatus.FAIL, "cannot open /dev/kvm or read its API version: " + failure.message()
+                    + remedy(failure.errno()));
         }
         return kvm.apiVersion() == expected
                 ? result(CheckStatus.PASS, "KVM_GET_API_VERSION returned " + kvm.apiVersion())

@@ -40,6 +40,6 @@ public record KvmCreateVmCheck() implements Check {
             return result(CheckStatus.FAIL, "cannot create a VM: another hypervisor is running (EBUSY) and holds "
                     + "the virtualization extensions. Stop it (e.g. VirtualBox or VMware), then retry");
         }
-        return result(CheckStatus.FAIL, "cannot create a VM: " + failure.errno() + " (" + failure.message() + ")");
+        return result(CheckStatus.FAIL, "cannot create a VM: " + failure.message());
     }
 }

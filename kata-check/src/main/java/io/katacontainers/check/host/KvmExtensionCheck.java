@@ -35,7 +35,7 @@ public record KvmExtensionCheck(String capabilityName, int capability, String de
         }
         KvmProbeResult.Failure failure = kvm.extensionFailures().get(capability);
         if (failure != null) {
-            return result(CheckStatus.FAIL, "KVM_CHECK_EXTENSION failed: " + failure.errno() + " (" + failure.message() + ")");
+            return result(CheckStatus.FAIL, description + ": " + failure.message());
         }
         Integer value = kvm.extensions().get(capability);
         if (value == null) {

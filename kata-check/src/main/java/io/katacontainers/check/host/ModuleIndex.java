@@ -23,9 +23,8 @@ final class ModuleIndex {
         Optional<String> builtin = root.read(dir + "/modules.builtin");
         Optional<String> dep = root.read(dir + "/modules.dep");
         if (builtin.isEmpty() && dep.isEmpty()) {
-            return new Availability(false, dir + " does not exist, so kernel " + release.get()
-                    + " has no installable modules: install its modules package (or boot a kernel that has "
-                    + module + "), then load it: " + load);
+            return new Availability(false, "no modules are installed for kernel " + release.get() + " (no " + dir
+                    + "): install them or use a kernel that has " + module + ", then load it: " + load);
         }
         if (builtin.stream().flatMap(String::lines).anyMatch(path -> names(path, module))) {
             return new Availability(true, "built into kernel " + release.get());
