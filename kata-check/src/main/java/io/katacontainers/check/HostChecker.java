@@ -117,11 +117,11 @@ public final class HostChecker {
 
     /**
      * Builtin where KVM is backed by hardware and offers what the VMM calls (x86_64 only), QEMU with KVM where
-     * KVM works otherwise, QEMU with TCG where there is no usable KVM. Warnings do not rule anything out.
+     * KVM works otherwise, QEMU with TCG where there is no usable KVM. Warnings rule out nothing but the built-in VMM (a missing extension).
      */
     private static HypervisorChoice chooseHypervisor(Platform platform, List<Check> checks, List<CheckResult> results,
                                                      boolean probed) {
-        List<String> noKvm = failedNames(checks, results, Role.ACCELERATION);
+        List<String> noKvm = names(checks, results, Role.ACCELERATION, Set.of(CheckStatus.FAIL));
         if (!noKvm.isEmpty()) {
             return HypervisorChoice.qemuTcg("no usable KVM (failed: " + String.join(", ", noKvm)
                     + "); guests run unaccelerated, much slower");
@@ -129,7 +129,7 @@ public final class HostChecker {
         if (platform.arch() != Arch.X86_64) {
             return HypervisorChoice.qemuKvm("the built-in VMM supports x86_64 only");
         }
-        List<String> missing = failedNames(checks, results, Role.BUILTIN_VMM);
+        List<String> missing = names(checks, results, Role.BUILTIN_VMM, Set.of(CheckStatus.WARN, CheckStatus.FAIL));
         if (!missing.isEmpty()) {
             return HypervisorChoice.qemuKvm("KVM lacks what the built-in VMM needs (" + String.join(", ", missing) + ")");
         }
@@ -138,11 +138,12 @@ public final class HostChecker {
                 : "hardware virtualization is available (run as root to confirm with KVM ioctls)");
     }
 
-    /** Names of failed checks of a role; results come back in the order of the checks. */
-    private static List<String> failedNames(List<Check> checks, List<CheckResult> results, Role role) {
+    /** Names of the checks of a role that ended in one of {@code statuses}; results are in the order of checks. */
+    private static List<String> names(List<Check> checks, List<CheckResult> results, Role role,
+                                      Set<CheckStatus> statuses) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < checks.size(); i++) {
-            if (checks.get(i).role() == role && results.get(i).status() == CheckStatus.FAIL) {
+            if (checks.get(i).role() == role && statuses.contains(results.get(i).status())) {
                 names.add(results.get(i).name());
             }
         }

@@ -9,7 +9,8 @@ import io.katacontainers.check.KvmProbeResult;
  * A KVM capability queried with KVM_CHECK_EXTENSION.
  *
  * @param required true: the answer must be non-zero (a VMM feature); false: the answer is only reported,
- *                 as with arm64's IPA size, whose value differs between hosts
+ *                 as with arm64's IPA size, whose value differs between hosts. A missing required extension is
+ *                 a warning: it rules out the built-in VMM, not Kata, since QEMU does without
  */
 public record KvmExtensionCheck(String capabilityName, int capability, String description, boolean required,
                                 Role role) implements Check {
@@ -46,7 +47,7 @@ public record KvmExtensionCheck(String capabilityName, int capability, String de
         }
         return value > 0
                 ? result(CheckStatus.PASS, description + ": supported")
-                : result(CheckStatus.FAIL, description + ": not supported by this kernel's KVM. The built-in VMM "
+                : result(CheckStatus.WARN, description + ": not supported by this kernel's KVM. The built-in VMM "
                         + "needs it: use QEMU (configuration-qemu.toml) or a newer kernel");
     }
 }
