@@ -47,7 +47,7 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--no-network-checks"}, description = "Accepted for compatibility with Kata; this "
             + "implementation performs no network checks (no release-version lookup).")
-    private boolean noNetworkChecks;
+    private boolean noNetworkChecks; // Accepted so that Kata's scripts keep working; there is nothing to turn off.
 
     @Option(names = "--host-root", paramLabel = "DIR", defaultValue = "/", description = "For testing and "
             + "inspection: read proc/, sys/, dev/ and lib/modules/ under DIR instead of / (default: ${DEFAULT-VALUE}). "
@@ -57,6 +57,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--arch", paramLabel = "ARCH", description = "Architecture to check for: x86_64, arm64, ppc64le, "
             + "s390x or riscv64 (default: detected from the host root's /proc/cpuinfo).")
     private String arch;
+
+    /** The command as kata-runtime registers it: /dev/kvm is probed through kata-native. */
+    public CheckCommand() {
+        // Options are injected by picocli.
+    }
 
     @Override
     public Integer call() throws IOException {

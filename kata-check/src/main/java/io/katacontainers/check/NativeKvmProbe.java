@@ -1,7 +1,6 @@
 package io.katacontainers.check;
 
 import io.katacontainers.ffm.kvm.KvmSystem;
-import io.katacontainers.ffm.kvm.KvmVm;
 import io.katacontainers.ffm.libc.SyscallException;
 
 import java.nio.file.Path;
@@ -34,7 +33,8 @@ final class NativeKvmProbe implements KvmProbe {
 
     /** Creates a VM and closes it at once: Kata's proof that a VM could be started now. */
     private static Optional<KvmProbeResult.Failure> createVm(KvmSystem kvm) {
-        try (KvmVm vm = kvm.createVm()) {
+        try {
+            kvm.createVm().close();
             return Optional.empty();
         } catch (SyscallException e) {
             return Optional.of(failure(e));

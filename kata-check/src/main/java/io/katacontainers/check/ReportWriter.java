@@ -1,10 +1,10 @@
 package io.katacontainers.check;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 
 /** Renders a {@link CheckReport} as Kata-like text or as JSON. */
@@ -13,6 +13,10 @@ public final class ReportWriter {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING)
             .build();
+
+    public ReportWriter() {
+        // Stateless apart from the configured JSON mapper.
+    }
 
     /**
      * Text as Kata prints it: problems (every check with {@code verbose}), then the verdicts. Success verdicts go
@@ -48,7 +52,7 @@ public final class ReportWriter {
         err.flush();
     }
 
-    public void writeJson(CheckReport report, PrintWriter out) throws JsonProcessingException {
+    public void writeJson(CheckReport report, PrintWriter out) throws IOException {
         out.println(json.writeValueAsString(report));
         out.flush();
     }

@@ -42,7 +42,7 @@ public record KvmApiVersionCheck(int expected) implements Check {
 
     private static String remedy(String errno) {
         return switch (errno) {
-            case "ENOENT", "ENXIO", "ENODEV" -> ". Load KVM: modprobe kvm_intel (Intel) or modprobe kvm_amd (AMD)";
+            case "ENOENT", "ENXIO", "ENODEV" -> ". Load KVM first (see the /dev/kvm check)";
             case "EACCES", "EPERM" -> ". Run as root, or add the user to the group owning /dev/kvm";
             default -> "";
         };
