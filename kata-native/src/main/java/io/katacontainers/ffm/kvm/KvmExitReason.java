@@ -1,5 +1,7 @@
 package io.katacontainers.ffm.kvm;
 
+import java.util.List;
+
 /** {@code kvm_run.exit_reason} values ({@code KVM_EXIT_*} in {@code <linux/kvm.h>}; verified by a test). */
 public enum KvmExitReason {
     UNKNOWN(0),
@@ -41,7 +43,7 @@ public enum KvmExitReason {
     RISCV_CSR(36),
     NOTIFY(37);
 
-    private static final KvmExitReason[] BY_CODE = values();
+    private static final List<KvmExitReason> BY_CODE = List.of(values());
 
     private final int code;
 
@@ -64,9 +66,10 @@ public enum KvmExitReason {
      * for, so it is reported rather than guessed at.
      */
     public static KvmExitReason of(int code) {
-        if (code < 0 || code >= BY_CODE.length || BY_CODE[code].code != code) {
+        // Codes are dense from 0, so the ordinal is the code; the test against the header keeps it that way.
+        if (code < 0 || code >= BY_CODE.size()) {
             throw new IllegalArgumentException("unknown KVM exit reason " + code);
         }
-        return BY_CODE[code];
+        return BY_CODE.get(code);
     }
 }

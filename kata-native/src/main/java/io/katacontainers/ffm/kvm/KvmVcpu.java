@@ -177,8 +177,16 @@ public final class KvmVcpu implements AutoCloseable {
     /** Unmaps kvm_run (invalidating {@link #kvmRun()}), then closes the fd; both are attempted. */
     @Override
     public void close() throws SyscallException {
-        try (Fd vcpuFd = fd; Mapping mapping = runMapping) {
-            // try-with-resources closes the mapping, then the fd, keeping the second failure as suppressed
+        try {
+            runMapping.close();
+        } catch (SyscallException | RuntimeException e) {
+            try {
+                fd.close();
+            } catch (SyscallException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
         }
+        fd.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.katacontainers.ffm.libc;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -139,8 +141,7 @@ public enum Errno {
     ERFKILL(132, "Operation not possible due to RF-kill"),
     EHWPOISON(133, "Memory page has hardware error");
 
-    // Indexed by errno number; gaps (41, 58) stay null. Never mutated after class initialisation.
-    private static final Errno[] BY_NUMBER = buildIndex();
+    private static final Map<Integer, Errno> BY_NUMBER = buildIndex();
 
     private final int number;
     private final String description;
@@ -162,7 +163,7 @@ public enum Errno {
 
     /** The constant for an errno number, or empty if the number is not a known errno. */
     public static Optional<Errno> of(int number) {
-        return number > 0 && number < BY_NUMBER.length ? Optional.ofNullable(BY_NUMBER[number]) : Optional.empty();
+        return Optional.ofNullable(BY_NUMBER.get(number));
     }
 
     /** The symbolic name of an errno number, e.g. "EBUSY", or "errno 999" for unknown numbers. */
@@ -175,15 +176,11 @@ public enum Errno {
         return of(number).map(Errno::description).orElse("Unknown error " + number);
     }
 
-    private static Errno[] buildIndex() {
-        int max = 0;
+    private static Map<Integer, Errno> buildIndex() {
+        Map<Integer, Errno> index = new HashMap<>();
         for (Errno e : values()) {
-            max = Math.max(max, e.number);
+            index.put(e.number, e);
         }
-        Errno[] index = new Errno[max + 1];
-        for (Errno e : values()) {
-            index[e.number] = e;
-        }
-        return index;
+        return Map.copyOf(index);
     }
 }
