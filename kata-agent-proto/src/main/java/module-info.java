@@ -9,5 +9,9 @@ module io.katacontainers.agent.proto {
 
   exports io.katacontainers.agent.proto;
   exports io.katacontainers.agent.proto.types;
+  // The OCI spec converter hands out Jackson trees.
+  requires transitive com.fasterxml.jackson.databind;
+
   exports io.katacontainers.ttrpc;
+  exports io.katacontainers.oci;
 }
