@@ -1,3 +1,4 @@
 /** Types shared by every module: the configuration model and the hypervisor driver SPI. */
 module io.katacontainers.api {
+    exports io.katacontainers.api.config;
 }
