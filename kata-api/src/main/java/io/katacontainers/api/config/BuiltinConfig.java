@@ -9,7 +9,8 @@ import java.util.Objects;
  * dragonball sections.
  *
  * @param kernel {@code kernel}: Guest kernel: an uncompressed vmlinux (PVH ELF) or a bzImage.
- * @param initrd {@code initrd}: Guest initrd; exclusive with {@code image}.
+ * @param initrd {@code initrd}: Guest initrd; exclusive with {@code image}: a file that sets {@code image} but not
+ *       {@code initrd} gets no initrd.
  * @param image {@code image}: Guest root filesystem image; exclusive with {@code initrd}.
  * @param rootfsType {@code rootfs_type}: File system of {@code image}: ext4, xfs or erofs.
  * @param kernelParams {@code kernel_params}: Extra guest kernel parameters, space separated; they win over the

@@ -160,7 +160,7 @@ public final class ConfigSchema {
             IMAGE,
             ROOTFS_TYPE,
             KERNEL_PARAMS.withDefault(""),
-            ENABLE_ANNOTATIONS,
+            ENABLE_ANNOTATIONS.withDefault(List.of("kernel_params")),
             DEFAULT_VCPUS,
             DEFAULT_MAXVCPUS,
             DEFAULT_MEMORY,

@@ -15,7 +15,10 @@ public sealed interface HypervisorConfig permits QemuConfig, BuiltinConfig {
     /** {@code kernel}: Guest kernel: an uncompressed vmlinux (PVH ELF) or a bzImage. */
     String kernel();
 
-    /** {@code initrd}: Guest initrd; exclusive with {@code image}. */
+    /**
+     * {@code initrd}: Guest initrd; exclusive with {@code image}: a file that sets {@code image} but not {@code initrd}
+     * gets no initrd.
+     */
     String initrd();
 
     /** {@code image}: Guest root filesystem image; exclusive with {@code initrd}. */
