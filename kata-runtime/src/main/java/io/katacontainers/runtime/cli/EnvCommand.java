@@ -85,10 +85,15 @@ public final class EnvCommand implements Callable<Integer> {
         };
     }
 
-    /** Indented like Go's json.Encoder with SetIndent("", "  "), which Kata uses: {@code "Key": value}. */
+    /**
+     * Laid out like Go's json.Encoder with SetIndent("", "  "), which Kata uses: {@code "Key": value}, one array
+     * element per line, {@code []} for an empty array.
+     */
     private static String toJson(Map<String, Object> report) throws JsonProcessingException {
-        DefaultPrettyPrinter printer = new DefaultPrettyPrinter().withSeparators(
-                Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter().withSeparators(Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withArrayEmptySeparator("")
+                .withObjectEmptySeparator(""));
         printer.indentArraysWith(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
         return new ObjectMapper().writer(printer).writeValueAsString(report) + "\n";
     }

@@ -74,7 +74,9 @@ public final class ConfigLoader {
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        warnings.forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning.toString()));
+        for (ConfigIssue warning : warnings) {
+            LOG.log(System.Logger.Level.WARNING, warning.toString());
+        }
         return config;
     }
 
