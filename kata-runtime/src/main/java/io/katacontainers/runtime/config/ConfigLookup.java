@@ -82,8 +82,9 @@ public record ConfigLookup(Optional<Path> explicitPath, Optional<String> kataCon
 
     /**
      * Kata's two default paths, {@code /etc/kata-containers/configuration.toml} (for the administrator) then
-     * {@code /usr/share/defaults/kata-containers/configuration.toml} (shipped), followed by the shipped file under our own install prefix,
-     * {@code <prefix>/share/defaults/kata-containers/configuration.toml}, unless that is one of the two.
+     * {@code /usr/share/defaults/kata-containers/configuration.toml} (shipped), followed by the shipped file under
+     * our own install prefix, {@code <prefix>/share/defaults/kata-containers/configuration.toml}, unless that is one
+     * of the two.
      */
     public static List<Path> defaultPathsUnder(Optional<Path> installPrefix) {
         LinkedHashSet<Path> paths = new LinkedHashSet<>(List.of(ETC_CONFIG, SHARE_CONFIG));

@@ -109,8 +109,8 @@ class ConfigLoaderTest {
 
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(main));
 
-        assertEquals(frag("50-small.toml") + ":4: [hypervisor.qemu] default_memory: 128 is below the minimum of 256 MiB",
-                e.getMessage());
+        assertEquals(frag("50-small.toml")
+                + ":4: [hypervisor.qemu] default_memory: 128 is below the minimum of 256 MiB", e.getMessage());
     }
 
     @Test
@@ -237,7 +237,8 @@ class ConfigLoaderTest {
 
     @Test
     void hypervisorNameWithoutItsTableUsesThatHypervisorsDefaults() throws Exception {
-        KataConfig config = ConfigLoader.load(write("configuration.toml", "[runtime]\nhypervisor_name = \"builtin\"\n"));
+        KataConfig config = ConfigLoader.load(
+                write("configuration.toml", "[runtime]\nhypervisor_name = \"builtin\"\n"));
 
         assertEquals(BuiltinConfig.defaults(), config.hypervisor());
     }

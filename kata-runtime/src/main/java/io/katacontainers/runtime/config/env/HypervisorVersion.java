@@ -30,6 +30,8 @@ public final class HypervisorVersion {
             return EnvReport.UNKNOWN;
         }
         try (InputStream out = process.getInputStream()) {
+            // Wait before reading, so a hung binary cannot block us: the answer is a few lines, far below what
+            // the pipe holds.
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 LOG.log(System.Logger.Level.DEBUG, executable + " --version did not finish within " + timeout);

@@ -14,9 +14,9 @@ import java.util.function.Predicate;
  * Reads host facts from files below a root, the way Kata's {@code env} does; a value that cannot be read is
  * reported as {@value EnvReport#UNKNOWN}, as Kata does, and logged.
  *
- * @param root         "/" for the real host, a fixture directory in tests
- * @param cpus         the CPU count to report
- * @param javaArch     {@code os.arch}, translated to Go's names
+ * @param root     "/" for the real host, a fixture directory in tests
+ * @param cpus     the CPU count to report
+ * @param javaArch {@code os.arch}, translated to Go's names
  */
 record ProcHostProbe(Path root, int cpus, String javaArch) implements HostProbe {
 
@@ -101,6 +101,7 @@ record ProcHostProbe(Path root, int cpus, String javaArch) implements HostProbe 
         try {
             return Files.readAllLines(file);
         } catch (NoSuchFileException e) {
+            // Expected: e.g. /usr/lib/os-release is only a fallback. The field then reads as unknown.
             return List.of();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot read " + file, e);
