@@ -1,0 +1,79 @@
+package io.katacontainers.runtime.config;
+
+import io.katacontainers.api.config.BuiltinConfig;
+import io.katacontainers.api.config.ConfigIssue;
+import io.katacontainers.api.config.ConfigSchema;
+import io.katacontainers.api.config.HypervisorConfig;
+import io.katacontainers.api.config.KataConfig;
+import io.katacontainers.api.config.QemuConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rules that involve more than one key, mostly Kata's own (config.go's checks); single keys are checked by the
+ * validators in {@link ConfigSchema}.
+ */
+final class ConfigRules {
+
+    /** Builds an issue located at a key's line, or its table's, for a section name such as {@code runtime}. */
+    @FunctionalInterface
+    interface Locator {
+        ConfigIssue at(String section, String key, String message);
+    }
+
+    private static final String NO_PORT = "no-port";
+
+    private ConfigRules() {
+    }
+
+    static List<ConfigIssue> check(KataConfig config, Locator locate) {
+        List<ConfigIssue> problems = new ArrayList<>();
+        HypervisorConfig hypervisor = config.hypervisor();
+        String hv = "hypervisor." + hypervisor.hypervisorName();
+
+        if (config.runtime().disableNewNetns() && !config.runtime().internetworkingModel().equals("none")) {
+            problems.add(locate.at("runtime", "disable_new_netns", "only works with internetworking_model = \"none\""
+                    + " (it is \"" + config.runtime().internetworkingModel() + "\")"));
+        }
+        if (hypervisor.sharedFs().equals("virtio-fs") && hypervisor.virtioFsDaemon().isEmpty()) {
+            problems.add(locate.at(hv, "virtio_fs_daemon", "must be set when shared_fs is \"virtio-fs\""));
+        }
+        // One guest root file system: the drivers boot either an initrd or an image (Kata's rule for clh and
+        // stratovirt; its QEMU driver would attach both, which nothing here needs).
+        if (!hypervisor.image().isEmpty() && !hypervisor.initrd().isEmpty()) {
+            problems.add(locate.at(hv, "image", "set either image or initrd, not both (initrd is \""
+                    + hypervisor.initrd() + "\"; set initrd = \"\" to boot the image)"));
+        }
+        if (hypervisor.image().isEmpty() && hypervisor.initrd().isEmpty()) {
+            problems.add(locate.at(hv, "initrd", "one of image and initrd must be set"));
+        }
+        switch (hypervisor) {
+            case QemuConfig qemu -> checkQemu(qemu, hv, locate, problems);
+            case BuiltinConfig ignored -> {
+                // Its keys admit no contradictions beyond the common ones above.
+            }
+        }
+        if (config.factory().vmCacheNumber() > 0 && !(hypervisor instanceof QemuConfig)) {
+            problems.add(locate.at("factory", "vm_cache_number", "the VM cache needs [hypervisor.qemu]"));
+        }
+        if (config.factory().enableTemplate() && hypervisor.initrd().isEmpty()) {
+            problems.add(locate.at("factory", "enable_template", "VM templates need an initrd (image is not"
+                    + " supported)"));
+        }
+        return problems;
+    }
+
+    private static void checkQemu(QemuConfig qemu, String hv, Locator locate, List<ConfigIssue> problems) {
+        if (!qemu.hotPlugVfio().equals(NO_PORT) && !qemu.coldPlugVfio().equals(NO_PORT)) {
+            problems.add(locate.at(hv, "cold_plug_vfio", "only one of hot_plug_vfio and cold_plug_vfio can be set"
+                    + " (hot_plug_vfio is \"" + qemu.hotPlugVfio() + "\")"));
+        }
+        int logical = qemu.blockDeviceLogicalSectorSize();
+        int physical = qemu.blockDevicePhysicalSectorSize();
+        if (logical != 0 && physical != 0 && logical > physical) {
+            problems.add(locate.at(hv, "block_device_logical_sector_size", logical
+                    + " is larger than block_device_physical_sector_size (" + physical + ")"));
+        }
+    }
+}
