@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PREFIX ?= /opt/kata
 JAVA_HOME := $(shell packaging/scripts/find-jdk.sh)
 export JAVA_HOME
-MVN := mvn -B -ntp
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null)
+MVN := mvn -B -ntp $(if $(COMMIT),-Dkata.commit=$(COMMIT))
 
 .PHONY: help deps build demo test install clean
 

@@ -22,6 +22,7 @@ done
 [ -n "$dest" ] && [ -n "$prefix" ] && [ -d "$modules" ] && [ -x "$jdk/bin/jlink" ] \
   || { echo "build-dist.sh: need --dest, --prefix, --modules DIR and --jdk with bin/jlink (see --help)" >&2; exit 2; }
 mkdir -p "$dest"
+prefix=$(realpath -m "$prefix")
 dest=$(cd "$dest" && pwd)
 lib="$dest/lib/kata-java"
 

@@ -1,10 +1,15 @@
 /** The host side: the {@code kata-runtime} CLI, configuration loading and {@code containerd-shim-kata-v2}. */
 module io.katacontainers.runtime {
     requires io.katacontainers.api;
+    requires io.katacontainers.agent.proto;
     requires io.katacontainers.check;
+    requires com.fasterxml.jackson.databind;
     requires info.picocli;
     requires java.logging;
+    requires org.tomlj;
 
     // picocli injects the commands' @Option fields reflectively.
     opens io.katacontainers.runtime.cli to info.picocli;
+
+    uses io.katacontainers.api.hypervisor.HypervisorDriver;
 }

@@ -50,7 +50,7 @@ public final class EnvCommand implements Callable<Integer> {
 
     /** For the real host and this build's version. */
     public EnvCommand(ConfigSource source) {
-        this(source, HostProbe.of(Path.of("/")), RuntimeVersion.fromManifest(EnvCommand.class));
+        this(source, HostProbe.of(Path.of("/")), RuntimeVersion.current());
     }
 
     /** With the host facts and version supplied, e.g. a probe backed by kata-check, or fixtures in tests. */

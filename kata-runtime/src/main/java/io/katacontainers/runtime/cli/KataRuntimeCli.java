@@ -1,6 +1,8 @@
 package io.katacontainers.runtime.cli;
 
 import io.katacontainers.check.CheckCommand;
+import io.katacontainers.runtime.config.ConfigLookup;
+import io.katacontainers.runtime.config.ConfigSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,6 +12,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code kata-runtime}: Kata Containers' command-line tool. */
@@ -17,12 +20,12 @@ import java.util.concurrent.Callable;
         description = "Kata Containers in Java: runs containers inside lightweight virtual machines.",
         subcommands = CommandLine.HelpCommand.class,
         footer = {"", "Run 'kata-runtime COMMAND --help' for more information on a command."})
-public final class KataRuntimeCli implements Callable<Integer> {
+public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+    @Option(names = {"--config", "--kata-config"}, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
             description = "Configuration file to use instead of the default lookup "
                     + "(see --show-default-config-paths).")
     private Path config;
@@ -42,15 +45,15 @@ public final class KataRuntimeCli implements Callable<Integer> {
             description = "Show the paths searched for a configuration file, in order, and exit.")
     private boolean showDefaultConfigPaths;
 
-    /** The configuration file named on the command line, if any (shared with the subcommands). */
-    Path configOption() {
-        return config;
+    @Override
+    public Optional<Path> configOption() {
+        return Optional.ofNullable(config);
     }
 
     @Override
     public Integer call() {
         if (showDefaultConfigPaths) {
-            ConfigPathsCommand.print(spec.commandLine().getOut());
+            ConfigLookup.systemDefaultPaths().forEach(spec.commandLine().getOut()::println);
             return 0;
         }
         spec.commandLine().usage(spec.commandLine().getErr());
@@ -72,7 +75,7 @@ public final class KataRuntimeCli implements Callable<Integer> {
         KataRuntimeCli cli = new KataRuntimeCli();
         CommandLine commandLine = new CommandLine(cli)
                 .addSubcommand(new CheckCommand())
-                .addSubcommand(new EnvCommand(cli::configOption))
+                .addSubcommand(new EnvCommand(cli))
                 .setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionStrategy(cli::execute);
         return commandLine;

@@ -1,7 +1,10 @@
 package io.katacontainers.runtime.config.env;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Properties;
 
 /**
  * The runtime's version for {@code [Runtime.Version]}.
@@ -18,12 +21,21 @@ public record RuntimeVersion(String semver, String commit, String ociSpec) {
         Objects.requireNonNull(ociSpec, "ociSpec");
     }
 
-    /**
-     * The version from the jar manifest's Implementation-Version (present when the build stamps it); commit and OCI
-     * version are unknown until the build records them.
-     */
-    public static RuntimeVersion fromManifest(Class<?> anchor) {
-        String version = Optional.ofNullable(anchor.getPackage().getImplementationVersion()).orElse(EnvReport.UNKNOWN);
-        return new RuntimeVersion(version, EnvReport.UNKNOWN, EnvReport.UNKNOWN);
+    /** The OCI runtime-spec version this runtime implements. */
+    public static final String OCI_SPEC_VERSION = "1.1.0";
+
+    /** This build's version and commit, stamped into version.properties by the build. */
+    public static RuntimeVersion current() {
+        try (InputStream in = RuntimeVersion.class.getResourceAsStream(
+                "/io/katacontainers/runtime/version.properties")) {
+            Properties stamped = new Properties();
+            if (in != null) {
+                stamped.load(in);
+            }
+            return new RuntimeVersion(stamped.getProperty("version", EnvReport.UNKNOWN),
+                    stamped.getProperty("commit", EnvReport.UNKNOWN), OCI_SPEC_VERSION);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the build's version.properties", e);
+        }
     }
 }
