@@ -8,4 +8,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$2"
 cp -a "$1/." "$2/"
 "$here/install-config.sh" "$(dirname "$here")/config" "$2/share/defaults/kata-containers" "$2"
+"$here/train-aot.sh" "$2"
 echo ">> installed into $2"

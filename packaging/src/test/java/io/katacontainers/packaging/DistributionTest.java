@@ -52,6 +52,7 @@ class DistributionTest {
         assertEquals(0, version.exitCode(), version.toString());
         assertTrue(version.stdout().startsWith("kata-runtime  : "), version.toString());
         assertTrue(version.stdout().contains("OCI specs: 1.1.0"), version.toString());
+        assertEquals("", version.stderr(), "nothing on stderr, e.g. no AOT cache complaint");
     }
 
     @Test
@@ -145,6 +146,8 @@ class DistributionTest {
         assertTrue(config.contains(prefix.resolve("share/kata-containers").toString()), config);
         Command env = runIn(prefix.resolve("bin/kata-runtime"), "env", "--json");
         assertEquals(0, env.exitCode(), env.toString());
+        assertEquals("", env.stderr(), "the installed tree has its own AOT cache and no complaint");
+        assertTrue(Files.isRegularFile(prefix.resolve("lib/kata-java/kata.aot")));
         assertTrue(env.stdout().contains(prefix.resolve("share/defaults/kata-containers").toString()), env.toString());
     }
 
