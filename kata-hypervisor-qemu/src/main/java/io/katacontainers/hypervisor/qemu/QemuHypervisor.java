@@ -118,7 +118,10 @@ final class QemuHypervisor implements Hypervisor {
             try {
                 return QmpClient.connect(files.qmpSocket(), deadline);
             } catch (QmpException e) {
-                if (!qemu.isAlive() || Instant.now().isAfter(deadline)) {
+                if (!qemu.isAlive()) {
+                    throw new QmpException(qemu + " " + qemu.exitDescription() + " before QMP answered", e);
+                }
+                if (Instant.now().isAfter(deadline)) {
                     throw e;
                 }
                 LOG.log(System.Logger.Level.DEBUG, () -> "QMP not ready yet: " + e.getMessage());

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 /**
  * A guest "kernel" of a few bytes for lifecycle tests: an ELF64 with a Xen PVH entry note (what QEMU needs to
  * boot a vmlinux directly), whose 32-bit code prints {@link #MARKER} on the 8250 UART at 0x3f8, then either
- * halts forever or triple-faults (a reboot, which {@code -no-reboot} turns into QEMU exiting).
+ * halts forever or, after about two seconds, triple-faults (a reboot, which {@code -no-reboot} turns into QEMU
+ * exiting); the delay lets the driver finish its QMP handshake first.
  */
 final class TinyPvhKernel {
     static final String MARKER = "KATA-PVH-OK";
@@ -53,7 +54,10 @@ final class TinyPvhKernel {
         return Files.write(file, elf.array());
     }
 
-    /** 32-bit protected-mode code, as PVH enters it. */
+    /**
+     * 32-bit protected-mode code, as PVH enters it. The reboot delay waits for the TSC's high word to advance
+     * by two: 2^33 cycles, 1.6 to 3.3 s at 2.6 GHz (TCG's TSC follows the host's).
+     */
     private static byte[] code(Then then, long messageAddress, long idtAddress) {
         ByteBuffer code = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         code.put(new byte[] {0x66, (byte) 0xba, (byte) 0xf8, 0x03});          // mov dx, 0x3f8
@@ -63,6 +67,8 @@ final class TinyPvhKernel {
         if (then == Then.HALT) {
             code.put(new byte[] {(byte) 0xfa, (byte) 0xf4, (byte) 0xeb, (byte) 0xfd}); // cli; hlt; jmp hlt
         } else {
+            code.put(new byte[] {0x0f, 0x31, (byte) 0x8d, 0x5a, 0x02});       // rdtsc; lea ebx, [edx+2]
+            code.put(new byte[] {0x0f, 0x31, 0x39, (byte) 0xda, 0x72, (byte) 0xfa}); // rdtsc; cmp edx, ebx; jb
             code.put(new byte[] {0x0f, 0x01, 0x1d}).putInt((int) idtAddress);  // lidt [empty idt]
             code.put((byte) 0xcc);                                            // int3: triple fault
         }

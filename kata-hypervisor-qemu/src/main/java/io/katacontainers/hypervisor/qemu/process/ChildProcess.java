@@ -37,6 +37,11 @@ public final class ChildProcess {
         return process.isAlive();
     }
 
+    /** A description of how it ended ({@code exited with status 1}), or that it still runs. */
+    public String exitDescription() {
+        return process.isAlive() ? "still runs" : "exited with status " + process.exitValue();
+    }
+
     /** Waits for the process to exit (and be reaped); false when it still runs at the deadline. */
     public boolean awaitExit(Duration timeout) throws InterruptedException {
         return process.waitFor(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
@@ -94,8 +99,7 @@ public final class ChildProcess {
     public void awaitPath(Path path, Instant deadline) throws IOException, InterruptedException {
         while (!Files.exists(path)) {
             if (!process.isAlive()) {
-                throw new IOException(this + " exited with status " + process.exitValue() + " before creating "
-                        + path + logSuffix());
+                throw new IOException(this + " " + exitDescription() + " before creating " + path + logSuffix());
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new IOException(this + " did not create " + path + " in time" + logSuffix());
