@@ -33,7 +33,7 @@ final class QemuHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration QMP_RETRY = Duration.ofMillis(10);
-    /** virtiofsd exits once QEMU disconnects; this is how long it gets before SIGTERM. */
+    /** virtiofsd exits by itself once QEMU disconnects; this long, then SIGTERM, then as long again and SIGKILL. */
     private static final Duration VIRTIOFSD_EXIT = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final int LOG_TAIL_BYTES = 2048;
@@ -79,6 +79,7 @@ final class QemuHypervisor implements Hypervisor {
                 throw new HypervisorException("sandbox " + spec.sandboxId() + ": QEMU did not start: "
                         + e.getMessage() + diagnostics(), e);
             } finally {
+                // Also after unchecked failures: a half-started VM must not leave processes behind.
                 if (!started) {
                     releaseAll();
                     state = VmState.STOPPED;
@@ -183,7 +184,8 @@ final class QemuHypervisor implements Hypervisor {
                 if (qemu != null && qemu.isAlive()) {
                     quitQemu(deadline);
                 }
-                if (virtiofsd != null) {
+                if (virtiofsd != null && !virtiofsd.awaitExit(VIRTIOFSD_EXIT)) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> virtiofsd + " still runs after QEMU left; terminating it");
                     virtiofsd.terminate(VIRTIOFSD_EXIT);
                 }
             } catch (InterruptedException e) {
