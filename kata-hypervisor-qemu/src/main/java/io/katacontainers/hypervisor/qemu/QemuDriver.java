@@ -33,7 +33,8 @@ public final class QemuDriver implements HypervisorDriver {
     private final Path hostRoot;
     private final Optional<Path> setpriv;
     private final RandomGenerator random;
-    private final AtomicBoolean fallbackWarned = new AtomicBoolean();
+    private final AtomicBoolean tcgWarned = new AtomicBoolean();
+    private final AtomicBoolean microvmWarned = new AtomicBoolean();
 
     /** For {@link java.util.ServiceLoader}: the real host, {@code setpriv} from PATH. */
     public QemuDriver() {
@@ -78,6 +79,10 @@ public final class QemuDriver implements HypervisorDriver {
             usable = false;
             notes.add("machine type " + spec.machineType() + " is not supported; use one of " + machineNames());
         }
+        if (spec.machineType().equals(MachineType.MICROVM.configName())
+                && acceleration.kind() == Acceleration.Kind.TCG) {
+            notes.add("without KVM, VMs that share files (virtio-fs) run on q35 instead of microvm");
+        }
         if (!host.vhostVsock()) {
             notes.add("/dev/vhost-vsock is missing (modprobe vhost_vsock): the agent is reached over virtio-serial");
         }
@@ -106,14 +111,33 @@ public final class QemuDriver implements HypervisorDriver {
         }
         HostFacts host = HostFacts.read(hostRoot);
         Acceleration acceleration = Acceleration.choose(host);
-        acceleration.fallbackReason().ifPresent(reason -> {
-            if (fallbackWarned.compareAndSet(false, true)) {
-                LOG.log(System.Logger.Level.WARNING, "QEMU will not use KVM: " + reason);
-            }
-        });
-        QemuCommandLine commandLine = new QemuCommandLine(spec, machine, acceleration, files,
-                agentChannel(host, files), host.tscKhz());
+        acceleration.fallbackReason().ifPresent(reason -> warnOnce(tcgWarned, "QEMU will not use KVM: " + reason));
+        AgentChannel agent = agentChannel(host, files);
+        QemuCommandLine commandLine = new QemuCommandLine(spec, machineFor(machine, acceleration, spec, agent),
+                acceleration, files, agent, host.tscKhz());
         return new QemuHypervisor(commandLine, new ProcessLauncher(setpriv, spec.sandboxId()));
+    }
+
+    /**
+     * QEMU 7.2's virtio-mmio turns ioeventfd off unless KVM provides it, and vhost devices (virtiofsd's
+     * vhost-user-fs, vhost-vsock) are only ever kicked through an ioeventfd: on microvm under TCG the guest's
+     * first request hangs. q35's virtio-pci has ioeventfd under TCG too, so such VMs move there.
+     */
+    private MachineType machineFor(MachineType requested, Acceleration acceleration, VmSpec spec,
+                                   AgentChannel agent) {
+        boolean vhost = spec.sharedDir().isPresent() || agent instanceof AgentChannel.Vsock;
+        if (requested == MachineType.MICROVM && acceleration.kind() == Acceleration.Kind.TCG && vhost) {
+            warnOnce(microvmWarned, "microvm cannot carry virtio-fs or vhost-vsock without KVM (its virtio-mmio "
+                    + "has no ioeventfd under TCG): VMs that need them run on q35");
+            return MachineType.Q35;
+        }
+        return requested;
+    }
+
+    private static void warnOnce(AtomicBoolean warned, String message) {
+        if (warned.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, message);
+        }
     }
 
     /**

@@ -75,9 +75,18 @@ final class QemuHypervisor implements Hypervisor {
                     Thread.currentThread().interrupt();
                 }
                 // Release first, so the logs are complete when the message quotes them.
-                releaseAll();
-                throw new HypervisorException("sandbox " + spec.sandboxId() + ": QEMU did not start: "
-                        + e.getMessage() + diagnostics(), e);
+                IllegalStateException unreaped = null;
+                try {
+                    releaseAll();
+                } catch (IllegalStateException release) {
+                    unreaped = release;
+                }
+                HypervisorException failure = new HypervisorException("sandbox " + spec.sandboxId()
+                        + ": QEMU did not start: " + e.getMessage() + diagnostics(), e);
+                if (unreaped != null) {
+                    failure.addSuppressed(unreaped);
+                }
+                throw failure;
             } finally {
                 // Also after unchecked failures: a half-started VM must not leave processes behind.
                 if (!started) {
@@ -276,6 +285,10 @@ final class QemuHypervisor implements Hypervisor {
         } finally {
             lifecycle.unlock();
         }
+    }
+
+    QemuCommandLine commandLine() {
+        return commandLine;
     }
 
     /** Every process started for this VM, running or not. */

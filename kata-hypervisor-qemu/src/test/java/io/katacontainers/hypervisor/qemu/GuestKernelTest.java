@@ -4,7 +4,8 @@ import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.hypervisor.qemu.process.ChildProcess;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -33,7 +34,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Boots our guest kernel (built by packaging into /var/cache/kata-java/kernel/&lt;hash&gt;/vmlinux, or
  * {@code KATA_TEST_KERNEL}) with a busybox initrd whose /init talks over the agent's virtio-serial port:
- * a marker, an echo, then {@code reboot -f}, which must end QEMU.
+ * a marker, a file read through virtio-fs, an echo, then {@code reboot -f}, which must end QEMU. microvm
+ * boots the PVH vmlinux, q35 the bzImage beside it.
  */
 class GuestKernelTest {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
@@ -54,6 +56,8 @@ class GuestKernelTest {
             # Keep the port open: the host's writes are dropped while no guest process holds it.
             exec 3<>$port
             echo %s >&3
+            mkdir -p /mnt
+            mount -t virtiofs kataShared /mnt && echo "fs:$(cat /mnt/hello.txt)" >&3 || echo "fs:mount failed" >&3
             while read -r line <&3; do
               [ "$line" = reboot ] && break
               echo "echo:$line" >&3
@@ -64,18 +68,19 @@ class GuestKernelTest {
     @TempDir
     Path dir;
 
-    private static Optional<Path> guestKernel() throws IOException {
+    /** The directory holding vmlinux and bzImage. */
+    private static Optional<Path> guestKernelDir() throws IOException {
         String configured = System.getenv("KATA_TEST_KERNEL");
         if (configured != null && !configured.isEmpty()) {
-            return Optional.of(Path.of(configured));
+            return Optional.of(Path.of(configured).getParent());
         }
         Path cache = Path.of("/var/cache/kata-java/kernel");
         if (!Files.isDirectory(cache)) {
             return Optional.empty();
         }
         try (Stream<Path> entries = Files.list(cache)) {
-            return entries.map(entry -> entry.resolve("vmlinux")).filter(Files::isRegularFile)
-                    .max(Comparator.comparing(GuestKernelTest::modified));
+            return entries.filter(entry -> Files.isRegularFile(entry.resolve("vmlinux")))
+                    .max(Comparator.comparing(entry -> modified(entry.resolve("vmlinux"))));
         }
     }
 
@@ -94,13 +99,27 @@ class GuestKernelTest {
                 .write(dir.resolve("initrd.cpio"));
     }
 
-    @Test
-    void bootsToTheAgentPortEchoesAndRebootEndsQemu() throws Exception {
-        Optional<Path> kernel = guestKernel();
-        assumeTrue(kernel.isPresent(), "no guest kernel built yet under /var/cache/kata-java/kernel");
+    /**
+     * @param machine the configured machine
+     * @param image the kernel file
+     * @param share whether the VM shares a directory; without KVM that moves a microvm to q35
+     */
+    @ParameterizedTest
+    @CsvSource({"microvm, vmlinux, false", "q35, bzImage, true", "microvm, vmlinux, true"})
+    void bootsToTheAgentPortSharesFilesEchoesAndRebootEndsQemu(String machine, String image, boolean share)
+            throws Exception {
+        Optional<Path> kernelDir = guestKernelDir();
+        assumeTrue(kernelDir.isPresent(), "no guest kernel built yet under /var/cache/kata-java/kernel");
         assumeTrue(Files.isExecutable(BUSYBOX), "busybox-static is not installed");
-        VmSpec spec = TestVms.withInitrd(TestVms.spec("guest", dir.resolve("run"), "microvm", kernel.get()),
+        Path kernel = kernelDir.get().resolve(image);
+        assumeTrue(Files.isReadable(kernel), kernel + " is missing");
+        VmSpec spec = TestVms.withInitrd(TestVms.spec("guest-" + machine, dir.resolve("run"), machine, kernel),
                 initrd(), "");
+        if (share) {
+            Path shared = Files.createDirectories(dir.resolve("shared"));
+            Files.writeString(shared.resolve("hello.txt"), "shared from the host");
+            spec = TestVms.withSharedDir(spec, shared);
+        }
 
         try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver().create(spec)) {
             long begin = System.nanoTime();
@@ -114,8 +133,10 @@ class GuestKernelTest {
 
                 assertEquals(READY, readLine(in, vm));
                 long marker = System.nanoTime();
-                System.out.printf("guest kernel %s: start() %d ms, boot to marker %d ms%n", kernel.get(),
+                System.out.printf("%s (%s) %s: start() %d ms, boot to marker %d ms%n", machine,
+                        vm.commandLine().machine().configName(), kernel,
                         TimeUnit.NANOSECONDS.toMillis(started - begin), TimeUnit.NANOSECONDS.toMillis(marker - begin));
+                assertEquals(share ? "fs:shared from the host" : "fs:mount failed", readLine(in, vm));
 
                 out.write("hello over virtio-serial\n".getBytes(StandardCharsets.UTF_8));
                 assertEquals("echo:hello over virtio-serial", readLine(in, vm));

@@ -4,6 +4,7 @@ import io.katacontainers.api.hypervisor.HostSupport;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.hypervisor.qemu.cmdline.MachineType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +78,30 @@ class QemuDriverTest {
                     vm.agentEndpoint());
             assertTrue(endpoint.contextId() >= 3 && endpoint.contextId() < 0xFFFF_FFFFL);
             assertEquals(1024, endpoint.port());
+        }
+    }
+
+    @Test
+    void microvmWithVirtioFsMovesToQ35WithoutKvmOnly() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        VmSpec spec = TestVms.withSharedDir(spec("microvm"), shared);
+        Path tcgRoot = Files.createDirectories(dir.resolve("tcg"));
+        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
+                RandomGenerator.getDefault()).create(spec)) {
+            assertEquals(MachineType.Q35, vm.commandLine().machine());
+        }
+        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
+                RandomGenerator.getDefault()).create(spec("microvm"))) {
+            assertEquals(MachineType.MICROVM, vm.commandLine().machine(), "nothing needs vhost: stays microvm");
+        }
+        Path kvmRoot = Files.createDirectories(dir.resolve("kvm"));
+        Files.createDirectories(kvmRoot.resolve("dev"));
+        Files.createFile(kvmRoot.resolve("dev/kvm"));
+        Files.createDirectories(kvmRoot.resolve("proc"));
+        Files.writeString(kvmRoot.resolve("proc/cpuinfo"), "flags\t\t: fpu vmx lm\n");
+        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(kvmRoot, Optional.empty(),
+                RandomGenerator.getDefault()).create(spec)) {
+            assertEquals(MachineType.MICROVM, vm.commandLine().machine());
         }
     }
 
