@@ -178,7 +178,7 @@ final class QemuHypervisor implements Hypervisor {
     }
 
     /**
-     * QMP {@code quit}, then waits for QEMU to exit; SIGKILL if it has not by the deadline (or QMP failed).
+     * QMP {@code quit}, then waits for QEMU to exit; SIGKILL if QMP failed or QEMU still runs at the deadline.
      * virtiofsd, QEMU's only client, then exits by itself; whatever still runs is killed and reaped.
      */
     @Override
@@ -212,12 +212,14 @@ final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    /** Asks QEMU to quit and waits for it; returns early when QMP fails, since QEMU will not exit then. */
     private void quitQemu(Instant deadline) throws InterruptedException {
         try {
             qmp.quit(min(QMP_TIMEOUT, remaining(deadline)));
         } catch (QmpException e) {
             LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": QMP quit failed ("
                     + e.getMessage() + "); killing QEMU pid " + qemu.pid());
+            return;
         }
         if (!qemu.awaitExit(remaining(deadline))) {
             LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": QEMU pid " + qemu.pid()
@@ -231,7 +233,8 @@ final class QemuHypervisor implements Hypervisor {
             try {
                 qmp.close();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, () -> "closing QMP: " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": closing QMP: "
+                        + e.getMessage(), e);
             }
         }
         launcher.close();

@@ -55,8 +55,8 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
     }
 
     /**
-     * Guest RAM from a memfd. vhost-user (virtiofsd) maps guest RAM itself, so it must be shared then;
-     * otherwise private pages avoid write-back to the memfd.
+     * Guest RAM from a memfd. A vhost-user backend (virtiofsd) maps guest RAM itself, so it must be shared
+     * then; otherwise the mapping stays private (copy-on-write), as plain anonymous RAM would be.
      */
     private List<String> memory() {
         String share = spec.sharedDir().isPresent() ? "on" : "off";

@@ -50,7 +50,7 @@ public final class QmpClient implements AutoCloseable {
             JsonNode greeting = new ObjectMapper().readTree(channel.readLine(deadline));
             JsonNode version = greeting.path("QMP").path("version").path("qemu");
             if (version.isMissingNode()) {
-                throw new QmpException("not a QMP greeting on " + socket + ": " + greeting);
+                throw new QmpException("not a QMP greeting: " + greeting);
             }
             QmpClient client = new QmpClient(channel, version.path("major").asInt() + "." + version.path("minor")
                     .asInt() + "." + version.path("micro").asInt());
@@ -58,9 +58,6 @@ public final class QmpClient implements AutoCloseable {
             return client;
         } catch (IOException | QmpException | RuntimeException e) {
             closeAfterFailure(channel, e);
-            if (e instanceof QmpException qmp) {
-                throw qmp;
-            }
             throw new QmpException("QMP handshake on " + socket + " failed: " + e.getMessage(), e);
         }
     }
