@@ -1,0 +1,192 @@
+package io.katacontainers.hypervisor.qemu;
+
+import io.katacontainers.api.hypervisor.HostSupport;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.hypervisor.qemu.cmdline.AgentChannel;
+import io.katacontainers.hypervisor.qemu.cmdline.MachineType;
+import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
+import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
+import io.katacontainers.hypervisor.qemu.host.Acceleration;
+import io.katacontainers.hypervisor.qemu.host.HostFacts;
+import io.katacontainers.hypervisor.qemu.host.QemuBinary;
+import io.katacontainers.hypervisor.qemu.process.ProcessLauncher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+
+/** The {@code qemu} hypervisor driver. */
+public final class QemuDriver implements HypervisorDriver {
+    private static final System.Logger LOG = System.getLogger(QemuDriver.class.getName());
+    private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Path hostRoot;
+    private final Optional<Path> setpriv;
+    private final RandomGenerator random;
+    private final AtomicBoolean tcgWarned = new AtomicBoolean();
+    private final AtomicBoolean microvmWarned = new AtomicBoolean();
+
+    /** For {@link java.util.ServiceLoader}: the real host, {@code setpriv} from PATH. */
+    public QemuDriver() {
+        this(Path.of("/"), findOnPath("setpriv"), RandomGenerator.getDefault());
+    }
+
+    /**
+     * @param hostRoot where /dev, /proc and /sys are read from
+     * @param setpriv util-linux setpriv, which gives children a parent-death signal
+     * @param random picks vsock context ids
+     */
+    QemuDriver(Path hostRoot, Optional<Path> setpriv, RandomGenerator random) {
+        this.hostRoot = hostRoot;
+        this.setpriv = setpriv;
+        this.random = random;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public HostSupport hostSupport(VmSpec spec) {
+        HostFacts host = HostFacts.read(hostRoot);
+        Acceleration acceleration = Acceleration.choose(host);
+        List<String> notes = new ArrayList<>();
+        acceleration.fallbackReason().ifPresent(notes::add);
+        String version = "";
+        boolean usable = true;
+        try {
+            version = QemuBinary.version(spec.vmmPath(), VERSION_TIMEOUT);
+        } catch (IOException e) {
+            usable = false;
+            notes.add("QEMU cannot run: " + e.getMessage() + " (Debian: apt-get install qemu-system-x86)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            usable = false;
+            notes.add("interrupted while asking " + spec.vmmPath() + " for its version");
+        }
+        if (MachineType.fromConfig(spec.machineType()).isEmpty()) {
+            usable = false;
+            notes.add("machine type " + spec.machineType() + " is not supported; use one of " + machineNames());
+        }
+        if (spec.machineType().equals(MachineType.MICROVM.configName())
+                && acceleration.kind() == Acceleration.Kind.TCG) {
+            notes.add("without KVM, VMs that share files (virtio-fs) run on q35 instead of microvm");
+        }
+        if (!host.vhostVsock()) {
+            notes.add("/dev/vhost-vsock is missing (modprobe vhost_vsock): the agent is reached over virtio-serial");
+        }
+        if (setpriv.isEmpty()) {
+            notes.add("setpriv (util-linux) not found: QEMU and virtiofsd would outlive a killed runtime");
+        }
+        if (spec.sharedDir().isPresent() && !Files.isExecutable(spec.virtiofsd())) {
+            usable = false;
+            notes.add(spec.virtiofsd() + " is missing, needed to share files (Debian: apt-get install "
+                    + "qemu-system-common)");
+        }
+        return new HostSupport(spec.vmmPath().toString(), version,
+                usable ? acceleration.kind().accel() : "none", notes);
+    }
+
+    @Override
+    public Hypervisor create(VmSpec spec) throws HypervisorException {
+        MachineType machine = MachineType.fromConfig(spec.machineType()).orElseThrow(() -> new HypervisorException(
+                "machine type " + spec.machineType() + " is not supported by the qemu driver; use one of "
+                        + machineNames()));
+        validate(spec);
+        RunFiles files = RunFiles.in(spec.runDir());
+        if (!files.socketsTooLong().isEmpty()) {
+            throw new HypervisorException("run directory " + spec.runDir() + " is too deep: unix socket paths "
+                    + files.socketsTooLong() + " exceed 107 bytes");
+        }
+        HostFacts host = HostFacts.read(hostRoot);
+        Acceleration acceleration = Acceleration.choose(host);
+        acceleration.fallbackReason().ifPresent(reason -> warnOnce(tcgWarned, "QEMU will not use KVM: " + reason));
+        AgentChannel agent = agentChannel(host, files);
+        QemuCommandLine commandLine = new QemuCommandLine(spec, machineFor(machine, acceleration, spec, agent),
+                acceleration, files, agent, host.tscKhz());
+        return new QemuHypervisor(commandLine, new ProcessLauncher(setpriv, spec.sandboxId()));
+    }
+
+    /**
+     * QEMU 7.2's virtio-mmio turns ioeventfd off unless KVM provides it, and vhost devices (virtiofsd's
+     * vhost-user-fs, vhost-vsock) are only ever kicked through an ioeventfd: on microvm under TCG the guest's
+     * first request hangs. q35's virtio-pci has ioeventfd under TCG too, so such VMs move there.
+     */
+    private MachineType machineFor(MachineType requested, Acceleration acceleration, VmSpec spec,
+                                   AgentChannel agent) {
+        boolean vhost = spec.sharedDir().isPresent() || agent instanceof AgentChannel.Vsock;
+        if (requested == MachineType.MICROVM && acceleration.kind() == Acceleration.Kind.TCG && vhost) {
+            warnOnce(microvmWarned, "microvm cannot carry virtio-fs or vhost-vsock without KVM (its virtio-mmio "
+                    + "has no ioeventfd under TCG): VMs that need them run on q35");
+            return MachineType.Q35;
+        }
+        return requested;
+    }
+
+    private static void warnOnce(AtomicBoolean warned, String message) {
+        if (warned.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, message);
+        }
+    }
+
+    /**
+     * vsock when the host has vhost-vsock, with a random context id: a clash among the 2^32 ids is unlikely,
+     * and QEMU refuses to start on one rather than sharing it.
+     */
+    private AgentChannel agentChannel(HostFacts host, RunFiles files) {
+        if (host.vhostVsock()) {
+            return new AgentChannel.Vsock(random.nextLong(3, 0xFFFF_FFFFL));
+        }
+        return new AgentChannel.Serial(files.agentSocket());
+    }
+
+    private static void validate(VmSpec spec) throws HypervisorException {
+        List<String> problems = new ArrayList<>();
+        if (!Files.isExecutable(spec.vmmPath())) {
+            problems.add("QEMU " + spec.vmmPath() + " is not an executable file");
+        }
+        if (!Files.isReadable(spec.kernel())) {
+            problems.add("guest kernel " + spec.kernel() + " is not readable");
+        }
+        spec.initrd().filter(initrd -> !Files.isReadable(initrd))
+                .ifPresent(initrd -> problems.add("initrd " + initrd + " is not readable"));
+        if (spec.vcpus() < 1) {
+            problems.add("vcpus must be at least 1, not " + spec.vcpus());
+        }
+        if (spec.memoryMiB() < 64) {
+            problems.add("memory must be at least 64 MiB, not " + spec.memoryMiB());
+        }
+        spec.sharedDir().filter(dir -> !Files.isDirectory(dir))
+                .ifPresent(dir -> problems.add("shared directory " + dir + " does not exist"));
+        if (spec.sharedDir().isPresent() && !Files.isExecutable(spec.virtiofsd())) {
+            problems.add("virtiofsd " + spec.virtiofsd() + " is not an executable file");
+        }
+        if (!problems.isEmpty()) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": " + String.join("; ", problems));
+        }
+    }
+
+    private static String machineNames() {
+        return Arrays.stream(MachineType.values()).map(MachineType::configName).toList().toString();
+    }
+
+    private static Optional<Path> findOnPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        return Arrays.stream(path.split(":"))
+                .filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable)
+                .findFirst();
+    }
+}

@@ -1,0 +1,325 @@
+package io.katacontainers.hypervisor.qemu;
+
+import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
+import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
+import io.katacontainers.hypervisor.qemu.process.ChildProcess;
+import io.katacontainers.hypervisor.qemu.process.ProcessLauncher;
+import io.katacontainers.hypervisor.qemu.qmp.QmpClient;
+import io.katacontainers.hypervisor.qemu.qmp.QmpException;
+import io.katacontainers.hypervisor.qemu.qmp.QmpStatus;
+import io.katacontainers.hypervisor.qemu.virtiofs.VirtiofsDaemon;
+import io.katacontainers.hypervisor.qemu.virtiofs.VirtiofsdCommand;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One QEMU VM. Lifecycle calls hold one lock, so a shutdown racing a delete runs one after the other: the
+ * first stops the VM, the others find it stopped. QEMU and virtiofsd are children of this JVM (no
+ * {@code -daemonize}), so they are always reaped, and they get SIGKILL if this JVM dies.
+ */
+final class QemuHypervisor implements Hypervisor {
+    private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration QMP_RETRY = Duration.ofMillis(10);
+    /** virtiofsd exits by itself once QEMU disconnects; this long, then SIGTERM, then as long again and SIGKILL. */
+    private static final Duration VIRTIOFSD_EXIT = Duration.ofSeconds(1);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final int LOG_TAIL_BYTES = 2048;
+
+    private final VmSpec spec;
+    private final QemuCommandLine commandLine;
+    private final RunFiles files;
+    private final ProcessLauncher launcher;
+    private final ReentrantLock lifecycle = new ReentrantLock();
+
+    private volatile VmState state = VmState.CREATED;
+    private volatile ChildProcess qemu;
+    private ChildProcess virtiofsd;
+    private QmpClient qmp;
+    private boolean closed;
+
+    QemuHypervisor(QemuCommandLine commandLine, ProcessLauncher launcher) {
+        this.spec = commandLine.spec();
+        this.commandLine = commandLine;
+        this.files = commandLine.files();
+        this.launcher = launcher;
+    }
+
+    @Override
+    public void start(Duration timeout) throws HypervisorException {
+        lifecycle.lock();
+        try {
+            if (closed || state != VmState.CREATED) {
+                throw new HypervisorException("sandbox " + spec.sandboxId() + ": cannot start a VM that is "
+                        + (closed ? "closed" : state.name().toLowerCase()) + "; create a new one");
+            }
+            Instant deadline = Instant.now().plus(timeout);
+            boolean started = false;
+            try {
+                launch(deadline);
+                started = true;
+            } catch (IOException | QmpException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                // Release first, so the logs are complete when the message quotes them.
+                IllegalStateException unreaped = null;
+                try {
+                    releaseAll();
+                } catch (IllegalStateException release) {
+                    unreaped = release;
+                }
+                HypervisorException failure = new HypervisorException("sandbox " + spec.sandboxId()
+                        + ": QEMU did not start: " + e.getMessage() + diagnostics(), e);
+                if (unreaped != null) {
+                    failure.addSuppressed(unreaped);
+                }
+                throw failure;
+            } finally {
+                // Also after unchecked failures: a half-started VM must not leave processes behind.
+                if (!started) {
+                    releaseAll();
+                    state = VmState.STOPPED;
+                }
+            }
+            state = VmState.RUNNING;
+            LOG.log(System.Logger.Level.INFO, () -> "sandbox " + spec.sandboxId() + ": QEMU " + qmp.qemuVersion()
+                    + " runs as pid " + qemu.pid() + " (" + commandLine.machine().configName() + ", "
+                    + commandLine.acceleration().kind().accel() + ")");
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private void launch(Instant deadline) throws IOException, QmpException, InterruptedException {
+        Files.createDirectories(files.dir());
+        for (Path socket : files.sockets()) {
+            // QEMU replaces its server sockets, but a stale QMP socket would pass the readiness check.
+            Files.deleteIfExists(socket);
+        }
+        if (spec.sharedDir().isPresent()) {
+            virtiofsd = VirtiofsDaemon.start(launcher, new VirtiofsdCommand(spec.virtiofsd(), files.virtiofsSocket(),
+                    spec.sharedDir().get(), spec.virtiofsdExtraArgs()), files.virtiofsdLog(), deadline);
+        }
+        qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
+        qemu.awaitPath(files.qmpSocket(), deadline);
+        qmp = connectQmp(deadline);
+        QmpStatus status = qmp.queryStatus(remaining(deadline));
+        if (!status.running()) {
+            throw new QmpException("QEMU is up but its VM is " + status.status());
+        }
+    }
+
+    /** The socket exists just before QEMU listens on it: retry briefly, unless QEMU has died. */
+    private QmpClient connectQmp(Instant deadline) throws QmpException, InterruptedException {
+        while (true) {
+            try {
+                return QmpClient.connect(files.qmpSocket(), deadline);
+            } catch (QmpException e) {
+                if (!qemu.isAlive()) {
+                    throw new QmpException(qemu + " " + qemu.exitDescription() + " before QMP answered", e);
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.DEBUG, () -> "QMP not ready yet: " + e.getMessage());
+                Thread.sleep(QMP_RETRY);
+            }
+        }
+    }
+
+    @Override
+    public AgentEndpoint agentEndpoint() {
+        return commandLine.agent().endpoint();
+    }
+
+    @Override
+    public void pause() throws HypervisorException {
+        transition(VmState.RUNNING, VmState.PAUSED, "pause");
+    }
+
+    @Override
+    public void resume() throws HypervisorException {
+        transition(VmState.PAUSED, VmState.RUNNING, "resume");
+    }
+
+    private void transition(VmState from, VmState to, String action) throws HypervisorException {
+        lifecycle.lock();
+        try {
+            VmState current = state();
+            if (current != from) {
+                throw new HypervisorException("sandbox " + spec.sandboxId() + ": cannot " + action + " a VM that is "
+                        + current.name().toLowerCase());
+            }
+            if (to == VmState.PAUSED) {
+                qmp.stop(QMP_TIMEOUT);
+            } else {
+                qmp.cont(QMP_TIMEOUT);
+            }
+            state = to;
+        } catch (QmpException e) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": " + action + " failed: "
+                    + e.getMessage(), e);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * QMP {@code quit}, then waits for QEMU to exit; SIGKILL if QMP failed or QEMU still runs at the deadline.
+     * virtiofsd, QEMU's only client, then exits by itself; whatever still runs is killed and reaped.
+     */
+    @Override
+    public void stop(Duration timeout) throws HypervisorException {
+        lifecycle.lock();
+        try {
+            if (state == VmState.STOPPED) {
+                return;
+            }
+            Instant deadline = Instant.now().plus(timeout);
+            try {
+                if (qemu != null && qemu.isAlive()) {
+                    quitQemu(deadline);
+                }
+                if (virtiofsd != null && !virtiofsd.awaitExit(VIRTIOFSD_EXIT)) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> virtiofsd + " still runs after QEMU left; terminating it");
+                    virtiofsd.terminate(VIRTIOFSD_EXIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId()
+                        + ": interrupted while stopping the VM; killing its processes");
+            } finally {
+                state = VmState.STOPPED;
+                releaseAll();
+            }
+        } catch (IllegalStateException e) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": " + e.getMessage(), e);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** Asks QEMU to quit and waits for it; returns early when QMP fails, since QEMU will not exit then. */
+    private void quitQemu(Instant deadline) throws InterruptedException {
+        try {
+            qmp.quit(min(QMP_TIMEOUT, remaining(deadline)));
+        } catch (QmpException e) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": QMP quit failed ("
+                    + e.getMessage() + "); killing QEMU pid " + qemu.pid());
+            return;
+        }
+        if (!qemu.awaitExit(remaining(deadline))) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": QEMU pid " + qemu.pid()
+                    + " still runs at the stop deadline; killing it");
+        }
+    }
+
+    /** Closes QMP, then SIGKILLs and reaps every child still running. */
+    private void releaseAll() {
+        if (qmp != null) {
+            try {
+                qmp.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": closing QMP: "
+                        + e.getMessage(), e);
+            }
+        }
+        launcher.close();
+    }
+
+    @Override
+    public VmState state() {
+        VmState current = state;
+        ChildProcess process = qemu;
+        // QEMU exits on its own when the guest reboots or panics (-no-reboot): it is stopped then.
+        if ((current == VmState.RUNNING || current == VmState.PAUSED) && !process.isAlive()) {
+            return VmState.STOPPED;
+        }
+        return current;
+    }
+
+    @Override
+    public String consoleTail() {
+        return ChildProcess.tail(files.console(), LOG_TAIL_BYTES);
+    }
+
+    @Override
+    public long vmmPid() {
+        ChildProcess process = qemu;
+        return process == null ? -1 : process.pid();
+    }
+
+    /** Stops the VM if needed and reaps every process; idempotent, from any thread. */
+    @Override
+    public void close() {
+        lifecycle.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stop(CLOSE_TIMEOUT);
+        } catch (HypervisorException e) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": closing the VM: "
+                    + e.getMessage(), e);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** How many times each QMP command was sent (empty before start). */
+    Map<String, Long> qmpCommandCounts() {
+        lifecycle.lock();
+        try {
+            return qmp == null ? Map.of() : qmp.commandCounts();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    QemuCommandLine commandLine() {
+        return commandLine;
+    }
+
+    /** Every process started for this VM, running or not. */
+    List<ChildProcess> children() {
+        return launcher.children();
+    }
+
+    private String diagnostics() {
+        StringBuilder text = new StringBuilder();
+        for (ChildProcess child : launcher.children()) {
+            String tail = child.logTail(LOG_TAIL_BYTES).strip();
+            if (!tail.isEmpty()) {
+                text.append("\n").append(child.name()).append(" said:\n").append(tail);
+            }
+        }
+        String console = consoleTail().strip();
+        if (!console.isEmpty()) {
+            text.append("\nguest console:\n").append(console);
+        }
+        return text.toString();
+    }
+
+    private static Duration remaining(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,54 @@
+package io.katacontainers.hypervisor.qemu.cmdline;
+
+import io.katacontainers.api.hypervisor.AgentEndpoint;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The device that carries the agent's connection, and how the host reaches it. */
+public sealed interface AgentChannel {
+    /** The agent's vsock port, as in Kata. */
+    int AGENT_VSOCK_PORT = 1024;
+    /** The virtio-serial port name the agent opens, as in Kata. */
+    String SERIAL_PORT_NAME = "agent.channel.0";
+
+    List<String> qemuArguments(MachineType machine);
+
+    AgentEndpoint endpoint();
+
+    /** A virtio-serial port backed by a unix socket QEMU listens on; works everywhere. */
+    record Serial(Path socket) implements AgentChannel {
+        @Override
+        public List<String> qemuArguments(MachineType machine) {
+            // wait=off: QEMU boots without a client; the runtime connects when it dials the agent.
+            return List.of(
+                    "-device", machine.virtioDevice("virtio-serial"),
+                    "-chardev", "socket,id=agent,path=" + socket + ",server=on,wait=off",
+                    "-device", "virtserialport,chardev=agent,name=" + SERIAL_PORT_NAME);
+        }
+
+        @Override
+        public AgentEndpoint endpoint() {
+            return new AgentEndpoint.VirtioSerial(socket);
+        }
+    }
+
+    /** A vhost-vsock device; needs /dev/vhost-vsock and a context id no other VM on the host uses. */
+    record Vsock(long contextId) implements AgentChannel {
+        public Vsock {
+            if (contextId < 3 || contextId > 0xFFFF_FFFEL) {
+                throw new IllegalArgumentException("vsock context id out of range [3, 2^32-2]: " + contextId);
+            }
+        }
+
+        @Override
+        public List<String> qemuArguments(MachineType machine) {
+            return List.of("-device", machine.virtioDevice("vhost-vsock") + ",id=vsock,guest-cid=" + contextId);
+        }
+
+        @Override
+        public AgentEndpoint endpoint() {
+            return new AgentEndpoint.Vsock(contextId, AGENT_VSOCK_PORT);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.katacontainers.hypervisor.qemu.cmdline;
+
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.hypervisor.qemu.host.Acceleration;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * QEMU's argument list for one VM.
+ *
+ * @param spec the VM as configured
+ * @param machine the machine model, parsed from the spec
+ * @param acceleration KVM or TCG
+ * @param files where sockets and logs go
+ * @param agent the agent's channel
+ * @param tscKhz the host TSC frequency for microvm's {@code tsc_early_khz}
+ */
+public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
+                              AgentChannel agent, OptionalLong tscKhz) {
+
+    /** The virtio-fs tag the guest mounts, as in Kata. */
+    public static final String SHARED_FS_TAG = "kataShared";
+
+    public List<String> arguments() {
+        List<String> args = new ArrayList<>();
+        args.add(spec.vmmPath().toString());
+        args.addAll(List.of("-name", "sandbox-" + spec.sandboxId()));
+        args.addAll(List.of("-machine", machine.machineOption() + ",memory-backend=mem"));
+        args.addAll(acceleration.qemuArguments());
+        args.addAll(List.of("-smp", Integer.toString(spec.vcpus())));
+        args.addAll(memory());
+        // No default devices, no display, no monitor on stdio: every device is listed below.
+        args.addAll(List.of("-nographic", "-nodefaults"));
+        // A guest reboot (our way to power off without ACPI, and panic=-1) ends QEMU instead of restarting it.
+        args.add("-no-reboot");
+        args.addAll(List.of("-chardev", "file,id=console,path=" + files.console(), "-serial", "chardev:console"));
+        args.addAll(List.of("-chardev", "socket,id=qmp,path=" + files.qmpSocket() + ",server=on,wait=off",
+                "-mon", "chardev=qmp,mode=control"));
+        args.addAll(List.of("-pidfile", files.pidFile().toString()));
+        args.addAll(List.of("-kernel", spec.kernel().toString()));
+        spec.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
+        args.addAll(List.of("-append", kernelCommandLine()));
+        args.addAll(agent.qemuArguments(machine));
+        if (spec.sharedDir().isPresent()) {
+            args.addAll(List.of("-chardev", "socket,id=virtiofs,path=" + files.virtiofsSocket(),
+                    "-device", machine.virtioDevice("vhost-user-fs") + ",chardev=virtiofs,tag=" + SHARED_FS_TAG));
+        }
+        return List.copyOf(args);
+    }
+
+    public String kernelCommandLine() {
+        return KernelParams.compose(KernelParams.driverDefaults(machine, spec.debug(), tscKhz), spec.kernelParams());
+    }
+
+    /**
+     * Guest RAM from a memfd. A vhost-user backend (virtiofsd) maps guest RAM itself, so it must be shared
+     * then; otherwise the mapping stays private (copy-on-write), as plain anonymous RAM would be.
+     */
+    private List<String> memory() {
+        String share = spec.sharedDir().isPresent() ? "on" : "off";
+        return List.of("-m", spec.memoryMiB() + "M",
+                "-object", "memory-backend-memfd,id=mem,size=" + spec.memoryMiB() + "M,share=" + share);
+    }
+}

@@ -1,0 +1,127 @@
+package io.katacontainers.hypervisor.qemu.process;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Starts the processes of one VM so that none outlives it: each is tracked until {@link #close()} reaps it, and
+ * each gets SIGKILL from the kernel if this JVM dies first.
+ * <p>
+ * The kernel delivers the parent-death signal ({@code PR_SET_PDEATHSIG}, set here by {@code setpriv
+ * --pdeathsig} before it execs the command) when the <em>thread</em> that forked the child exits, not the
+ * process. A child forked from a caller's thread (a pool thread, a virtual thread's carrier) would be killed
+ * whenever that thread retires. So every fork happens on one platform thread owned by this launcher, which
+ * lives until {@link #close()} has reaped every child.
+ */
+public final class ProcessLauncher implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ProcessLauncher.class.getName());
+
+    private final Optional<Path> setpriv;
+    private final ExecutorService forker;
+    private final List<ChildProcess> children = new ArrayList<>();
+    private boolean closed;
+
+    /**
+     * @param setpriv util-linux {@code setpriv}, or empty to start children without a parent-death signal
+     * @param name names the forking thread, for thread dumps
+     */
+    public ProcessLauncher(Optional<Path> setpriv, String name) {
+        this.setpriv = setpriv;
+        this.forker = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("fork-" + name).daemon().factory());
+    }
+
+    /** The command as it will be executed: behind {@code setpriv --pdeathsig SIGKILL} when available. */
+    public List<String> wrap(List<String> command) {
+        if (setpriv.isEmpty()) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of(setpriv.get().toString(), "--pdeathsig", "SIGKILL", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    /** Starts {@code command} with stdin from /dev/null and stdout and stderr appended to {@code log}. */
+    public synchronized ChildProcess launch(String name, List<String> command, Path log) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("launcher closed, not starting " + name);
+        }
+        ProcessBuilder builder = new ProcessBuilder(wrap(command))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Process process = forkOnLauncherThread(name, command, builder);
+        ChildProcess child = new ChildProcess(name, process, log);
+        children.add(child);
+        LOG.log(System.Logger.Level.DEBUG, () -> "started " + child + ": " + String.join(" ", command));
+        return child;
+    }
+
+    /**
+     * Waits for the fork without giving up on interrupts: a fork in flight would otherwise produce an untracked
+     * child. The interrupt is restored for the caller to notice.
+     */
+    private Process forkOnLauncherThread(String name, List<String> command, ProcessBuilder builder)
+            throws IOException {
+        Future<Process> started = forker.submit(builder::start);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return started.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw new IOException("cannot start " + name + " (" + command.getFirst() + "): "
+                                + io.getMessage(), io);
+                    }
+                    throw new IllegalStateException("starting " + name + " failed", e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public synchronized List<ChildProcess> children() {
+        return List.copyOf(children);
+    }
+
+    /**
+     * SIGKILLs every child still running, waits until each is reaped, then ends the forking thread. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<RuntimeException> failures = new ArrayList<>();
+        for (ChildProcess child : children.reversed()) {
+            try {
+                if (child.isAlive()) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "killing " + child);
+                    child.kill();
+                }
+            } catch (IllegalStateException e) {
+                failures.add(e);
+            }
+        }
+        forker.shutdown();
+        if (!failures.isEmpty()) {
+            IllegalStateException failure = new IllegalStateException("some children could not be reaped");
+            failures.forEach(failure::addSuppressed);
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The QEMU hypervisor driver: builds QEMU's command line from a {@code VmSpec}, runs QEMU (and virtiofsd) as
+ * children that die with us, and controls the VM over QMP. Nothing is exported; the runtime finds the driver
+ * through {@link java.util.ServiceLoader}.
+ */
+module io.katacontainers.hypervisor.qemu {
+    requires io.katacontainers.api;
+    requires com.fasterxml.jackson.databind;
+
+    provides io.katacontainers.api.hypervisor.HypervisorDriver
+            with io.katacontainers.hypervisor.qemu.QemuDriver;
+}

@@ -1,0 +1,129 @@
+package io.katacontainers.hypervisor.qemu;
+
+import io.katacontainers.api.hypervisor.HostSupport;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.hypervisor.qemu.cmdline.MachineType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.random.RandomGenerator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QemuDriverTest {
+    @TempDir
+    Path dir;
+
+    private VmSpec spec(String machine) throws IOException {
+        return TestVms.spec("d1", dir.resolve("run"), machine,
+                TinyPvhKernel.write(dir.resolve("kernel.elf"), TinyPvhKernel.Then.HALT));
+    }
+
+    @Test
+    void serviceLoaderFindsTheDriverByName() {
+        // Tests run inside this module, which declares no `uses` of its own.
+        QemuDriverTest.class.getModule().addUses(HypervisorDriver.class);
+        List<HypervisorDriver> drivers = ServiceLoader.load(HypervisorDriver.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        assertTrue(drivers.stream().anyMatch(driver -> driver.name().equals("qemu")
+                && driver instanceof QemuDriver), drivers::toString);
+    }
+
+    @Test
+    void hostSupportReportsVersionAccelerationAndWhy() throws IOException {
+        HostSupport support = new QemuDriver().hostSupport(spec("microvm"));
+        assertEquals(TestVms.QEMU.toString(), support.path());
+        assertTrue(support.version().startsWith("QEMU emulator version "), support::version);
+        assertTrue(support.usable());
+        if (Files.exists(Path.of("/sys/module/kvm_pvm"))) {
+            assertEquals("tcg", support.acceleration());
+            assertTrue(support.notes().stream().anyMatch(note -> note.contains("PVM")), support.notes()::toString);
+        }
+        if (!Files.exists(Path.of("/dev/vhost-vsock"))) {
+            assertTrue(support.notes().stream().anyMatch(note -> note.contains("virtio-serial")));
+        }
+    }
+
+    @Test
+    void hostSupportWithoutQemuIsUnusable() throws IOException {
+        VmSpec base = spec("microvm");
+        VmSpec missing = new VmSpec(base.sandboxId(), base.runDir(), dir.resolve("no-qemu"), "microvm", 1, 128,
+                base.kernel(), Optional.empty(), "", Optional.empty(), TestVms.VIRTIOFSD, List.of(), false);
+        HostSupport support = new QemuDriver().hostSupport(missing);
+        assertFalse(support.usable());
+        assertEquals("", support.version());
+        assertTrue(support.notes().stream().anyMatch(note -> note.contains("qemu-system-x86")), support::toString);
+    }
+
+    @Test
+    void vhostVsockHostGetsAVsockAgentWithAFreshContextId() throws Exception {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root.resolve("dev"));
+        Files.createFile(root.resolve("dev/vhost-vsock"));
+        QemuDriver driver = new QemuDriver(root, Optional.empty(), RandomGenerator.of("L64X128MixRandom"));
+        try (var vm = driver.create(spec("q35"))) {
+            var endpoint = assertInstanceOf(io.katacontainers.api.hypervisor.AgentEndpoint.Vsock.class,
+                    vm.agentEndpoint());
+            assertTrue(endpoint.contextId() >= 3 && endpoint.contextId() < 0xFFFF_FFFFL);
+            assertEquals(1024, endpoint.port());
+        }
+    }
+
+    @Test
+    void microvmWithVirtioFsMovesToQ35WithoutKvmOnly() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        VmSpec spec = TestVms.withSharedDir(spec("microvm"), shared);
+        Path tcgRoot = Files.createDirectories(dir.resolve("tcg"));
+        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
+                RandomGenerator.getDefault()).create(spec)) {
+            assertEquals(MachineType.Q35, vm.commandLine().machine());
+        }
+        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
+                RandomGenerator.getDefault()).create(spec("microvm"))) {
+            assertEquals(MachineType.MICROVM, vm.commandLine().machine(), "nothing needs vhost: stays microvm");
+        }
+        Path kvmRoot = Files.createDirectories(dir.resolve("kvm"));
+        Files.createDirectories(kvmRoot.resolve("dev"));
+        Files.createFile(kvmRoot.resolve("dev/kvm"));
+        Files.createDirectories(kvmRoot.resolve("proc"));
+        Files.writeString(kvmRoot.resolve("proc/cpuinfo"), "flags\t\t: fpu vmx lm\n");
+        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(kvmRoot, Optional.empty(),
+                RandomGenerator.getDefault()).create(spec)) {
+            assertEquals(MachineType.MICROVM, vm.commandLine().machine());
+        }
+    }
+
+    @Test
+    void createRefusesUnknownMachinesMissingFilesAndDeepRunDirs() throws IOException {
+        QemuDriver driver = new QemuDriver();
+        VmSpec good = spec("microvm");
+
+        HypervisorException machine = assertThrows(HypervisorException.class, () -> driver.create(spec("pc")));
+        assertTrue(machine.getMessage().contains("[microvm, q35]"), machine::getMessage);
+
+        VmSpec broken = new VmSpec("d1", good.runDir(), good.vmmPath(), "microvm", 0, 16, dir.resolve("nokernel"),
+                Optional.of(dir.resolve("noinitrd")), "", Optional.of(dir.resolve("noshare")), good.virtiofsd(),
+                List.of(), false);
+        HypervisorException problems = assertThrows(HypervisorException.class, () -> driver.create(broken));
+        for (String problem : List.of("guest kernel", "initrd", "vcpus", "memory", "shared directory")) {
+            assertTrue(problems.getMessage().contains(problem), problems::getMessage);
+        }
+
+        VmSpec deep = new VmSpec("d1", dir.resolve("x".repeat(120)), good.vmmPath(), "microvm", 1, 128,
+                good.kernel(), Optional.empty(), "", Optional.empty(), good.virtiofsd(), List.of(), false);
+        HypervisorException tooDeep = assertThrows(HypervisorException.class, () -> driver.create(deep));
+        assertTrue(tooDeep.getMessage().contains("107 bytes"), tooDeep::getMessage);
+    }
+}

@@ -1,0 +1,45 @@
+package io.katacontainers.hypervisor.qemu;
+
+import io.katacontainers.api.hypervisor.VmSpec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** VM specs for tests: QEMU and virtiofsd from Debian's packages, small guests. */
+final class TestVms {
+    static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+    static final Path VIRTIOFSD = Path.of("/usr/lib/qemu/virtiofsd");
+
+    private TestVms() {
+    }
+
+    static VmSpec spec(String id, Path runDir, String machine, Path kernel) {
+        return new VmSpec(id, runDir, QEMU, machine, 1, 128, kernel, Optional.empty(), "", Optional.empty(),
+                VIRTIOFSD, List.of(), false);
+    }
+
+    static VmSpec withSharedDir(VmSpec spec, Path dir) {
+        return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
+                spec.memoryMiB(), spec.kernel(), spec.initrd(), spec.kernelParams(), Optional.of(dir),
+                spec.virtiofsd(), spec.virtiofsdExtraArgs(), spec.debug());
+    }
+
+    static VmSpec withInitrd(VmSpec spec, Path initrd, String kernelParams) {
+        return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
+                256, spec.kernel(), Optional.of(initrd), kernelParams, spec.sharedDir(),
+                spec.virtiofsd(), spec.virtiofsdExtraArgs(), spec.debug());
+    }
+
+    /** Alive means running: a killed child whose new parent does not reap it stays a zombie ('Z'). */
+    static boolean running(long pid) {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        try {
+            String text = java.nio.file.Files.readString(stat);
+            char state = text.charAt(text.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}

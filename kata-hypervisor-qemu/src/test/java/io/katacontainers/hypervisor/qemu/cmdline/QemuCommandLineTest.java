@@ -1,0 +1,125 @@
+package io.katacontainers.hypervisor.qemu.cmdline;
+
+import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.hypervisor.qemu.host.Acceleration;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QemuCommandLineTest {
+    private static final Path RUN = Path.of("/run/kata/sb1");
+    private static final Acceleration TCG = new Acceleration(Acceleration.Kind.TCG, Optional.of("test"));
+    private static final Acceleration KVM = new Acceleration(Acceleration.Kind.KVM, Optional.empty());
+
+    private static VmSpec spec(String machine, Optional<Path> shared) {
+        return new VmSpec("sb1", RUN, Path.of("/usr/bin/qemu-system-x86_64"), machine, 2, 512,
+                Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")), "init=/init", shared,
+                Path.of("/usr/lib/qemu/virtiofsd"), List.of(), false);
+    }
+
+    private static List<String> args(VmSpec spec, MachineType machine, Acceleration accel, AgentChannel agent) {
+        return new QemuCommandLine(spec, machine, accel, RunFiles.in(RUN), agent, OptionalLong.of(2596124))
+                .arguments();
+    }
+
+    /** The value following {@code option}, which must occur exactly once. */
+    private static String value(List<String> args, String option) {
+        assertEquals(1, Collections.frequency(args, option), option + " in " + args);
+        return args.get(args.indexOf(option) + 1);
+    }
+
+    @Test
+    void microvmUsesMmioDevicesNoAcpiAndVirtioSerialAgent() {
+        AgentChannel agent = new AgentChannel.Serial(RUN.resolve("agent.sock"));
+        List<String> args = args(spec("microvm", Optional.empty()), MachineType.MICROVM, TCG, agent);
+
+        assertEquals("/usr/bin/qemu-system-x86_64", args.getFirst());
+        assertEquals("microvm,acpi=off,memory-backend=mem", value(args, "-machine"));
+        assertEquals("tcg", value(args, "-accel"));
+        assertEquals("max", value(args, "-cpu"));
+        assertEquals("2", value(args, "-smp"));
+        assertEquals("512M", value(args, "-m"));
+        assertEquals("memory-backend-memfd,id=mem,size=512M,share=off", value(args, "-object"));
+        assertEquals("/k/vmlinux", value(args, "-kernel"));
+        assertEquals("/k/initrd", value(args, "-initrd"));
+        assertEquals("console=ttyS0 quiet no_timer_check tsc_early_khz=2596124 reboot=t panic=-1 init=/init",
+                value(args, "-append"));
+        assertEquals("/run/kata/sb1/qemu.pid", value(args, "-pidfile"));
+        assertTrue(args.containsAll(List.of("-nographic", "-nodefaults", "-no-reboot")));
+        assertFalse(args.contains("-daemonize"), "QEMU must stay our child so we reap it");
+        assertTrue(args.contains("virtio-serial-device"));
+        assertTrue(args.contains("socket,id=agent,path=/run/kata/sb1/agent.sock,server=on,wait=off"));
+        assertTrue(args.contains("virtserialport,chardev=agent,name=agent.channel.0"));
+        assertTrue(args.contains("socket,id=qmp,path=/run/kata/sb1/qmp.sock,server=on,wait=off"));
+        assertTrue(args.contains("file,id=console,path=/run/kata/sb1/console.log"));
+        assertEquals("chardev:console", value(args, "-serial"));
+        assertTrue(args.stream().noneMatch(a -> a.contains("-pci")), "no PCI devices on microvm: " + args);
+        assertTrue(args.stream().noneMatch(a -> a.contains("vhost-user-fs")), "no virtio-fs without a shared dir");
+    }
+
+    @Test
+    void q35UsesPciDevicesAndHostCpuUnderKvm() {
+        AgentChannel agent = new AgentChannel.Serial(RUN.resolve("agent.sock"));
+        List<String> args = args(spec("q35", Optional.empty()), MachineType.Q35, KVM, agent);
+
+        assertEquals("q35,memory-backend=mem", value(args, "-machine"));
+        assertEquals("kvm", value(args, "-accel"));
+        assertEquals("host", value(args, "-cpu"));
+        assertTrue(args.contains("virtio-serial-pci"));
+        assertTrue(value(args, "-append").contains("reboot=k"));
+        assertFalse(value(args, "-append").contains("tsc_early_khz"));
+    }
+
+    @Test
+    void sharedDirAddsVhostUserFsAndSharedMemory() {
+        AgentChannel agent = new AgentChannel.Serial(RUN.resolve("agent.sock"));
+        for (MachineType machine : MachineType.values()) {
+            List<String> args = args(spec(machine.configName(), Optional.of(Path.of("/shared"))), machine, TCG, agent);
+            assertEquals("memory-backend-memfd,id=mem,size=512M,share=on", value(args, "-object"));
+            assertTrue(args.contains("socket,id=virtiofs,path=/run/kata/sb1/virtiofsd.sock"), args::toString);
+            assertTrue(args.contains(machine.virtioDevice("vhost-user-fs") + ",chardev=virtiofs,tag=kataShared"),
+                    args::toString);
+        }
+    }
+
+    @Test
+    void vsockAgentUsesVhostVsockWithTheContextId() {
+        AgentChannel agent = new AgentChannel.Vsock(1234);
+        List<String> micro = args(spec("microvm", Optional.empty()), MachineType.MICROVM, KVM, agent);
+        List<String> q35 = args(spec("q35", Optional.empty()), MachineType.Q35, KVM, agent);
+
+        assertTrue(micro.contains("vhost-vsock-device,id=vsock,guest-cid=1234"), micro::toString);
+        assertTrue(q35.contains("vhost-vsock-pci,id=vsock,guest-cid=1234"), q35::toString);
+        assertFalse(micro.contains("virtio-serial-device"));
+        assertEquals(new AgentEndpoint.Vsock(1234, 1024), agent.endpoint());
+    }
+
+    @Test
+    void vsockContextIdsBelowThreeAreReserved() {
+        assertThrows(IllegalArgumentException.class, () -> new AgentChannel.Vsock(2));
+    }
+
+    @Test
+    void machineTypesParseFromConfiguration() {
+        assertEquals(Optional.of(MachineType.MICROVM), MachineType.fromConfig("microvm"));
+        assertEquals(Optional.of(MachineType.Q35), MachineType.fromConfig("q35"));
+        assertEquals(Optional.empty(), MachineType.fromConfig("pc"));
+    }
+
+    @Test
+    void runFilesRefuseSocketPathsLongerThanSunPath() {
+        assertTrue(RunFiles.in(RUN).socketsTooLong().isEmpty());
+        Path deep = Path.of("/run/" + "d".repeat(100));
+        assertEquals(3, RunFiles.in(deep).socketsTooLong().size());
+    }
+}
