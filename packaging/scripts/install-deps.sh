@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   maven gcc make libc6-dev linux-libc-dev  # build; gcc checks the FFM struct layouts against the kernel headers
   golang-go golang-github-containerd-ttrpc-dev  # containerd's Go ttrpc: the real peer of the ttrpc interop tests
+  qemu-system-x86 qemu-system-common  # the QEMU driver; qemu-system-common ships virtiofsd
+  busybox-static  # guest userland, and the tiny guests of the driver tests
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 missing=()
