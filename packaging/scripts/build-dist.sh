@@ -26,8 +26,8 @@ prefix=$(realpath -m "$prefix")
 dest=$(cd "$dest" && pwd)
 lib="$dest/lib/kata-java"
 
-# java.logging backs System.Logger with levels; nothing else of the JDK beyond java.base is used by the host tools.
-jre_modules="java.base,java.logging"
+# java.logging backs System.Logger with levels; jdk.unsupported has sun.misc.Signal (run forwards signals).
+jre_modules="java.base,java.logging,jdk.unsupported"
 if [ "$(cat "$lib/jre/.modules" 2>/dev/null)" != "$jre_modules" ]; then
   echo ">> jlink: $jre_modules"
   rm -rf "$lib/jre"

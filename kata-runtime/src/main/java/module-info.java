@@ -3,9 +3,12 @@ module io.katacontainers.runtime {
     requires io.katacontainers.api;
     requires io.katacontainers.agent.proto;
     requires io.katacontainers.check;
+    requires io.katacontainers.ffm;
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
     requires java.logging;
+    // sun.misc.Signal: kata-runtime run forwards signals to the container.
+    requires jdk.unsupported;
     requires org.tomlj;
 
     // picocli injects the commands' @Option fields reflectively.

@@ -68,7 +68,7 @@ class DistributionTest {
         Command modules = runIn(dist.resolve("lib/kata-java/jre/bin/java"), "--list-modules");
         assertEquals(0, modules.exitCode(), modules.toString());
         List<String> names = modules.stdout().lines().map(line -> line.replaceFirst("@.*", "")).sorted().toList();
-        assertEquals(List.of("java.base", "java.logging"), names);
+        assertEquals(List.of("java.base", "java.logging", "jdk.unsupported"), names);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.katacontainers.runtime.cli;
 import io.katacontainers.check.CheckCommand;
 import io.katacontainers.runtime.config.ConfigLookup;
 import io.katacontainers.runtime.config.ConfigSource;
+import io.katacontainers.runtime.persist.StateStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,6 +77,7 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
         CommandLine commandLine = new CommandLine(cli)
                 .addSubcommand(new CheckCommand())
                 .addSubcommand(new EnvCommand(cli))
+                .addSubcommand(new RunCommand(cli, new StateStore(StateStore.DEFAULT_ROOT)))
                 .setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionStrategy(cli::execute);
         return commandLine;

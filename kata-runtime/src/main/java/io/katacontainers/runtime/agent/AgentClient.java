@@ -1,0 +1,142 @@
+package io.katacontainers.runtime.agent;
+
+import com.google.protobuf.Empty;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import io.katacontainers.agent.proto.CloseStdinRequest;
+import io.katacontainers.agent.proto.CreateContainerRequest;
+import io.katacontainers.agent.proto.CreateSandboxRequest;
+import io.katacontainers.agent.proto.DestroySandboxRequest;
+import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.ReadStreamRequest;
+import io.katacontainers.agent.proto.ReadStreamResponse;
+import io.katacontainers.agent.proto.RemoveContainerRequest;
+import io.katacontainers.agent.proto.SignalProcessRequest;
+import io.katacontainers.agent.proto.StartContainerRequest;
+import io.katacontainers.agent.proto.TtyWinResizeRequest;
+import io.katacontainers.agent.proto.WaitProcessRequest;
+import io.katacontainers.agent.proto.WaitProcessResponse;
+import io.katacontainers.agent.proto.WriteStreamRequest;
+import io.katacontainers.agent.proto.WriteStreamResponse;
+import io.katacontainers.ttrpc.CallOptions;
+import io.katacontainers.ttrpc.Code;
+import io.katacontainers.ttrpc.StatusException;
+import io.katacontainers.ttrpc.TtrpcClient;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The agent API as the runtime uses it. Control calls carry a timeout; the calls that block in the guest until
+ * something happens (WaitProcess, ReadStdout/ReadStderr) carry none, as in Kata.
+ */
+public final class AgentClient implements AutoCloseable {
+    static final String AGENT = "grpc.AgentService";
+    static final String HEALTH = "grpc.Health";
+    private static final CallOptions CONTROL = CallOptions.ofTimeout(Duration.ofSeconds(60));
+
+    private final TtrpcClient ttrpc;
+
+    AgentClient(TtrpcClient ttrpc) {
+        this.ttrpc = ttrpc;
+    }
+
+    public void createSandbox(CreateSandboxRequest request) throws AgentException {
+        control("CreateSandbox", request);
+    }
+
+    public void destroySandbox() throws AgentException {
+        control("DestroySandbox", DestroySandboxRequest.getDefaultInstance());
+    }
+
+    public void createContainer(CreateContainerRequest request) throws AgentException {
+        control("CreateContainer", request);
+    }
+
+    public void startContainer(String containerId) throws AgentException {
+        control("StartContainer", StartContainerRequest.newBuilder().setContainerId(containerId).build());
+    }
+
+    public void removeContainer(String containerId) throws AgentException {
+        control("RemoveContainer", RemoveContainerRequest.newBuilder().setContainerId(containerId).build());
+    }
+
+    public void execProcess(ExecProcessRequest request) throws AgentException {
+        control("ExecProcess", request);
+    }
+
+    public void signalProcess(String containerId, String execId, int signal) throws AgentException {
+        control("SignalProcess", SignalProcessRequest.newBuilder().setContainerId(containerId).setExecId(execId)
+                .setSignal(signal).build());
+    }
+
+    /** Blocks until the process exits and returns its exit status as the agent reports it. */
+    public int waitProcess(String containerId, String execId) throws AgentException {
+        return call("WaitProcess", WaitProcessRequest.newBuilder().setContainerId(containerId).setExecId(execId)
+                .build(), WaitProcessResponse.parser(), CallOptions.DEFAULT).getStatus();
+    }
+
+    /** Blocks until output is available; empty at end of stream. */
+    public Optional<byte[]> readStdout(String containerId, String execId, int max) throws AgentException {
+        return read("ReadStdout", containerId, execId, max);
+    }
+
+    /** Blocks until output is available; empty at end of stream. */
+    public Optional<byte[]> readStderr(String containerId, String execId, int max) throws AgentException {
+        return read("ReadStderr", containerId, execId, max);
+    }
+
+    /** Writes all of {@code data}, in as many calls as the agent needs. */
+    public void writeStdin(String containerId, String execId, byte[] data) throws AgentException {
+        int offset = 0;
+        while (offset < data.length) {
+            WriteStreamResponse written = call("WriteStdin", WriteStreamRequest.newBuilder()
+                    .setContainerId(containerId).setExecId(execId)
+                    .setData(com.google.protobuf.ByteString.copyFrom(data, offset, data.length - offset)).build(),
+                    WriteStreamResponse.parser(), CONTROL);
+            offset += (int) written.getLen();
+        }
+    }
+
+    public void closeStdin(String containerId, String execId) throws AgentException {
+        control("CloseStdin", CloseStdinRequest.newBuilder().setContainerId(containerId).setExecId(execId).build());
+    }
+
+    public void resizeTty(String containerId, String execId, int rows, int columns) throws AgentException {
+        control("TtyWinResize", TtyWinResizeRequest.newBuilder().setContainerId(containerId).setExecId(execId)
+                .setRow(rows).setColumn(columns).build());
+    }
+
+    private Optional<byte[]> read(String method, String containerId, String execId, int max) throws AgentException {
+        try {
+            ReadStreamResponse response = ttrpc.call(AGENT, method, ReadStreamRequest.newBuilder()
+                    .setContainerId(containerId).setExecId(execId).setLen(max).build(),
+                    ReadStreamResponse.parser(), CallOptions.DEFAULT);
+            return Optional.of(response.getData().toByteArray());
+        } catch (StatusException e) {
+            // Kata's agent ends a stream with an error once the process's output is closed.
+            if (e.code() == Code.UNKNOWN || e.code() == Code.NOT_FOUND || e.code() == Code.OUT_OF_RANGE) {
+                return Optional.empty();
+            }
+            throw new AgentException(method + " for " + containerId + "/" + execId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void control(String method, MessageLite request) throws AgentException {
+        call(method, request, Empty.parser(), CONTROL);
+    }
+
+    private <R> R call(String method, MessageLite request, Parser<R> parser, CallOptions options)
+            throws AgentException {
+        try {
+            return ttrpc.call(AGENT, method, request, parser, options);
+        } catch (StatusException e) {
+            throw new AgentException("agent " + method + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        ttrpc.close();
+    }
+}

@@ -1,0 +1,115 @@
+package io.katacontainers.runtime.agent;
+
+import io.katacontainers.agent.proto.CheckRequest;
+import io.katacontainers.agent.proto.HealthCheckResponse;
+import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.ttrpc.CallOptions;
+import io.katacontainers.ttrpc.StatusException;
+import io.katacontainers.ttrpc.Transport;
+import io.katacontainers.ttrpc.TtrpcClient;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * Connects to the agent inside a VM, retrying until it answers a health check or the dial timeout
+ * ({@code [agent.kata] dial_timeout}) runs out. Over virtio-serial, bytes written before the guest opens its port
+ * are dropped, so a connection only counts once a health check came back on it.
+ */
+public final class AgentDialer {
+    private static final System.Logger LOG = System.getLogger(AgentDialer.class.getName());
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
+
+    private AgentDialer() {
+    }
+
+    /**
+     * @param consoleTail the guest console's last lines, quoted in the error when the agent never answers
+     */
+    public static AgentClient dial(AgentEndpoint endpoint, Duration dialTimeout, Supplier<String> consoleTail)
+            throws AgentException, InterruptedException {
+        Instant deadline = Instant.now().plus(dialTimeout);
+        Exception last = null;
+        int attempts = 0;
+        while (Instant.now().isBefore(deadline)) {
+            attempts++;
+            TtrpcClient client = null;
+            try {
+                client = new TtrpcClient(connect(endpoint));
+                while (client.isOpen() && Instant.now().isBefore(deadline)) {
+                    try {
+                        HealthCheckResponse health = client.call(AgentClient.HEALTH, "Check",
+                                CheckRequest.getDefaultInstance(), HealthCheckResponse.parser(),
+                                CallOptions.ofTimeout(PROBE_TIMEOUT));
+                        LOG.log(System.Logger.Level.DEBUG, "agent answered ({0}) after {1} connection attempt(s)",
+                                health.getStatus(), attempts);
+                        return new AgentClient(client);
+                    } catch (StatusException e) {
+                        last = e; // the guest has not opened its end yet: ask again on the same connection
+                    }
+                }
+            } catch (IOException e) {
+                last = e; // the VMM has not created its socket yet
+            }
+            if (client != null) {
+                client.close();
+            }
+            Thread.sleep(RETRY_PAUSE);
+        }
+        throw new AgentException("the agent did not answer within " + dialTimeout.toSeconds() + "s on " + endpoint
+                + " (last error: " + (last == null ? "none" : last.getMessage()) + ");"
+                + " raise [agent.kata] dial_timeout if the guest is slow to boot. Guest console:\n"
+                + consoleTail.get(), last);
+    }
+
+    private static Transport connect(AgentEndpoint endpoint) throws IOException {
+        return switch (endpoint) {
+            case AgentEndpoint.VirtioSerial serial -> Transport.connect(serial.socket());
+            case AgentEndpoint.HybridVsock hybrid -> hybridVsock(hybrid);
+            case AgentEndpoint.Vsock vsock -> throw new IOException("kernel vsock (cid " + vsock.contextId()
+                    + ") is not supported by this runtime yet; configure a virtio-serial or hybrid-vsock channel");
+        };
+    }
+
+    /** Firecracker-style hybrid vsock: {@code CONNECT <port>\n} answered by {@code OK <host port>\n}. */
+    private static Transport hybridVsock(AgentEndpoint.HybridVsock hybrid) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(hybrid.socket()));
+            InputStream in = Channels.newInputStream(channel);
+            OutputStream out = Channels.newOutputStream(channel);
+            out.write(("CONNECT " + hybrid.port() + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String reply = readLine(in);
+            if (!reply.startsWith("OK ")) {
+                throw new IOException("hybrid vsock " + hybrid.socket() + " refused port " + hybrid.port()
+                        + ": " + reply);
+            }
+            return Transport.of(in, out, channel);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0 || line.length() > 64) {
+                throw new IOException("no handshake reply from the hybrid vsock socket (got \"" + line + "\")");
+            }
+            line.append((char) b);
+        }
+        return line.toString();
+    }
+}

@@ -1,0 +1,171 @@
+package io.katacontainers.runtime.sandbox;
+
+import io.katacontainers.agent.proto.CreateContainerRequest;
+import io.katacontainers.agent.proto.CreateSandboxRequest;
+import io.katacontainers.agent.proto.Root;
+import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.agent.proto.Storage;
+import io.katacontainers.api.config.KataConfig;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.runtime.agent.AgentClient;
+import io.katacontainers.runtime.agent.AgentDialer;
+import io.katacontainers.runtime.agent.AgentException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One pod: a VM with a running agent, a shared directory exported to it by virtio-fs, and the containers created
+ * in it. {@link #close()} tears everything down in reverse order and may be called from any thread, any number of
+ * times; a failure half-way through {@link #start} leaves nothing behind either.
+ */
+public final class Sandbox implements AutoCloseable {
+    /** Where the guest mounts the shared directory, as in Kata. */
+    public static final String GUEST_SHARED_DIR = "/run/kata-containers/shared/containers";
+    /** The virtio-fs tag of the shared directory, as in Kata. */
+    public static final String SHARED_FS_TAG = "kataShared";
+    private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final String id;
+    private final Hypervisor vm;
+    private final AgentClient agent;
+    private final Path sharedDir;
+    private final Map<String, SharedRootfs> rootfs = new LinkedHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private boolean closed;
+
+    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir) {
+        this.id = id;
+        this.vm = vm;
+        this.agent = agent;
+        this.sharedDir = sharedDir;
+    }
+
+    /** Boots the VM, waits for the agent and sets the sandbox up in the guest. */
+    public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir)
+            throws SandboxException, InterruptedException {
+        Path sharedDir = runDir.resolve("shared");
+        try {
+            Files.createDirectories(sharedDir);
+        } catch (IOException e) {
+            throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
+        }
+        VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir, Optional.of(sharedDir));
+        Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
+        Hypervisor vm;
+        try {
+            vm = driver.create(spec);
+        } catch (HypervisorException e) {
+            throw new SandboxException("cannot create the VM of sandbox " + id + ": " + e.getMessage(), e);
+        }
+        AgentClient agent = null;
+        try {
+            vm.start(dialTimeout);
+            agent = AgentDialer.dial(vm.agentEndpoint(), dialTimeout, vm::consoleTail);
+            agent.createSandbox(CreateSandboxRequest.newBuilder()
+                    .setSandboxId(id)
+                    .setHostname(hostname)
+                    .addStorages(Storage.newBuilder().setDriver("virtio-fs").setSource(SHARED_FS_TAG)
+                            .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
+                    .build());
+            LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
+            return new Sandbox(id, vm, agent, sharedDir);
+        } catch (HypervisorException | AgentException e) {
+            if (agent != null) {
+                agent.close();
+            }
+            vm.close();
+            throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
+        } catch (InterruptedException | RuntimeException e) {
+            if (agent != null) {
+                agent.close();
+            }
+            vm.close();
+            throw e;
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public AgentClient agent() {
+        return agent;
+    }
+
+    public Hypervisor vm() {
+        return vm;
+    }
+
+    /** Shares the container's root filesystem with the guest and creates the container there (not started). */
+    public void createContainer(String containerId, Spec spec, Path hostRootfs) throws SandboxException {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new SandboxException("sandbox " + id + " is shut down");
+            }
+            if (rootfs.containsKey(containerId)) {
+                throw new SandboxException("container " + containerId + " already exists in sandbox " + id);
+            }
+            SharedRootfs shared = SharedRootfs.share(hostRootfs, sharedDir, containerId, GUEST_SHARED_DIR);
+            rootfs.put(containerId, shared);
+            Spec guestSpec = spec.toBuilder()
+                    .setRoot(Root.newBuilder(spec.getRoot()).setPath(shared.guestPath()))
+                    .build();
+            agent.createContainer(CreateContainerRequest.newBuilder()
+                    .setContainerId(containerId).setExecId(containerId).setOCI(guestSpec).build());
+        } catch (AgentException e) {
+            throw new SandboxException("cannot create container " + containerId + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Asks the agent to end the sandbox, stops the VM, and removes the shared mounts. Errors are logged, not
+     * thrown, so that every step runs.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                agent.destroySandbox();
+            } catch (AgentException e) {
+                LOG.log(System.Logger.Level.DEBUG, "DestroySandbox: {0}", e.getMessage());
+            }
+            agent.close();
+            try {
+                vm.stop(STOP_TIMEOUT);
+            } catch (HypervisorException e) {
+                LOG.log(System.Logger.Level.WARNING, "stopping the VM of sandbox {0}: {1}", id, e.getMessage());
+            }
+            vm.close();
+            for (SharedRootfs shared : rootfs.values()) {
+                try {
+                    shared.unshare();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot unmount {0}: {1}", shared.hostMount(),
+                            e.getMessage());
+                }
+            }
+            rootfs.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
