@@ -1,0 +1,185 @@
+package io.katacontainers.packaging.e2e;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code kata-runtime run} of a busybox bundle in a real VM: our guest kernel and initrd under QEMU (TCG on hosts
+ * without hardware virtualization), our agent, crun inside the guest. Each test boots a VM of its own.
+ */
+class RunEndToEndTest {
+    private static final long TIMEOUT_SECONDS = 180;
+    private static Path dist;
+    private static Path repo;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void locate() {
+        dist = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath().normalize();
+        repo = dist.getParent();
+        for (String file : List.of("bin/kata-runtime", "share/kata-containers/vmlinux.container",
+                "share/kata-containers/kata-containers-initrd.img")) {
+            assertTrue(Files.exists(dist.resolve(file)), dist.resolve(file) + " is missing: run 'make build'");
+        }
+    }
+
+    /** The result of one {@code kata-runtime run}. */
+    private record Run(int exitCode, byte[] stdout, String stderr) {
+        String out() {
+            return new String(stdout, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out() + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    private Path bundle(String... command) throws IOException, InterruptedException {
+        Path bundle = work.resolve("bundle");
+        List<String> argv = new ArrayList<>(List.of(repo.resolve("packaging/bundle/make-bundle.sh").toString(),
+                bundle.toString()));
+        argv.addAll(Arrays.asList(command));
+        Process make = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, make.waitFor(), output);
+        return bundle;
+    }
+
+    private Process start(Path bundle, String id) throws IOException {
+        return new ProcessBuilder(dist.resolve("bin/kata-runtime").toString(), "run", "--bundle", bundle.toString(),
+                id).start();
+    }
+
+    private Run finish(Process run, byte[] stdin) throws Exception {
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(run.getInputStream()));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(run.getErrorStream()));
+        try (OutputStream in = run.getOutputStream()) {
+            in.write(stdin);
+        }
+        if (!run.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            run.destroyForcibly().waitFor();
+            throw new AssertionError("kata-runtime run did not finish in " + TIMEOUT_SECONDS + "s; stderr: "
+                    + new String(err.get(), StandardCharsets.UTF_8));
+        }
+        return new Run(run.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
+    }
+
+    private Run run(String id, byte[] stdin, String... command) throws Exception {
+        Run run = finish(start(bundle(command), id), stdin);
+        assertNothingLeft(id);
+        return run;
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** No VMM, virtiofsd, mount or state directory of the sandbox survives the command. */
+    private static void assertNothingLeft(String id) throws IOException {
+        Path runDir = Path.of("/run/vc/sbs", id);
+        assertFalse(Files.exists(runDir), runDir + " was left behind");
+        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        assertFalse(mounts.contains(runDir.toString()), "a mount under " + runDir + " was left behind");
+        List<String> leftovers = ProcessHandle.allProcesses()
+                .filter(process -> process.info().arguments().map(args -> String.join(" ", args))
+                        .filter(args -> args.contains(runDir.toString())).isPresent())
+                .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
+                .toList();
+        assertEquals(List.of(), leftovers, "processes of sandbox " + id + " were left behind");
+    }
+
+    @Test
+    void printsTheGuestKernelReleaseAndExitsZero() throws Exception {
+        Run run = run("e2e-uname", new byte[0], "uname", "-r");
+        assertEquals(0, run.exitCode(), run.toString());
+        String hostRelease = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        String guestRelease = run.out().trim();
+        assertFalse(guestRelease.isEmpty(), run.toString());
+        assertNotEquals(hostRelease, guestRelease, "the container must run on the guest's kernel");
+    }
+
+    @Test
+    void exitCodeAndStderrComeBack() throws Exception {
+        Run run = run("e2e-exit", new byte[0], "sh", "-c", "echo oops >&2; exit 7");
+        assertEquals(7, run.exitCode(), run.toString());
+        assertTrue(run.stderr().contains("oops"), run.toString());
+    }
+
+    @Test
+    void stdinIsPipedThroughToEof() throws Exception {
+        byte[] input = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
+        Run run = run("e2e-stdin", input, "sh", "-c", "cat; echo done");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals("line one\nline two\ndone\n", run.out(), run.toString());
+    }
+
+    @Test
+    void sixteenMebibytesOfStdoutArriveByteExact() throws Exception {
+        int size = 16 * 1024 * 1024;
+        Run run = run("e2e-16m", new byte[0], "sh", "-c",
+                "yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c " + size);
+        assertEquals(0, run.exitCode(), run.stderr());
+        ByteArrayOutputStream expected = new ByteArrayOutputStream(size);
+        byte[] line = "0123456789abcdefghijklmnopqrstuvwxyz\n".getBytes(StandardCharsets.US_ASCII);
+        while (expected.size() < size) {
+            expected.write(line, 0, Math.min(line.length, size - expected.size()));
+        }
+        assertEquals(size, run.stdout().length);
+        assertArrayEquals(expected.toByteArray(), run.stdout());
+    }
+
+    @Test
+    void signalsSentToTheRuntimeReachTheContainer() throws Exception {
+        Process process = start(bundle("sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; "
+                + "while true; do sleep 1; done"), "e2e-signal");
+        InputStream stdout = process.getInputStream();
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        while (!seen.toString(StandardCharsets.UTF_8).contains("ready")) {
+            int b = stdout.read();
+            assertTrue(b >= 0, "the container never said ready: " + seen);
+            seen.write(b);
+        }
+        process.destroy(); // SIGTERM to kata-runtime, which forwards it
+        Run run = finish(process, new byte[0]);
+        assertEquals(42, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("got TERM"), run.toString());
+        assertNothingLeft("e2e-signal");
+    }
+
+    @Test
+    void aBadBundleIsAClearErrorAndLeavesNothing() throws Exception {
+        Path bundle = bundle("true");
+        Files.writeString(bundle.resolve("config.json"), "{\"process\": {\"args\": []}, \"root\": {\"path\": \"rootfs\"}}");
+        Run run = finish(start(bundle, "e2e-bad"), new byte[0]);
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.stderr().contains("process.args"), run.toString());
+        assertNothingLeft("e2e-bad");
+    }
+}
