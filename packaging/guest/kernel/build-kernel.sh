@@ -66,21 +66,20 @@ use_cached() {
 }
 use_cached && exit 0
 
-mkdir -p "$cache_dir" 2>/dev/null || die "cannot create $cache_dir: run as root or pass --cache-dir DIR"
-# One build at a time per cache: two make runs in one tree corrupt it. The other build may have made ours.
-exec 9>"$cache_dir/.lock"
-flock -n 9 || { phase "waiting for another build-kernel.sh using $cache_dir"; flock 9; use_cached && exit 0; }
-
 # The source tree is unpacked once per package version and shared by the variants; each variant has its own
-# object tree (O=), so a changed fragment recompiles only what the config change touches.
+# object tree (O=), so a changed fragment or script recompiles only what the config change touches.
 src="$cache_dir/src/$source_pkg-$source_version"
 obj="$cache_dir/obj/$source_pkg-$source_version-$variant"
+mkdir -p "$(dirname "$src")" "$(dirname "$obj")" 2>/dev/null \
+  || die "cannot create $cache_dir: run as root or pass --cache-dir DIR"
+# One build at a time per object tree (two make runs in one tree corrupt it); the other build may have made ours.
+exec 9>"$obj.lock"
+flock -n 9 || { phase "waiting for another build-kernel.sh of $variant"; flock 9; use_cached && exit 0; }
 if [ ! -f "$src/Makefile" ]; then
   phase "unpacking $tarball ($source_version)"
-  rm -rf "$src" "$src.tmp"
-  mkdir -p "$src.tmp"
-  tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
-  mv "$src.tmp" "$src"
+  unpacked=$(mktemp -d "$src.XXXXXX")
+  tar -xJf "$tarball" -C "$unpacked" --strip-components=1
+  mv -T "$unpacked" "$src" 2>/dev/null || rm -rf "$unpacked" # a concurrent build of the other variant won
 fi
 mkdir -p "$obj"
 log="$obj/build.log"
@@ -96,7 +95,8 @@ make -C "$src" O="$obj" olddefconfig >> "$log" 2>&1 \
 # from the cause, so every assignment in the fragments must be in the final .config verbatim.
 dropped=()
 while IFS= read -r line; do
-  grep -qxF "$line" "$obj/.config" || dropped+=("$line (final: $(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo absent))")
+  grep -qxF "$line" "$obj/.config" \
+    || dropped+=("$line (final: $(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo absent))")
 done < <(grep -hE '^CONFIG_[A-Za-z0-9_]+=' "${fragments[@]}" | sort -u)
 if [ ${#dropped[@]} -gt 0 ]; then
   printf '  %s\n' "${dropped[@]}" >&2
@@ -107,17 +107,24 @@ phase "config verified: $(grep -c '=y$' "$obj/.config") options =y, $(grep -c '=
 
 phase "compiling with $jobs jobs (full log: $log)"
 start=$SECONDS
-# make's own output condensed to a line every 20 s: objects compiled so far and elapsed time; errors and warnings
-# pass through as they come.
-set +e
-make -C "$src" O="$obj" -j"$jobs" bzImage 2>&1 | tee -a "$log" | awk -v start="$(date +%s)" -v label="kernel[$variant]" '
-  /^ +(CC|AS|LD|AR|HOSTCC|OBJCOPY)/ { n++ }
-  /(error|warning):/ { print "   " $0; fflush() }
-  { now = systime(); if (now - last >= 20) { last = now; printf "   %s: %d objects built, %ds\n", label, n, now - start; fflush() } }
-  END { printf "   %s: %d objects built, %ds\n", label, n, systime() - start }'
-status=${PIPESTATUS[0]}
-set -e
-[ "$status" -eq 0 ] || { grep -E 'error|Error' "$log" | tail -n 20 >&2; die "make bzImage failed (full log: $log)"; }
+# make's own output condensed to a line every 20 s (objects compiled so far, elapsed time); errors and warnings pass
+# through as they come.
+progress() {
+  local n=0 last=$SECONDS line
+  while IFS= read -r line; do
+    case "$line" in
+      *error:*|*warning:*) echo "   $line" ;;
+      "  CC "*|"  AS "*|"  AR "*|"  LD "*|"  HOSTCC "*) n=$((n + 1)) ;;
+    esac
+    if [ $((SECONDS - last)) -ge 20 ]; then
+      last=$SECONDS
+      echo "   kernel[$variant]: $n objects built, $((SECONDS - start)) s"
+    fi
+  done
+  echo "   kernel[$variant]: $n objects built, $((SECONDS - start)) s"
+}
+make -C "$src" O="$obj" -j"$jobs" bzImage 2>&1 | tee -a "$log" | progress \
+  || { grep -E 'error|Error' "$log" | tail -n 20 >&2; die "make bzImage failed (full log: $log)"; }
 phase "compiled in $((SECONDS - start)) s"
 
 grep -q 'Xen' <(readelf -n "$obj/vmlinux" 2>/dev/null) || die "$obj/vmlinux has no PVH ELF note (CONFIG_PVH)"
@@ -125,6 +132,7 @@ rm -rf "$result.tmp"
 mkdir -p "$result.tmp"
 cp "$obj/vmlinux" "$obj/arch/x86/boot/bzImage" "$obj/.config" "$result.tmp/"
 mv -T "$result.tmp" "$result"
-phase "cached in $result (vmlinux $(du -h "$result/vmlinux" | cut -f1), bzImage $(du -h "$result/bzImage" | cut -f1))"
+size() { du -h --apparent-size "$1" | cut -f1; }
+phase "cached in $result (vmlinux $(size "$result/vmlinux"), bzImage $(size "$result/bzImage"))"
 install_result
 echo "$result"
