@@ -171,7 +171,7 @@ fix_mtimes
 
 phase "cpio (newc, sorted, mtime $epoch) | ${compress[*]}"
 mkdir -p "$out"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) \
+(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) \
   | "${compress[@]}" > "$out/$image_name.tmp"
 mv "$out/$image_name.tmp" "$out/$image_name"
 size() { du -sh --apparent-size "$1" | cut -f1; }
