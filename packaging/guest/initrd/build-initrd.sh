@@ -49,8 +49,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$out" ] || die "--out DIR is required (see --help)"
-[ -x "$jdk/bin/jlink" ] \
-  || die "no jlink in '$jdk': pass --jdk or set JAVA_HOME to a JDK 25 (packaging/scripts/find-jdk.sh finds one)"
+# JDK 25: -XX:AOTCacheOutput (one-step AOT cache training) is new in 25.
+jdk_major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$jdk/release" 2>/dev/null || true)
+[ -n "$jdk" ] && [ -x "$jdk/bin/jlink" ] && [ "${jdk_major:-0}" -ge 25 ] \
+  || die "'$jdk' is no JDK 25 or newer with jlink: pass --jdk or set JAVA_HOME (packaging/scripts/find-jdk.sh)"
 if [ -n "$agent_modules" ] || [ -n "$agent_main" ]; then
   [ -d "$agent_modules" ] && [ -n "$agent_main" ] || die "--agent-modules DIR and --agent-main MODULE/CLASS go together"
   [[ "$agent_main" == */* ]] || die "--agent-main wants MODULE/CLASS, not '$agent_main'"
@@ -88,7 +90,7 @@ mknod -m 0600 "$root/dev/console" c 5 1
 phase "busybox $("$busybox" --help | head -1 | cut -d' ' -f2) and its applets"
 install -m 0755 "$busybox" "$root/bin/busybox"
 "$busybox" --list-full | while read -r applet; do
-  [[ "$applet" == */* && ! -e "$root/$applet" ]] && ln -s /bin/busybox "$root/$applet"
+  if [[ "$applet" == */* && ! -e "$root/$applet" ]]; then ln -s /bin/busybox "$root/$applet"; fi
 done
 
 phase "crun $("$crun" --version | head -1 | cut -d' ' -f3)"
@@ -137,14 +139,15 @@ for binary in "${binaries[@]}"; do
   ! grep 'not found' <<<"$deps" || die "$binary needs the libraries above: install them"
   grep -oE '(=> )?/[^ ]+' <<<"$deps" | sed 's/^=> //'
 done | sort -u | while read -r lib; do
-  [[ "$lib" == "$jre"/* ]] || [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
+  [[ "$lib" == "$jre"/* || -e "$root$lib" ]] && continue
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
 done
 unset LD_LIBRARY_PATH
 
 cp "$here/init" "$root/init"
 chmod 0755 "$root/init"
-mode=agent
-[ -n "$test_init" ] && mode=test
+if [ -n "$test_init" ]; then mode=test; else mode=agent; fi
 cat > "$root/etc/kata-init.conf" <<EOF
 KATA_INIT_MODE=$mode
 KATA_AGENT_MAIN=$agent_main
