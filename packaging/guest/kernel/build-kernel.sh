@@ -107,15 +107,19 @@ phase "config verified: $(grep -c '=y$' "$obj/.config") options =y, $(grep -c '=
 
 phase "compiling with $jobs jobs (full log: $log)"
 start=$SECONDS
-# make's own output condensed to a line every 20 s (objects compiled so far, elapsed time); errors and warnings pass
-# through as they come.
+# make's own output condensed to a line every 20 s (objects compiled so far, elapsed time), also while make is
+# silent (linking vmlinux takes a while); errors and warnings pass through as they come.
 progress() {
   local n=0 last=$SECONDS line
-  while IFS= read -r line; do
-    case "$line" in
-      *error:*|*warning:*) echo "   $line" ;;
-      "  CC "*|"  AS "*|"  AR "*|"  LD "*|"  HOSTCC "*) n=$((n + 1)) ;;
-    esac
+  while true; do
+    if IFS= read -r -t 20 line; then
+      case "$line" in
+        *error:*|*warning:*) echo "   $line" ;;
+        "  CC "*|"  AS "*|"  AR "*|"  LD "*|"  HOSTCC "*) n=$((n + 1)) ;;
+      esac
+    elif [ $? -le 128 ]; then
+      break # end of make's output; above 128 is read's timeout
+    fi
     if [ $((SECONDS - last)) -ge 20 ]; then
       last=$SECONDS
       echo "   kernel[$variant]: $n objects built, $((SECONDS - start)) s"
