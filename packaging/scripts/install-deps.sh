@@ -6,7 +6,8 @@ packages=(
   maven gcc make libc6-dev linux-libc-dev  # build; gcc checks the FFM struct layouts against the kernel headers
   golang-go golang-github-containerd-ttrpc-dev  # containerd's Go ttrpc: the real peer of the ttrpc interop tests
   qemu-system-x86 qemu-system-common  # the QEMU driver; qemu-system-common ships virtiofsd
-  busybox-static  # guest userland, and the tiny guests of the driver tests
+  busybox-static crun  # guest userland (the initrd copies them), and the tiny guests of the driver tests
+  linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio  # the guest kernel
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 missing=()

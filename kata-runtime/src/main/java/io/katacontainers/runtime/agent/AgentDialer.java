@@ -3,6 +3,8 @@ package io.katacontainers.runtime.agent;
 import io.katacontainers.agent.proto.CheckRequest;
 import io.katacontainers.agent.proto.HealthCheckResponse;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.StatusException;
 import io.katacontainers.ttrpc.Transport;
@@ -18,7 +20,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Supplier;
 
 /**
  * Connects to the agent inside a VM, retrying until it answers a health check or the dial timeout
@@ -34,19 +35,24 @@ public final class AgentDialer {
     }
 
     /**
-     * @param consoleTail the guest console's last lines, quoted in the error when the agent never answers
+     * Dials the agent of a running VM; gives up early when the VM stops, and quotes the guest console's last lines
+     * in the error when the agent never answers.
      */
-    public static AgentClient dial(AgentEndpoint endpoint, Duration dialTimeout, Supplier<String> consoleTail)
-            throws AgentException, InterruptedException {
+    public static AgentClient dial(Hypervisor vm, Duration dialTimeout) throws AgentException, InterruptedException {
+        AgentEndpoint endpoint = vm.agentEndpoint();
         Instant deadline = Instant.now().plus(dialTimeout);
         Exception last = null;
         int attempts = 0;
         while (Instant.now().isBefore(deadline)) {
+            if (vm.state() == VmState.STOPPED) {
+                throw new AgentException("the VM stopped before its agent answered. Guest console:\n"
+                        + vm.consoleTail(), last);
+            }
             attempts++;
             TtrpcClient client = null;
             try {
                 client = new TtrpcClient(connect(endpoint));
-                while (client.isOpen() && Instant.now().isBefore(deadline)) {
+                while (client.isOpen() && Instant.now().isBefore(deadline) && vm.state() != VmState.STOPPED) {
                     try {
                         HealthCheckResponse health = client.call(AgentClient.HEALTH, "Check",
                                 CheckRequest.getDefaultInstance(), HealthCheckResponse.parser(),
@@ -69,7 +75,7 @@ public final class AgentDialer {
         throw new AgentException("the agent did not answer within " + dialTimeout.toSeconds() + "s on " + endpoint
                 + " (last error: " + (last == null ? "none" : last.getMessage()) + ");"
                 + " raise [agent.kata] dial_timeout if the guest is slow to boot. Guest console:\n"
-                + consoleTail.get(), last);
+                + vm.consoleTail(), last);
     }
 
     private static Transport connect(AgentEndpoint endpoint) throws IOException {

@@ -71,7 +71,7 @@ public final class Sandbox implements AutoCloseable {
         AgentClient agent = null;
         try {
             vm.start(dialTimeout);
-            agent = AgentDialer.dial(vm.agentEndpoint(), dialTimeout, vm::consoleTail);
+            agent = AgentDialer.dial(vm, dialTimeout);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setSandboxId(id)
                     .setHostname(hostname)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds what the VM boots into DEST/share/kata-containers: the guest kernel (cached across builds) and the
+# initrd with the agent, plus a test-init initrd for the guest boot test.
+# Usage: build-guest.sh --dest DIR --jdk JAVA_HOME [--agent-modules DIR --agent-main MODULE/CLASS] [--test-out DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+guest="$(dirname "$here")/guest"
+dest= jdk= agent_modules= agent_main= test_out=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dest) dest=$2; shift 2 ;;
+    --jdk) jdk=$2; shift 2 ;;
+    --agent-modules) agent_modules=$2; shift 2 ;;
+    --agent-main) agent_main=$2; shift 2 ;;
+    --test-out) test_out=$2; shift 2 ;;
+    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-guest.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$dest" ] && [ -n "$jdk" ] || { echo "build-guest.sh: need --dest and --jdk (see --help)" >&2; exit 2; }
+out="$dest/share/kata-containers"
+mkdir -p "$out"
+echo ">> guest kernel"
+"$guest/kernel/build-kernel.sh" --out "$out"
+echo ">> guest initrd"
+if [ -n "$agent_modules" ]; then
+  "$guest/initrd/build-initrd.sh" --jdk "$jdk" --out "$out" --agent-modules "$agent_modules" --agent-main "$agent_main"
+else
+  "$guest/initrd/build-initrd.sh" --jdk "$jdk" --out "$out" --test-init
+fi
+if [ -n "$test_out" ]; then
+  echo ">> test-init initrd (guest boot test)"
+  "$guest/initrd/build-initrd.sh" --jdk "$jdk" --out "$test_out" --test-init
+fi
