@@ -1,0 +1,68 @@
+package io.katacontainers.agent.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Finds why a runtime command failed: runc and crun log JSON lines ({@code --log-format json}) whose last
+ * {@code error}/{@code fatal} entry is the message a user wants; plain output is the fallback.
+ */
+final class RuntimeErrors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int OUTPUT_TAIL = 2000;
+
+    private RuntimeErrors() {
+    }
+
+    static String explain(Path log, long logOffset, Path output) {
+        String fromLog = lastError(log, logOffset);
+        if (!fromLog.isEmpty()) {
+            return fromLog;
+        }
+        return tail(output);
+    }
+
+    private static String lastError(Path log, long offset) {
+        String message = "";
+        for (String line : linesAfter(log, offset)) {
+            try {
+                JsonNode entry = JSON.readTree(line);
+                String level = entry.path("level").asText();
+                if (level.equals("error") || level.equals("fatal")) {
+                    message = entry.path("msg").asText();
+                }
+            } catch (IOException e) {
+                // Not JSON (a runtime without --log-format json support): the output fallback covers it.
+                message = message.isEmpty() ? line.strip() : message;
+            }
+        }
+        return message;
+    }
+
+    private static List<String> linesAfter(Path log, long offset) {
+        try {
+            byte[] bytes = Files.readAllBytes(log);
+            int from = (int) Math.min(Math.max(offset, 0), bytes.length);
+            return new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isBlank()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String tail(Path output) {
+        if (output == null) {
+            return "";
+        }
+        try {
+            String text = Files.readString(output).strip();
+            return text.length() > OUTPUT_TAIL ? text.substring(text.length() - OUTPUT_TAIL) : text;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
