@@ -7,4 +7,7 @@ module io.katacontainers.agent {
     requires io.katacontainers.agent.proto;
 
     exports io.katacontainers.agent;
+
+    // One-line log messages on stderr at the agent's level, for every System.Logger in the JVM.
+    provides java.lang.System.LoggerFinder with io.katacontainers.agent.log.AgentLoggerFinder;
 }

@@ -85,6 +85,9 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
         if (logLevel == null && params.containsKey("log")) {
             logLevel = kataLogLevel(params.get("log"));
         }
+        if (logLevel != null) {
+            System.Logger.Level.valueOf(logLevel);
+        }
         Path runtimePath = runtime != null ? Path.of(runtime)
                 : params.containsKey("runtime") ? Path.of(params.get("runtime")) : defaultRuntime();
         if (!runtimePath.isAbsolute()) {

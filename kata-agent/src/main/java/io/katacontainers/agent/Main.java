@@ -1,5 +1,6 @@
 package io.katacontainers.agent;
 
+import io.katacontainers.agent.log.AgentLoggerFinder;
 import io.katacontainers.agent.system.Platform;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.Processes;
@@ -44,8 +45,8 @@ public final class Main {
             // PID 1 with a bad kernel command line: defaults are better than a kernel panic.
             options = AgentOptions.parse(List.of(), true, Map::of);
         }
-        // Read by the JDK's own System.Logger backend when the first logger is created, i.e. after this line.
-        options.logLevel().ifPresent(level -> System.setProperty("jdk.system.logger.level", level));
+        // Read by the agent's LoggerFinder when the first logger is created, i.e. after this line.
+        options.logLevel().ifPresent(level -> System.setProperty(AgentLoggerFinder.LEVEL_PROPERTY, level));
         var agent = new Agent(options);
         Platform platform = agent.platform();
         try {

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 final class AgentProcess implements AutoCloseable {
     static final Path RUNC = Path.of("/usr/sbin/runc");
     /** Flags a small guest would run the agent with. */
-    static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-            "-Xmx64m", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=48m");
+    static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-Xms4m", "-Xmx32m", "-Xss256k", "-XX:ReservedCodeCacheSize=16m",
+            "-XX:MaxMetaspaceSize=48m");
 
     private final Process process;
     private final Path socket;
@@ -50,12 +51,20 @@ final class AgentProcess implements AutoCloseable {
         command.add(System.getProperty("kata.agent.java", Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
         command.addAll(LEAN_JVM);
+        // For measurements: e.g. -Dkata.agent.jvmFlags="-XX:NativeMemoryTracking=summary".
+        String extra = System.getProperty("kata.agent.jvmFlags", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
         command.addAll(List.of("--enable-native-access=io.katacontainers.ffm",
                 "-p", System.getProperty("jdk.module.path"),
                 "-m", "io.katacontainers.agent/io.katacontainers.agent.Main",
                 "--listen", "unix:" + socket, "--runtime", RUNC.toString(), "--state-dir", state.toString(),
                 "--cgroup-parent", "/kata-agent-test", "--runtime-timeout", "60"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        // glibc gives each thread that mallocs an arena of its own; two are plenty for the agent.
+        builder.environment().put("MALLOC_ARENA_MAX", "2");
+        Process process = builder.start();
         TtrpcClient client = connect(process, socket, log);
         return new AgentProcess(process, socket, state, log, client);
     }
@@ -109,6 +118,9 @@ final class AgentProcess implements AutoCloseable {
             if (process.isAlive()) {
                 process.destroyForcibly().waitFor();
             }
+            // Warnings of the agent show up in the test output, where CI keeps them.
+            log().lines().filter(line -> line.contains(" WARNING ") || line.contains(" ERROR "))
+                    .forEach(line -> System.out.println("agent log: " + line));
         }
     }
 

@@ -1,6 +1,5 @@
 package io.katacontainers.agent.container;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.agent.mount.MountOptions;
 import io.katacontainers.agent.mount.Mounter;
 import io.katacontainers.agent.proto.Process;
@@ -20,7 +19,7 @@ final class BundleFiles {
     private final Path stateDir;
     private final Mounter mounter;
     private final String cgroupParent;
-    private final ObjectMapper json = new ObjectMapper();
+    private final JsonFiles json = new JsonFiles();
 
     BundleFiles(Path stateDir, Mounter mounter, String cgroupParent) {
         this.stateDir = stateDir;
@@ -46,8 +45,7 @@ final class BundleFiles {
         try {
             mounter.mount(source.toString(), bundle.rootfs(), null, MountOptions.of(Mounts.MS_BIND | Mounts.MS_REC));
             try {
-                json.writeValue(bundle.config().toFile(),
-                        OciSpecJson.toJson(GuestSpec.adapt(spec, id, bundle, cgroupParent)));
+                json.write(OciSpecJson.toJson(GuestSpec.adapt(spec, id, bundle, cgroupParent)), bundle.config());
             } catch (IOException | RuntimeException e) {
                 mounter.unmount(bundle.rootfs());
                 throw e;
@@ -66,7 +64,7 @@ final class BundleFiles {
     /** Writes the runtime-spec process of an exec. */
     void writeProcess(Bundle bundle, String execId, Process process) throws IOException {
         Process complete = process.getCwd().isEmpty() ? process.toBuilder().setCwd("/").build() : process;
-        json.writeValue(bundle.processFile(execId).toFile(), OciSpecJson.toJson(complete));
+        json.write(OciSpecJson.toJson(complete), bundle.processFile(execId));
     }
 
     /**

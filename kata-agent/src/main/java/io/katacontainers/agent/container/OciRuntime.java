@@ -32,6 +32,7 @@ final class OciRuntime {
     private final Reaper reaper;
     private final Duration timeout;
     private final AtomicLong invocations = new AtomicLong();
+    private final RuntimeErrors errors = new RuntimeErrors(new JsonFiles());
 
     /** The standard descriptors of a command that passes them on to a container process. */
     record Stdio(Redirect stdin, Redirect stdout, Redirect stderr) {
@@ -108,7 +109,7 @@ final class OciRuntime {
             Child child = reaper.spawn(invocation);
             Termination termination = await(child, invocation);
             if (!(termination instanceof Termination.Exited(int code) && code == 0)) {
-                String why = RuntimeErrors.explain(bundle.runtimeLog(), logOffset, output);
+                String why = errors.explain(bundle.runtimeLog(), logOffset, output);
                 throw new OciRuntimeException(binary.getFileName() + " " + command.getFirst() + " "
                         + bundle.containerId() + " failed (" + termination + ")" + (why.isEmpty() ? "" : ": " + why));
             }

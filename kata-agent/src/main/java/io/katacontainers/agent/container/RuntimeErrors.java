@@ -1,7 +1,5 @@
 package io.katacontainers.agent.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +10,15 @@ import java.util.List;
  * {@code error}/{@code fatal} entry is the message a user wants; plain output is the fallback.
  */
 final class RuntimeErrors {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int OUTPUT_TAIL = 2000;
 
-    private RuntimeErrors() {
+    private final JsonFiles json;
+
+    RuntimeErrors(JsonFiles json) {
+        this.json = json;
     }
 
-    static String explain(Path log, long logOffset, Path output) {
+    String explain(Path log, long logOffset, Path output) {
         String fromLog = lastError(log, logOffset);
         if (!fromLog.isEmpty()) {
             return fromLog;
@@ -26,14 +26,13 @@ final class RuntimeErrors {
         return tail(output);
     }
 
-    private static String lastError(Path log, long offset) {
+    private String lastError(Path log, long offset) {
         String message = "";
         for (String line : linesAfter(log, offset)) {
             try {
-                JsonNode entry = JSON.readTree(line);
-                String level = entry.path("level").asText();
+                String level = json.field(line, "level").orElse("");
                 if (level.equals("error") || level.equals("fatal")) {
-                    message = entry.path("msg").asText();
+                    message = json.field(line, "msg").orElse(line);
                 }
             } catch (IOException e) {
                 // Not JSON (a runtime without --log-format json support): the output fallback covers it.

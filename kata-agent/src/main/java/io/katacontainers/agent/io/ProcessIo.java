@@ -8,8 +8,11 @@ import java.time.Duration;
  */
 public sealed interface ProcessIo extends AutoCloseable permits PipeIo, TerminalIo {
 
-    /** Output bytes held per stream before the process has to wait for a reader. */
-    long BUFFER_CAPACITY = 1024 * 1024;
+    /**
+     * Output bytes held per stream before the process has to wait for a reader: with the pipe's own 64 KiB this
+     * covers several reads of the host, and keeps what a guest full of chatty processes holds small.
+     */
+    long BUFFER_CAPACITY = 256 * 1024;
     /** How long a read waits for more output after the process exited (Kata's agent: 500 ms). */
     Duration DRAIN_AFTER_EXIT = Duration.ofMillis(500);
 

@@ -5,6 +5,7 @@ import io.katacontainers.ttrpc.Code;
 import io.katacontainers.ttrpc.Status;
 import io.katacontainers.ttrpc.StatusException;
 import io.katacontainers.ttrpc.UnaryMethod;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.NoSuchElementException;
 
@@ -51,8 +52,11 @@ final class Failures {
         if (failure instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
-        if (code == Code.INTERNAL) {
+        if (code == Code.INTERNAL && !(failure instanceof IOException)) {
+            // Not an I/O or runtime failure: most likely a bug, keep the stack trace.
             LOG.log(Level.WARNING, method + " failed", failure);
+        } else if (code == Code.INTERNAL) {
+            LOG.log(Level.WARNING, "{0} failed: {1}", method, failure.getMessage());
         } else {
             LOG.log(Level.INFO, "{0}: {1}: {2}", method, code, failure.getMessage());
         }
