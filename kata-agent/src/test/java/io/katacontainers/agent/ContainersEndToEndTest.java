@@ -2,6 +2,7 @@ package io.katacontainers.agent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -88,7 +89,7 @@ class ContainersEndToEndTest {
         CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> readAll("stdin"));
         int written = 0;
         for (int offset = 0; offset < input.length; offset += 100_000) {
-            byte[] chunk = java.util.Arrays.copyOfRange(input, offset, Math.min(input.length, offset + 100_000));
+            byte[] chunk = Arrays.copyOfRange(input, offset, Math.min(input.length, offset + 100_000));
             written += agent.write("stdin", "", chunk);
         }
         assertEquals(input.length, written);
@@ -96,8 +97,8 @@ class ContainersEndToEndTest {
         byte[] received = output.get(60, TimeUnit.SECONDS);
         byte[] expectedTail = "\nstdin-closed\n".getBytes(StandardCharsets.UTF_8);
         assertEquals(input.length + expectedTail.length, received.length);
-        assertArrayEquals(input, java.util.Arrays.copyOf(received, input.length));
-        assertArrayEquals(expectedTail, java.util.Arrays.copyOfRange(received, input.length, received.length));
+        assertArrayEquals(input, Arrays.copyOf(received, input.length));
+        assertArrayEquals(expectedTail, Arrays.copyOfRange(received, input.length, received.length));
         assertEquals(0, agent.await("stdin", ""));
         agent.remove("stdin");
     }
@@ -208,7 +209,7 @@ class ContainersEndToEndTest {
     }
 
     @Test
-    void noZombiesAfterAHundredShortProcesses(TestInfo test) throws Exception {
+    void noZombiesAfterAHundredShortProcesses() throws Exception {
         agent.run("reap", Specs.busybox(rootfs, List.of("sleep", "1000")));
         for (int i = 0; i < 100; i++) {
             String exec = "short" + i;
@@ -246,9 +247,5 @@ class ContainersEndToEndTest {
             line.writeBytes(chunk);
         }
         return line.toString(StandardCharsets.UTF_8).strip();
-    }
-
-    private static void assertFalse(boolean condition, String message) {
-        org.junit.jupiter.api.Assertions.assertFalse(condition, message);
     }
 }

@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,11 +82,11 @@ class SandboxEndToEndTest {
             assertFalse(Files.exists(agentProcess.stateDir().resolve("user")), "the bundle is removed");
             assertFalse(Files.exists(local), "the local storage is removed");
             assertTrue(Files.exists(rootfs.resolve("bin/busybox")), "the container's root itself is untouched");
-            assertEquals(List.of(), RuncState.containers(agentProcess.stateDir().resolve("oci")));
+            assertEquals(List.of(), RuncState.containers(agentProcess.stateDir().resolve(".agent/runtime")));
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -1,6 +1,7 @@
 package io.katacontainers.agent.channel;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ final class SerialPorts {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot list " + SYSFS, e);
+            throw new UncheckedIOException("cannot list " + SYSFS, e);
         }
         return Optional.empty();
     }

@@ -1,6 +1,7 @@
 package io.katacontainers.agent.container;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,7 +61,7 @@ final class Container {
 
     /** Every process, init first. */
     List<ContainerProcess> processes() {
-        var all = new java.util.ArrayList<ContainerProcess>();
+        var all = new ArrayList<ContainerProcess>();
         all.add(init);
         all.addAll(execs.values());
         return all;

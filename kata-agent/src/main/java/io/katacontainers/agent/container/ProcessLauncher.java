@@ -6,6 +6,7 @@ import io.katacontainers.agent.io.ProcessIo;
 import io.katacontainers.agent.io.TerminalIo;
 import io.katacontainers.agent.process.Reaper;
 import io.katacontainers.agent.proto.Box;
+import io.katacontainers.agent.proto.Process;
 import io.katacontainers.ffm.libc.Terminals;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,18 +42,18 @@ final class ProcessLauncher {
     }
 
     /** Creates the container; its init process waits for {@code start}. */
-    ContainerProcess create(Bundle bundle, io.katacontainers.agent.proto.Process process) throws IOException,
+    ContainerProcess create(Bundle bundle, Process process) throws IOException,
             InterruptedException {
         return launch(bundle, "", process, (console, stdio) -> runtime.create(bundle, console, stdio));
     }
 
     /** Runs {@code process} in the running container. */
-    ContainerProcess exec(Bundle bundle, String execId, io.katacontainers.agent.proto.Process process)
+    ContainerProcess exec(Bundle bundle, String execId, Process process)
             throws IOException, InterruptedException {
         return launch(bundle, execId, process, (console, stdio) -> runtime.exec(bundle, execId, console, stdio));
     }
 
-    private ContainerProcess launch(Bundle bundle, String execId, io.katacontainers.agent.proto.Process process,
+    private ContainerProcess launch(Bundle bundle, String execId, Process process,
                                     RuntimeCall call) throws IOException, InterruptedException {
         String name = bundle.containerId() + (execId.isEmpty() ? "" : "/" + execId);
         long startedAt = System.nanoTime();

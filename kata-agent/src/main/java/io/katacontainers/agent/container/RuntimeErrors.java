@@ -1,7 +1,9 @@
 package io.katacontainers.agent.container;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -35,33 +37,36 @@ final class RuntimeErrors {
                     message = json.field(line, "msg").orElse(line);
                 }
             } catch (IOException e) {
-                // Not JSON (a runtime without --log-format json support): the output fallback covers it.
+                // Not JSON (a runtime that ignores --log-format json): the plain line says why.
                 message = message.isEmpty() ? line.strip() : message;
             }
         }
         return message;
     }
 
+    /** The log lines this invocation wrote; none if the runtime failed before it created its log. */
     private static List<String> linesAfter(Path log, long offset) {
         try {
             byte[] bytes = Files.readAllBytes(log);
             int from = (int) Math.min(Math.max(offset, 0), bytes.length);
-            return new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8).lines()
+            return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8).lines()
                     .filter(line -> !line.isBlank()).toList();
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return List.of();
+        } catch (IOException e) {
+            return List.of("(cannot read the runtime log " + log + ": " + e.getMessage() + ")");
         }
     }
 
     private static String tail(Path output) {
-        if (output == null) {
+        if (output == null || Files.notExists(output)) {
             return "";
         }
         try {
             String text = Files.readString(output).strip();
             return text.length() > OUTPUT_TAIL ? text.substring(text.length() - OUTPUT_TAIL) : text;
         } catch (IOException e) {
-            return "";
+            return "(cannot read the runtime's output " + output + ": " + e.getMessage() + ")";
         }
     }
 }

@@ -47,15 +47,18 @@ public final class Sandbox {
 
     /**
      * @param runtimeBinary the OCI runtime CLI (crun, runc)
-     * @param stateDir      bundles and runtime state live here ({@code /run/kata-containers} in the guest)
+     * @param stateDir      bundles ({@code <state>/<id>}) and the runtime's state ({@code <state>/.agent}) live here
+     *                      ({@code /run/kata-containers} in the guest)
      * @param cgroupParent  the cgroup under which each container gets its own
      */
     public Sandbox(Path runtimeBinary, Path stateDir, String cgroupParent, Reaper reaper, Mounter mounter,
                    Storages storages, Duration runtimeTimeout) {
         this.storages = storages;
-        this.runtime = new OciRuntime(runtimeBinary, stateDir.resolve("oci"), reaper, runtimeTimeout);
+        // The agent's own directories start with a dot, which no container id can (see Ids).
+        Path own = stateDir.resolve(".agent");
+        this.runtime = new OciRuntime(runtimeBinary, own.resolve("runtime"), reaper, runtimeTimeout);
         this.bundles = new BundleFiles(stateDir, mounter, cgroupParent);
-        this.launcher = new ProcessLauncher(runtime, reaper, stateDir.resolve("console"));
+        this.launcher = new ProcessLauncher(runtime, reaper, own.resolve("console"));
     }
 
     /** Attaches the storages every container of the sandbox shares (the virtio-fs share, above all). */

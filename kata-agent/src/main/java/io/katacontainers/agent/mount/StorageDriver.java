@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -99,7 +100,7 @@ public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageD
 
         private static Map<String, String> options(Storage storage) {
             return storage.getOptionsList().stream().filter(option -> option.contains("="))
-                    .collect(java.util.stream.Collectors.toMap(option -> option.substring(0, option.indexOf('=')),
+                    .collect(Collectors.toMap(option -> option.substring(0, option.indexOf('=')),
                             option -> option.substring(option.indexOf('=') + 1), (first, second) -> second));
         }
 

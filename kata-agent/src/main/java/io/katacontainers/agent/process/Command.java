@@ -1,6 +1,7 @@
 package io.katacontainers.agent.process;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,7 +32,7 @@ public record Command(Path program, List<String> args, List<String> env, Path di
 
     /** argv as exec sees it: the program's file name first. */
     public List<String> argv() {
-        var argv = new java.util.ArrayList<String>(args.size() + 1);
+        var argv = new ArrayList<String>(args.size() + 1);
         argv.add(program.getFileName().toString());
         argv.addAll(args);
         return argv;
