@@ -1,7 +1,10 @@
 package io.katacontainers.agent;
 
 import io.katacontainers.agent.log.AgentLoggerFinder;
+import io.katacontainers.agent.mount.KernelMounter;
+import io.katacontainers.agent.system.GuestPlatform;
 import io.katacontainers.agent.system.Platform;
+import io.katacontainers.agent.system.ShutdownAction;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.Processes;
 import java.io.IOException;
@@ -42,8 +45,7 @@ public final class Main {
             if (!pid1) {
                 System.exit(USAGE_ERROR);
             }
-            // PID 1 with a bad kernel command line: defaults are better than a kernel panic.
-            options = AgentOptions.parse(List.of(), true, Map::of);
+            options = withoutKernelParameters(arguments);
         }
         // Read by the agent's LoggerFinder when the first logger is created, i.e. after this line.
         options.logLevel().ifPresent(level -> System.setProperty(AgentLoggerFinder.LEVEL_PROPERTY, level));
@@ -57,6 +59,20 @@ public final class Main {
                 platform.shutDown();
             }
             System.exit(FAILURE);
+        }
+    }
+
+    /**
+     * PID 1 with a bad agent.* kernel parameter: the command line alone is better than a kernel panic; if that does
+     * not work either, the guest reboots, which ends the VM.
+     */
+    private static AgentOptions withoutKernelParameters(List<String> arguments) {
+        try {
+            return AgentOptions.parse(arguments, true, Map::of);
+        } catch (IllegalArgumentException e) {
+            System.err.println("kata-agent: cannot start: " + e.getMessage());
+            new GuestPlatform(new KernelMounter(), Path.of("/run"), ShutdownAction.REBOOT, true).shutDown();
+            throw e;
         }
     }
 

@@ -11,8 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * from it. Bytes taken out are gone, bytes not yet taken survive a cancelled read.
  *
  * <p>End of stream is normally the pipe's: every writer closed it. A process can exit and leave a background child
- * holding the pipe, though, and then the stream would never end; like Kata's agent, once the process has exited a
- * read that finds nothing waits a short drain time and then reports end of stream.
+ * holding the pipe, though, and then the stream would never end; like Kata's agent, once the process has exited
+ * and the pipe has stayed empty for a short drain time, reads report end of stream. "Empty" is the pump's
+ * observation (a poll that timed out), not the reader's: a pump that is merely slow to run loses nothing.
  */
 public final class OutputBuffer {
     private static final byte[] END = new byte[0];
@@ -29,6 +30,8 @@ public final class OutputBuffer {
     private boolean abandoned;
     private long exitedAtNanos;
     private boolean exited;
+    private long idleSinceNanos;
+    private boolean idle;
 
     /**
      * @param capacity bytes held before the pump has to wait
@@ -51,6 +54,7 @@ public final class OutputBuffer {
             }
             chunks.addLast(chunk);
             size += chunk.length;
+            idle = false;
             readable.signalAll();
         } finally {
             lock.unlock();
@@ -92,6 +96,20 @@ public final class OutputBuffer {
         }
     }
 
+    /** The pump found the descriptor empty (its poll timed out); the idle period lasts until the next chunk. */
+    void pumpIdle() {
+        lock.lock();
+        try {
+            if (!idle) {
+                idle = true;
+                idleSinceNanos = System.nanoTime();
+                readable.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The process has exited: from now on reads stop waiting for output after the drain time. */
     void processExited() {
         lock.lock();
@@ -115,15 +133,13 @@ public final class OutputBuffer {
     public byte[] take(int max) throws InterruptedException {
         lock.lock();
         try {
-            long waitingSince = System.nanoTime();
             while (size == 0 && !ended) {
-                if (!exited) {
+                if (!exited || !idle) {
                     readable.await();
                     continue;
                 }
-                long from = waitingSince - exitedAtNanos > 0 ? waitingSince : exitedAtNanos;
-                long deadline = from + drain.toNanos();
-                long remaining = deadline - System.nanoTime();
+                long from = idleSinceNanos - exitedAtNanos > 0 ? idleSinceNanos : exitedAtNanos;
+                long remaining = from + drain.toNanos() - System.nanoTime();
                 if (remaining <= 0) {
                     // A leftover child still holds the pipe: give the stream up, as the process is gone.
                     abandon();

@@ -49,6 +49,7 @@ final class OutputPump {
             MemorySegment chunk = arena.allocate(CHUNK);
             while (!stopping && !buffer.isAbandoned()) {
                 if (Poll.poll(fd, Poll.POLLIN, POLL_MILLIS) == 0) {
+                    buffer.pumpIdle();
                     continue;
                 }
                 long n;

@@ -7,6 +7,7 @@ import io.katacontainers.agent.proto.HealthCheckResponse;
 import io.katacontainers.agent.service.HealthService;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Libc;
+import io.katacontainers.ffm.libc.Poll;
 import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.Transport;
 import io.katacontainers.ttrpc.TtrpcClient;
@@ -83,10 +84,17 @@ class SerialChannelTest {
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
+        /** Polls, so that the client's reader notices the test closing the master instead of failing on it. */
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buffer = arena.allocate(Math.max(1, len));
+                while (fd.isOpen() && Poll.poll(fd.get(), Poll.POLLIN, 100) == 0) {
+                    Thread.onSpinWait();
+                }
+                if (!fd.isOpen()) {
+                    return -1;
+                }
                 int n = (int) Libc.read(fd.get(), buffer);
                 if (n == 0) {
                     return -1;

@@ -51,16 +51,30 @@ class OutputBufferTest {
     }
 
     @Test
-    void afterTheProcessExitedAnIdleReadEndsTheStreamAfterTheDrainTime() throws Exception {
+    void afterTheProcessExitedAnIdlePipeEndsTheStreamAfterTheDrainTime() throws Exception {
         var buffer = new OutputBuffer(1024, Duration.ofMillis(200));
         buffer.put(bytes("last words"));
         buffer.processExited();
         assertArrayEquals(bytes("last words"), buffer.take(100), "what is buffered still arrives");
+        buffer.pumpIdle();
         long start = System.nanoTime();
         assertEquals(0, buffer.take(100).length, "a background child holding the pipe does not block forever");
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(waited >= 150 && waited < 2000, "waited " + waited + " ms");
         assertTrue(buffer.isAbandoned(), "the pump is told to stop");
+    }
+
+    @Test
+    void aPumpThatHasNotSeenAnEmptyPipeKeepsTheStreamOpen() throws Exception {
+        var buffer = new OutputBuffer(1024, Duration.ofMillis(100));
+        buffer.processExited();
+        var read = CompletableFuture.supplyAsync(() -> take(buffer, 10));
+        Thread.sleep(400);
+        assertFalse(read.isDone(), "a slow pump may still have output to deliver");
+        buffer.put(bytes("late"));
+        assertArrayEquals(bytes("late"), read.get(5, TimeUnit.SECONDS));
+        buffer.pumpIdle();
+        assertEquals(0, buffer.take(10).length);
     }
 
     @Test
