@@ -6,6 +6,7 @@ import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.StatusException;
 import io.katacontainers.ttrpc.TtrpcClient;
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class AgentProcess implements AutoCloseable {
     static final Path RUNC = Path.of("/usr/sbin/runc");
+    private static final String CGROUP_PARENT = "kata-agent-test";
     /** Flags a small guest would run the agent with. */
     static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-XX:CICompilerCount=1", "-Xms4m", "-Xmx32m", "-Xss256k", "-XX:ReservedCodeCacheSize=16m",
@@ -60,7 +62,7 @@ final class AgentProcess implements AutoCloseable {
                 "-p", System.getProperty("jdk.module.path"),
                 "-m", "io.katacontainers.agent/io.katacontainers.agent.Main",
                 "--listen", "unix:" + socket, "--runtime", RUNC.toString(), "--state-dir", state.toString(),
-                "--cgroup-parent", "/kata-agent-test", "--runtime-timeout", "60"));
+                "--cgroup-parent", "/" + CGROUP_PARENT, "--runtime-timeout", "60"));
         var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         // glibc gives each thread that mallocs an arena of its own; two are plenty for the agent.
         builder.environment().put("MALLOC_ARENA_MAX", "2");
@@ -118,9 +120,24 @@ final class AgentProcess implements AutoCloseable {
             if (process.isAlive()) {
                 process.destroyForcibly().waitFor();
             }
+            removeCgroupParents();
             // Warnings of the agent show up in the test output, where CI keeps them.
             log().lines().filter(line -> line.contains(" WARNING ") || line.contains(" ERROR "))
                     .forEach(line -> System.out.println("agent log: " + line));
+        }
+    }
+
+    /** runc removes each container's cgroup but not the parent the tests named: remove it once it is empty. */
+    private static void removeCgroupParents() throws IOException {
+        try (var hierarchies = Files.find(Path.of("/sys/fs/cgroup"), 2,
+                (path, attributes) -> attributes.isDirectory() && path.getFileName().toString().equals(CGROUP_PARENT))) {
+            for (Path parent : hierarchies.toList()) {
+                try {
+                    Files.delete(parent);
+                } catch (DirectoryNotEmptyException e) {
+                    System.out.println("cgroup " + parent + " still in use, left in place");
+                }
+            }
         }
     }
 
