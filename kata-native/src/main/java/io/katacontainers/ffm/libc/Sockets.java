@@ -90,9 +90,12 @@ public final class Sockets {
     public record ReceivedFd(Fd fd, byte[] payload) {
     }
 
-    /** A listening AF_VSOCK stream socket on {@code port} of any local context id. */
-    public static Fd listenVsock(int port, int backlog) throws SyscallException {
-        Fd socket = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, "socket(AF_VSOCK)");
+    /**
+     * A listening AF_VSOCK stream socket on {@code port} of any local context id. Unlike a unix listener, a vsock
+     * listener cannot be woken by {@link #shutdown} (ENOTCONN): pass {@link #SOCK_NONBLOCK} and poll to stop it.
+     */
+    public static Fd listenVsock(int port, int backlog, int extraFlags) throws SyscallException {
+        Fd socket = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, "socket(AF_VSOCK)");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment address = arena.allocate(SOCKADDR_VM);
             address.set(JAVA_SHORT, 0, (short) AF_VSOCK);
@@ -155,8 +158,8 @@ public final class Sockets {
     }
 
     /**
-     * shutdown(2) both directions. Unlike close(2), this wakes a thread blocked in accept, read or recvmsg on the
-     * socket, so the owner can then close it without racing a reuse of the number.
+     * shutdown(2) both directions. Unlike close(2), this wakes a thread blocked in read or recvmsg on a connected
+     * socket, or in accept on a unix listener, so the owner can then close it without racing a reuse of the number.
      */
     public static void shutdown(int socket) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {

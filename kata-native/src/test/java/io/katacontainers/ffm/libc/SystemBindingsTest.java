@@ -188,6 +188,36 @@ class SystemBindingsTest {
     }
 
     @Test
+    void shutdownWakesAThreadBlockedInAccept() throws Exception {
+        Path socket = dir.resolve("blocking");
+        try (Fd listener = Sockets.listenUnix(socket, 1, 0)) {
+            var accepting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Sockets.accept(listener.get(), 0);
+                } catch (SyscallException e) {
+                    return e;
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor());
+            Thread.sleep(100);
+            Sockets.shutdown(listener.get());
+            Object outcome = accepting.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(outcome instanceof SyscallException e && e.is(Errno.EINVAL), String.valueOf(outcome));
+        }
+    }
+
+    /** Where the kernel has AF_VSOCK (this host has /dev/vsock but no transport to connect through). */
+    @Test
+    void vsockListenerBindsAnyContextId() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/vsock")), "no AF_VSOCK here");
+        int port = 20_000 + (int) (ProcessHandle.current().pid() % 10_000);
+        try (Fd listener = Sockets.listenVsock(port, 1, Sockets.SOCK_NONBLOCK)) {
+            assertEquals(0, Poll.poll(listener.get(), Poll.POLLIN, 10), "nobody connects");
+            SyscallException none = assertThrows(SyscallException.class, () -> Sockets.accept(listener.get(), 0));
+            assertTrue(none.is(Errno.EAGAIN));
+        }
+    }
+
+    @Test
     void subreaperFlagSticks() throws Exception {
         Processes.setChildSubreaper(true);
         assertTrue(Processes.isChildSubreaper());

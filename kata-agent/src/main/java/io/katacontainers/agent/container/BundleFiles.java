@@ -1,0 +1,95 @@
+package io.katacontainers.agent.container;
+
+import io.katacontainers.agent.mount.MountOptions;
+import io.katacontainers.agent.mount.Mounter;
+import io.katacontainers.agent.proto.Process;
+import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.ffm.libc.Mounts;
+import io.katacontainers.oci.OciSpecJson;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Lays out and removes bundles: the host's root path is bind-mounted onto {@code <bundle>/rootfs} (so every bundle
+ * looks the same whatever storage holds the root), and the protobuf spec is written as runtime-spec JSON.
+ */
+final class BundleFiles {
+    private final Path stateDir;
+    private final Mounter mounter;
+    private final String cgroupParent;
+    private final JsonFiles json = new JsonFiles();
+
+    BundleFiles(Path stateDir, Mounter mounter, String cgroupParent) {
+        this.stateDir = stateDir;
+        this.mounter = mounter;
+        this.cgroupParent = cgroupParent;
+    }
+
+    /** Creates the bundle of container {@code id} from the host's spec; undone completely if anything fails. */
+    Bundle prepare(String id, Spec spec) throws IOException {
+        if (!spec.hasProcess()) {
+            throw new IllegalArgumentException("the spec of container " + id + " has no process");
+        }
+        Path source = Path.of(spec.getRoot().getPath());
+        if (!source.isAbsolute()) {
+            throw new IllegalArgumentException("the root path of container " + id + " must be absolute in the guest: '"
+                    + spec.getRoot().getPath() + "'");
+        }
+        var bundle = new Bundle(id, stateDir.resolve(id));
+        if (Files.exists(bundle.dir())) {
+            throw new IllegalStateException("bundle " + bundle.dir() + " exists already");
+        }
+        Files.createDirectories(bundle.rootfs());
+        try {
+            mounter.mount(source.toString(), bundle.rootfs(), null, MountOptions.of(Mounts.MS_BIND | Mounts.MS_REC));
+            try {
+                json.write(OciSpecJson.toJson(GuestSpec.adapt(spec, id, bundle, cgroupParent)), bundle.config());
+            } catch (IOException | RuntimeException e) {
+                mounter.unmount(bundle.rootfs());
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                removeFiles(bundle);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return bundle;
+    }
+
+    /** Writes the runtime-spec process of an exec. */
+    void writeProcess(Bundle bundle, String execId, Process process) throws IOException {
+        Process complete = process.getCwd().isEmpty() ? process.toBuilder().setCwd("/").build() : process;
+        json.write(OciSpecJson.toJson(complete), bundle.processFile(execId));
+    }
+
+    /**
+     * Unmounts the rootfs and deletes the bundle. Only the agent's own files are deleted and the rootfs directory
+     * only once it is empty: a failed unmount must never turn into deleting the container's files.
+     */
+    void remove(Bundle bundle) throws IOException {
+        if (mounter.isMountPoint(bundle.rootfs())) {
+            mounter.unmount(bundle.rootfs());
+        }
+        removeFiles(bundle);
+    }
+
+    private static void removeFiles(Bundle bundle) throws IOException {
+        if (!Files.isDirectory(bundle.dir())) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(bundle.dir())) {
+            for (Path entry : entries) {
+                if (!entry.equals(bundle.rootfs())) {
+                    Files.delete(entry);
+                }
+            }
+        }
+        Files.deleteIfExists(bundle.rootfs());
+        Files.delete(bundle.dir());
+    }
+}

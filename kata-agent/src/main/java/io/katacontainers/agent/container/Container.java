@@ -1,0 +1,69 @@
+package io.katacontainers.agent.container;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A container the agent created: its bundle, the storages it holds, its init and its exec'd processes. */
+final class Container {
+    private final Bundle bundle;
+    private final List<Path> storages;
+    private final ContainerProcess init;
+    private final Map<String, ContainerProcess> execs = new ConcurrentHashMap<>();
+    private volatile boolean started;
+
+    Container(Bundle bundle, List<Path> storages, ContainerProcess init) {
+        this.bundle = bundle;
+        this.storages = List.copyOf(storages);
+        this.init = init;
+    }
+
+    String id() {
+        return bundle.containerId();
+    }
+
+    Bundle bundle() {
+        return bundle;
+    }
+
+    List<Path> storages() {
+        return storages;
+    }
+
+    ContainerProcess init() {
+        return init;
+    }
+
+    boolean isStarted() {
+        return started;
+    }
+
+    void markStarted() {
+        started = true;
+    }
+
+    /** The init process for an empty exec id, else that exec'd process. */
+    Optional<ContainerProcess> process(String execId) {
+        return execId.isEmpty() ? Optional.of(init) : Optional.ofNullable(execs.get(execId));
+    }
+
+    /** Registers an exec'd process; false if a live one has that id already. */
+    boolean addExec(ContainerProcess process) {
+        return execs.putIfAbsent(process.execId(), process) == null;
+    }
+
+    void removeExec(ContainerProcess process) {
+        execs.remove(process.execId(), process);
+    }
+
+    /** Every process, init first. */
+    List<ContainerProcess> processes() {
+        var all = new ArrayList<ContainerProcess>();
+        all.add(init);
+        all.addAll(execs.values());
+        return all;
+    }
+}

@@ -1,0 +1,307 @@
+package io.katacontainers.agent.container;
+
+import io.katacontainers.agent.mount.Mounter;
+import io.katacontainers.agent.mount.Storages;
+import io.katacontainers.agent.process.Reaper;
+import io.katacontainers.agent.process.SignalDisposition;
+import io.katacontainers.agent.process.Termination;
+import io.katacontainers.agent.proto.Process;
+import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.agent.proto.Storage;
+import io.katacontainers.ffm.libc.Processes;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The containers of this sandbox and their lifecycle. Creating, starting, exec'ing and removing take one lock, as
+ * they do in Kata's agent; looking processes up for I/O, signals and waits does not.
+ *
+ * <p>Failures use plain Java exceptions that the service maps to ttrpc codes the way Kata's agent answers:
+ * an unknown container is an {@link IllegalArgumentException} (INVALID_ARGUMENT), an unknown process a
+ * {@link NoSuchElementException} (NOT_FOUND), a request that does not fit the state an
+ * {@link IllegalStateException} (FAILED_PRECONDITION).
+ */
+public final class Sandbox {
+    private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
+    private static final Duration DESTROY_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Storages storages;
+    private final OciRuntime runtime;
+    private final BundleFiles bundles;
+    private final ProcessLauncher launcher;
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private final List<Path> sandboxStorages = new ArrayList<>();
+
+    /**
+     * @param runtimeBinary the OCI runtime CLI (crun, runc)
+     * @param stateDir      bundles ({@code <state>/<id>}) and the runtime's state ({@code <state>/.agent}) live here
+     *                      ({@code /run/kata-containers} in the guest)
+     * @param cgroupParent  the cgroup under which each container gets its own
+     */
+    public Sandbox(Path runtimeBinary, Path stateDir, String cgroupParent, Reaper reaper, Mounter mounter,
+                   Storages storages, Duration runtimeTimeout) {
+        this.storages = storages;
+        // The agent's own directories start with a dot, which no container id can (see Ids).
+        Path own = stateDir.resolve(".agent");
+        this.runtime = new OciRuntime(runtimeBinary, own.resolve("runtime"), reaper, runtimeTimeout);
+        this.bundles = new BundleFiles(stateDir, mounter, cgroupParent);
+        this.launcher = new ProcessLauncher(runtime, reaper, own.resolve("console"));
+    }
+
+    /** Attaches the storages every container of the sandbox shares (the virtio-fs share, above all). */
+    public void attachSandboxStorages(List<Storage> storageList) throws IOException {
+        lifecycle.lock();
+        try {
+            sandboxStorages.addAll(storages.add(storageList));
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** CreateContainer: storages, bundle, then {@code runtime create}; everything is undone if a step fails. */
+    public void createContainer(String id, Spec spec, List<Storage> storageList) throws IOException,
+            InterruptedException {
+        Ids.checkContainer(id);
+        lifecycle.lock();
+        try {
+            if (containers.containsKey(id)) {
+                throw new IllegalStateException("container " + id + " already exists");
+            }
+            List<Path> attached = storages.add(storageList);
+            try {
+                Bundle bundle = bundles.prepare(id, spec);
+                try {
+                    ContainerProcess init = launcher.create(bundle, spec.getProcess());
+                    containers.put(id, new Container(bundle, attached, init));
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    undoCreate(bundle, e);
+                    throw e;
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                releaseAfterFailure(attached, e);
+                throw e;
+            }
+            LOG.log(Level.INFO, "created container {0} with {1}", id, runtime.binary());
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    public void startContainer(String id) throws IOException, InterruptedException {
+        lifecycle.lock();
+        try {
+            Container container = container(id);
+            if (container.isStarted()) {
+                throw new IllegalStateException("container " + id + " is already started");
+            }
+            runtime.start(container.bundle());
+            container.markStarted();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** ExecProcess: {@code runtime exec --detach} with the process written beside the bundle. */
+    public void exec(String id, String execId, Process process) throws IOException, InterruptedException {
+        Ids.checkExec(execId);
+        lifecycle.lock();
+        try {
+            Container container = container(id);
+            if (container.process(execId).isPresent()) {
+                throw new IllegalStateException("exec id " + execId + " is in use in container " + id);
+            }
+            bundles.writeProcess(container.bundle(), execId, process);
+            try {
+                container.addExec(launcher.exec(container.bundle(), execId, process));
+            } finally {
+                Files.deleteIfExists(container.bundle().processFile(execId));
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** The init process for an empty exec id, else that exec. */
+    public ContainerProcess process(String id, String execId) {
+        Container container = container(id);
+        return container.process(execId).orElseThrow(() -> new NoSuchElementException(
+                "no process with exec id '" + execId + "' in container " + id));
+    }
+
+    /**
+     * SignalProcess with Kata's reading of the request: an empty exec id with SIGKILL means every process of the
+     * container; SIGTERM to an init that does not handle it becomes SIGKILL.
+     */
+    public void signal(String id, String execId, int signal) throws IOException, InterruptedException {
+        Container container = container(id);
+        if (execId.isEmpty() && signal == Processes.SIGKILL) {
+            if (!container.init().hasExited()) {
+                killAll(container);
+            }
+            return;
+        }
+        ContainerProcess process = process(id, execId);
+        int effective = signal;
+        if (execId.isEmpty() && signal == Processes.SIGTERM
+                && !SignalDisposition.isHandled(process.pid(), Processes.SIGTERM)) {
+            effective = Processes.SIGKILL;
+        }
+        process.signal(effective);
+    }
+
+    /**
+     * WaitProcess: the exit status, immediately if the process has exited already. An exec'd process is forgotten
+     * afterwards and its streams closed, as in Kata's agent; the init stays until RemoveContainer.
+     */
+    public Termination await(String id, String execId) throws IOException, InterruptedException {
+        ContainerProcess process = process(id, execId);
+        Termination termination = process.awaitExit();
+        if (!execId.isEmpty()) {
+            container(id).removeExec(process);
+            process.closeIo();
+        }
+        return termination;
+    }
+
+    /**
+     * RemoveContainer: kills what still runs, waits up to {@code timeout} (zero: no limit, as in Kata) for the
+     * init, deletes the container from the runtime, releases its streams and storages and removes the bundle.
+     */
+    public void removeContainer(String id, Duration timeout) throws IOException, InterruptedException {
+        lifecycle.lock();
+        try {
+            Container container = container(id);
+            if (!container.init().hasExited()) {
+                killAll(container);
+                awaitInit(container, timeout);
+            }
+            runtime.delete(container.bundle());
+            containers.remove(id);
+            IOException failure = null;
+            for (ContainerProcess process : container.processes()) {
+                try {
+                    process.closeIo();
+                } catch (IOException e) {
+                    failure = first(failure, e);
+                }
+            }
+            try {
+                storages.release(container.storages());
+            } catch (IOException e) {
+                failure = first(failure, e);
+            }
+            try {
+                bundles.remove(container.bundle());
+            } catch (IOException e) {
+                failure = first(failure, e);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            LOG.log(Level.INFO, "removed container {0}", id);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** DestroySandbox: removes every container, then the sandbox's storages; goes on past failures. */
+    public void destroy() throws InterruptedException {
+        for (String id : List.copyOf(containers.keySet())) {
+            try {
+                removeContainer(id, DESTROY_TIMEOUT);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "destroying the sandbox: removing container {0} failed: {1}", id,
+                        e.getMessage());
+            }
+        }
+        lifecycle.lock();
+        try {
+            storages.release(sandboxStorages);
+            sandboxStorages.clear();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "destroying the sandbox: releasing its storages failed: {0}", e.getMessage());
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** The number of containers, for diagnostics and tests. */
+    public int size() {
+        return containers.size();
+    }
+
+    private Container container(String id) {
+        Container container = containers.get(id);
+        if (container == null) {
+            throw new IllegalArgumentException("invalid container id " + id);
+        }
+        return container;
+    }
+
+    private void killAll(Container container) throws IOException, InterruptedException {
+        try {
+            runtime.kill(container.bundle(), Processes.SIGKILL, true);
+        } catch (OciRuntimeException e) {
+            // The init may have died on its own meanwhile; then the runtime has nothing left to kill.
+            if (!container.init().hasExited()) {
+                throw e;
+            }
+        }
+    }
+
+    private static void awaitInit(Container container, Duration timeout) throws IOException, InterruptedException {
+        try {
+            if (timeout.isZero()) {
+                container.init().awaitExit();
+            } else {
+                container.init().exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException e) {
+            throw new IOException("container " + container.id() + " did not stop within " + timeout, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the reaper never fails an exit", e);
+        }
+    }
+
+    private void undoCreate(Bundle bundle, Exception failure) {
+        try {
+            runtime.delete(bundle);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        try {
+            bundles.remove(bundle);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private void releaseAfterFailure(List<Path> attached, Exception failure) {
+        try {
+            storages.release(attached);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static IOException first(IOException current, IOException next) {
+        if (current == null) {
+            return next;
+        }
+        current.addSuppressed(next);
+        return current;
+    }
+}

@@ -1,0 +1,25 @@
+package io.katacontainers.agent.service;
+
+import io.katacontainers.agent.container.Sandbox;
+import io.katacontainers.agent.system.Platform;
+import io.katacontainers.ttrpc.ServiceDefinition;
+import java.util.List;
+
+/**
+ * {@code grpc.AgentService} and {@code grpc.Health} as this agent serves them. Methods not registered here
+ * (networking, stats, hotplug, policy...) are answered UNIMPLEMENTED by the ttrpc server.
+ */
+public final class AgentService {
+    public static final String NAME = "grpc.AgentService";
+
+    private AgentService() {
+    }
+
+    public static List<ServiceDefinition> definitions(Sandbox sandbox, Platform platform, ShutdownRequest shutdown) {
+        var agent = ServiceDefinition.builder(NAME);
+        new SandboxRpcs(sandbox, platform, shutdown).register(agent);
+        new ContainerRpcs(sandbox).register(agent);
+        new StreamRpcs(sandbox).register(agent);
+        return List.of(agent.build(), HealthService.definition());
+    }
+}

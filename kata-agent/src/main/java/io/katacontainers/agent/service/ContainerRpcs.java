@@ -1,0 +1,83 @@
+package io.katacontainers.agent.service;
+
+import com.google.protobuf.Empty;
+import io.katacontainers.agent.container.Sandbox;
+import io.katacontainers.agent.proto.CreateContainerRequest;
+import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.RemoveContainerRequest;
+import io.katacontainers.agent.proto.SignalProcessRequest;
+import io.katacontainers.agent.proto.StartContainerRequest;
+import io.katacontainers.agent.proto.WaitProcessRequest;
+import io.katacontainers.agent.proto.WaitProcessResponse;
+import io.katacontainers.ttrpc.ServiceDefinition;
+import java.time.Duration;
+
+/** Container and process lifecycle RPCs. */
+final class ContainerRpcs {
+    private final Sandbox sandbox;
+
+    ContainerRpcs(Sandbox sandbox) {
+        this.sandbox = sandbox;
+    }
+
+    void register(ServiceDefinition.Builder service) {
+        service.method("CreateContainer", CreateContainerRequest.parser(),
+                Failures.translated("CreateContainer", this::create));
+        service.method("StartContainer", StartContainerRequest.parser(),
+                Failures.translated("StartContainer", this::start));
+        service.method("ExecProcess", ExecProcessRequest.parser(), Failures.translated("ExecProcess", this::exec));
+        service.method("SignalProcess", SignalProcessRequest.parser(),
+                Failures.translated("SignalProcess", this::signal));
+        service.method("WaitProcess", WaitProcessRequest.parser(), Failures.translated("WaitProcess", this::await));
+        service.method("RemoveContainer", RemoveContainerRequest.parser(),
+                Failures.translated("RemoveContainer", this::remove));
+    }
+
+    private Empty create(CreateContainerRequest request) throws Exception {
+        if (request.getSandboxPidns()) {
+            throw new UnsupportedOperationException("a sandbox-wide pid namespace is not supported");
+        }
+        if (request.getDevicesCount() > 0 || request.getSharedMountsCount() > 0) {
+            throw new UnsupportedOperationException("devices and shared mounts are not supported");
+        }
+        if (request.getStdinPort() != 0 || request.getStdoutPort() != 0 || request.getStderrPort() != 0) {
+            throw new UnsupportedOperationException("passfd I/O is not supported; use ReadStdout/WriteStdin");
+        }
+        if (!request.hasOCI()) {
+            throw new IllegalArgumentException("no OCI spec in the request for container " + request.getContainerId());
+        }
+        sandbox.createContainer(request.getContainerId(), request.getOCI(), request.getStoragesList());
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty start(StartContainerRequest request) throws Exception {
+        sandbox.startContainer(request.getContainerId());
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty exec(ExecProcessRequest request) throws Exception {
+        if (!request.hasProcess()) {
+            throw new IllegalArgumentException("no process in the exec request " + request.getExecId());
+        }
+        if (request.getStdinPort() != 0 || request.getStdoutPort() != 0 || request.getStderrPort() != 0) {
+            throw new UnsupportedOperationException("passfd I/O is not supported; use ReadStdout/WriteStdin");
+        }
+        sandbox.exec(request.getContainerId(), request.getExecId(), request.getProcess());
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty signal(SignalProcessRequest request) throws Exception {
+        sandbox.signal(request.getContainerId(), request.getExecId(), request.getSignal());
+        return Empty.getDefaultInstance();
+    }
+
+    private WaitProcessResponse await(WaitProcessRequest request) throws Exception {
+        var termination = sandbox.await(request.getContainerId(), request.getExecId());
+        return WaitProcessResponse.newBuilder().setStatus(termination.exitStatus()).build();
+    }
+
+    private Empty remove(RemoveContainerRequest request) throws Exception {
+        sandbox.removeContainer(request.getContainerId(), Duration.ofSeconds(request.getTimeout()));
+        return Empty.getDefaultInstance();
+    }
+}

@@ -1,0 +1,24 @@
+package io.katacontainers.agent.system;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The machine-wide effects of the agent's requests. In the guest they change the VM; on a host, where tests run
+ * the agent as an ordinary process, they must not touch the host's name, DNS, clock or power.
+ */
+public sealed interface Platform permits GuestPlatform, HostPlatform {
+
+    /** Whether this is the guest (GetGuestDetails' init_daemon reports whether the agent is PID 1, though). */
+    boolean isGuest();
+
+    void setHostname(String hostname) throws IOException;
+
+    /** Installs the sandbox's resolv.conf lines (e.g. {@code nameserver 10.0.0.1}). */
+    void setDns(List<String> lines) throws IOException;
+
+    void setTime(long seconds, long microseconds) throws IOException;
+
+    /** Ends the machine; returns only where there is no machine to end (the host). */
+    void shutDown();
+}

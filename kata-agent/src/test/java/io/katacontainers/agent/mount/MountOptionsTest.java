@@ -1,0 +1,22 @@
+package io.katacontainers.agent.mount;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.katacontainers.ffm.libc.Mounts;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MountOptionsTest {
+    @Test
+    void flagNamesBecomeBitsAndTheRestIsFilesystemData() {
+        var options = MountOptions.parse(List.of("ro", "nosuid", "size=64m", "rbind", "mode=0755"));
+        assertEquals(Mounts.MS_RDONLY | Mounts.MS_NOSUID | Mounts.MS_BIND | Mounts.MS_REC, options.flags());
+        assertEquals("size=64m,mode=0755", options.data());
+    }
+
+    @Test
+    void laterOptionsClearEarlierOnes() {
+        assertEquals(0, MountOptions.parse(List.of("ro", "rw")).flags());
+        assertEquals(Mounts.MS_NODEV, MountOptions.parse(List.of("defaults", "nodev")).flags());
+    }
+}
