@@ -2,6 +2,7 @@ package io.katacontainers.agent;
 
 import io.katacontainers.agent.log.AgentLoggerFinder;
 import io.katacontainers.agent.mount.KernelMounter;
+import io.katacontainers.agent.service.Version;
 import io.katacontainers.agent.system.GuestPlatform;
 import io.katacontainers.agent.system.Platform;
 import io.katacontainers.agent.system.ShutdownAction;
@@ -30,6 +31,10 @@ public final class Main {
         List<String> arguments = List.of(args);
         if (arguments.contains("--help") || arguments.contains("-h")) {
             System.out.print(AgentOptions.USAGE);
+            return;
+        }
+        if (arguments.contains("--version")) {
+            System.out.println("kata-agent " + Version.AGENT);
             return;
         }
         boolean pid1 = Processes.getpid() == 1;

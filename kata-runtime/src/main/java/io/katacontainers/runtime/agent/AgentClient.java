@@ -112,7 +112,8 @@ public final class AgentClient implements AutoCloseable {
             ReadStreamResponse response = ttrpc.call(AGENT, method, ReadStreamRequest.newBuilder()
                     .setContainerId(containerId).setExecId(execId).setLen(max).build(),
                     ReadStreamResponse.parser(), CallOptions.DEFAULT);
-            return Optional.of(response.getData().toByteArray());
+            // The agent answers an empty read at the end of the stream, as Kata's does.
+            return response.getData().isEmpty() ? Optional.empty() : Optional.of(response.getData().toByteArray());
         } catch (StatusException e) {
             // Kata's agent ends a stream with an error once the process's output is closed.
             if (e.code() == Code.UNKNOWN || e.code() == Code.NOT_FOUND || e.code() == Code.OUT_OF_RANGE) {

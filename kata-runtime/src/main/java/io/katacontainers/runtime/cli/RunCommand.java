@@ -40,6 +40,8 @@ import java.util.concurrent.Callable;
         footer = {"", "Example:", "  kata-runtime run --bundle /path/to/bundle mycontainer"})
 public final class RunCommand implements Callable<Integer> {
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
+    /** The agent names a container's own process by the empty exec id. */
+    private static final String INIT = "";
 
     @CommandLine.Spec
     private CommandSpec spec;
@@ -104,14 +106,14 @@ public final class RunCommand implements Callable<Integer> {
             sandbox.createContainer(id, containerSpec, bundle.rootfs());
             Optional<HostTerminal> raw = terminal ? HostTerminal.rawIfTerminal() : Optional.empty();
             try {
-                ProcessIo io = ProcessIo.attach(sandbox.agent(), id, id, terminal, System.in, System.out,
+                ProcessIo io = ProcessIo.attach(sandbox.agent(), id, INIT, terminal, System.in, System.out,
                         System.err);
                 sandbox.agent().startContainer(id);
                 SignalForwarder.install(signal -> forward(sandbox, signal));
                 if (terminal) {
                     SignalForwarder.onWindowChange(() -> resize(sandbox));
                 }
-                int status = sandbox.agent().waitProcess(id, id);
+                int status = sandbox.agent().waitProcess(id, INIT);
                 io.awaitOutput(OUTPUT_DRAIN);
                 return status;
             } finally {
@@ -131,7 +133,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private void forward(Sandbox sandbox, int signal) {
         try {
-            sandbox.agent().signalProcess(id, id, signal);
+            sandbox.agent().signalProcess(id, INIT, signal);
         } catch (AgentException e) {
             spec.commandLine().getErr().println("kata-runtime run: cannot forward signal " + signal + ": "
                     + e.getMessage());
@@ -141,7 +143,7 @@ public final class RunCommand implements Callable<Integer> {
     private void resize(Sandbox sandbox) {
         HostTerminal.size().ifPresent(size -> {
             try {
-                sandbox.agent().resizeTty(id, id, size[0], size[1]);
+                sandbox.agent().resizeTty(id, INIT, size[0], size[1]);
             } catch (AgentException e) {
                 spec.commandLine().getErr().println("kata-runtime run: cannot resize the terminal: "
                         + e.getMessage());

@@ -33,12 +33,12 @@ public final class ProcessIo {
      */
     public static ProcessIo attach(AgentClient agent, String containerId, String execId, boolean terminal,
                                    InputStream in, OutputStream out, OutputStream err) {
-        Thread stdout = Thread.ofPlatform().name("stdout-" + execId).start(() ->
+        Thread stdout = Thread.ofPlatform().name("stdout-" + containerId + "/" + execId).start(() ->
                 copyOut(out, max -> agent.readStdout(containerId, execId, max)));
-        Thread stderr = terminal ? null : Thread.ofPlatform().name("stderr-" + execId).start(() ->
+        Thread stderr = terminal ? null : Thread.ofPlatform().name("stderr-" + containerId + "/" + execId).start(() ->
                 copyOut(err, max -> agent.readStderr(containerId, execId, max)));
         // Daemon: a process may exit while our stdin stays open (a terminal), and that must not keep us alive.
-        Thread.ofPlatform().daemon().name("stdin-" + execId).start(() -> copyIn(in, agent, containerId, execId));
+        Thread.ofPlatform().daemon().name("stdin-" + containerId + "/" + execId).start(() -> copyIn(in, agent, containerId, execId));
         return new ProcessIo(stdout, stderr);
     }
 
