@@ -166,7 +166,7 @@ class RunEndToEndTest {
             assertTrue(b >= 0, "the container never said ready: " + seen);
             seen.write(b);
         }
-        process.destroy(); // SIGTERM to kata-runtime, which forwards it
+        process.toHandle().destroy(); // SIGTERM to kata-runtime, which forwards it (keeps our pipes open)
         Run run = finish(process, new byte[0]);
         assertEquals(42, run.exitCode(), run.toString());
         assertTrue(run.out().contains("got TERM"), run.toString());
