@@ -15,7 +15,9 @@ deps: ## install the Debian packages the build and tests need (only those missin
 	@test -n "$(JAVA_HOME)" || { packaging/scripts/find-jdk.sh; exit 1; }
 	@packaging/scripts/install-deps.sh
 
-build: deps ## compile everything and lay out the installable tree under build/
+# The first build also compiles the guest kernel (about 8 minutes on 2 cores; cached in /var/cache/kata-java), so
+# that every test, including the QEMU driver's guest boots that run before packaging, finds it.
+build: deps ## compile everything and lay out the installable tree under build/ (host tools, guest kernel, initrd)
 	$(MVN) install -DskipTests
 
 demo: build ## the quick start's main job: build everything, then run a container in a VM
@@ -23,7 +25,7 @@ demo: build ## the quick start's main job: build everything, then run a containe
 	build/bin/kata-runtime check || echo ">> no hardware virtualization here: QEMU runs the VM under TCG (slower)"
 	packaging/scripts/demo.sh
 
-test: deps ## run the whole test suite (unit tests, then the built tree end to end)
+test: build ## run the whole test suite (unit tests, then the built tree end to end)
 	$(MVN) install
 
 install: build ## copy build/ to PREFIX (default /opt/kata) with configurations pointing there
