@@ -1,5 +1,7 @@
 package io.katacontainers.runtime.persist;
 
+import io.katacontainers.ffm.libc.Mounts;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,11 +37,18 @@ public final class StateStore {
         return root.resolve(checkId(id));
     }
 
-    /** Removes everything the store holds for the sandbox. */
+    /**
+     * Removes everything the store holds for the sandbox. Mounts left under it (a container's rootfs shared with the
+     * guest, if a teardown failed) are detached first, so that removing files can never reach into the user's
+     * bundle through them.
+     */
     public void remove(String id) throws IOException {
         Path dir = sandboxDir(id);
         if (!Files.exists(dir)) {
             return;
+        }
+        for (Path mountPoint : MountPoints.under(dir)) {
+            Mounts.unmount(mountPoint, Mounts.MNT_DETACH);
         }
         try (var walk = Files.walk(dir)) {
             for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
