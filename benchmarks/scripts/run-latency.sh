@@ -23,7 +23,7 @@ if ! command -v runc >/dev/null; then
 fi
 
 runc_ids=()
-cleanup_runc() { local id; for id in "${runc_ids[@]}"; do runc delete -f "$id" >/dev/null 2>&1 || true; done; cleanup; }
+cleanup_runc() { set +e; local id; for id in "${runc_ids[@]}"; do runc delete -f "$id" >/dev/null 2>&1 || true; done; cleanup; }
 trap cleanup_runc EXIT
 
 make_bundle "$tmp/bundle" true

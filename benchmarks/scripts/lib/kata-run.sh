@@ -24,19 +24,27 @@ tmp=$(mktemp -d "/tmp/${self%.sh}.XXXXXX")
 kata_pids=()
 sandbox_ids=()
 cleanup() {
+  set +e
   local p id proc
   for p in "${kata_pids[@]}"; do
-    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; sleep 2; kill -KILL "$p" 2>/dev/null || true; fi
+    if kill -0 "$p" 2>/dev/null; then
+      echo "$self: stopping kata-runtime $p" >&2
+      kill -TERM "$p" 2>/dev/null
+      for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL "$p" 2>/dev/null
+    fi
   done
   for id in "${sandbox_ids[@]}"; do
     for proc in /proc/[0-9]*; do
       if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "/run/vc/sbs/$id/"; then
         echo "$self: killing leftover ${proc#/proc/} of sandbox $id" >&2
-        kill -KILL "${proc#/proc/}" 2>/dev/null || true
+        kill -KILL "${proc#/proc/}" 2>/dev/null
       fi
     done
     if [ -d "/run/vc/sbs/$id" ]; then
-      grep -o " /run/vc/sbs/$id/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+      awk -v d="/run/vc/sbs/$id/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r \
+        | while read -r m; do umount -l "$m"; done
+      rm -rf --one-file-system "/run/vc/sbs/$id"
     fi
   done
   rm -rf "$tmp"
