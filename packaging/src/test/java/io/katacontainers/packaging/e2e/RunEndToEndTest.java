@@ -132,6 +132,45 @@ class RunEndToEndTest {
         assertTrue(run.stderr().contains("oops"), run.toString());
     }
 
+    /** An interactive shell on a terminal, driven through a pty (util-linux script) as a user's terminal would. */
+    @Test
+    void aTerminalSessionWorksThroughAPty() throws Exception {
+        Path bundle = work.resolve("bundle");
+        Process make = new ProcessBuilder(repo.resolve("packaging/bundle/make-bundle.sh").toString(), "--terminal",
+                bundle.toString(), "sh").redirectErrorStream(true).start();
+        make.getInputStream().readAllBytes();
+        assertEquals(0, make.waitFor());
+        String command = dist.resolve("bin/kata-runtime") + " run --bundle " + bundle + " e2e-tty";
+        Process script = new ProcessBuilder("script", "--quiet", "--flush", "--return", "--command", command,
+                "/dev/null").start();
+        // The shell reads its terminal: type as a user would, after it had time to start.
+        byte[] typed = "tty; echo typed-$((40+2))\nexit 3\n".getBytes(StandardCharsets.UTF_8);
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(script.getInputStream()));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(script.getErrorStream()));
+        OutputStream keyboard = script.getOutputStream();
+        Thread.sleep(500);
+        keyboard.write(typed);
+        keyboard.flush();
+        assertTrue(script.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the terminal session did not end");
+        keyboard.close();
+        Run run = new Run(script.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
+        assertEquals(3, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("/dev/pts/"), "the shell has a terminal: " + run);
+        assertTrue(run.out().contains("typed-42"), "what was typed ran: " + run);
+        assertNothingLeft("e2e-tty");
+    }
+
+    /** Twenty sandboxes in a row, each leaving no process, mount or directory behind. */
+    @Test
+    void twentyRunCyclesLeakNothing() throws Exception {
+        Path bundle = bundle("true");
+        for (int cycle = 0; cycle < 20; cycle++) {
+            Run run = finish(start(bundle, "e2e-cycle"), new byte[0]);
+            assertEquals(0, run.exitCode(), "cycle " + cycle + ": " + run);
+            assertNothingLeft("e2e-cycle");
+        }
+    }
+
     @Test
     void stdinIsPipedThroughToEof() throws Exception {
         byte[] input = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
