@@ -74,11 +74,13 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
 
     public static CommandLine commandLine() {
         KataRuntimeCli cli = new KataRuntimeCli();
+        StateStore store = new StateStore(StateStore.DEFAULT_ROOT);
         CommandLine commandLine = new CommandLine(cli)
                 .addSubcommand(new CheckCommand())
                 .addSubcommand(new EnvCommand(cli))
-                .addSubcommand(new RunCommand(cli, new StateStore(StateStore.DEFAULT_ROOT)))
-                .setCaseInsensitiveEnumValuesAllowed(true);
+                .addSubcommand(new RunCommand(cli, store));
+        OciCommands.all(cli, store).forEach(commandLine::addSubcommand);
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionStrategy(cli::execute);
         return commandLine;
     }
