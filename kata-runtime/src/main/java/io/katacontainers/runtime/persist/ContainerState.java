@@ -93,10 +93,25 @@ public record ContainerState(String id, String bundle, String rootfs, String sta
         if (pid <= 0) {
             return false;
         }
+        if (zombie(pid)) {
+            return false; // killed, not yet reaped by its new parent
+        }
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
                 .filter(process -> startMillis == 0 || process.info().startInstant()
                         .map(start -> Math.abs(start.toEpochMilli() - startMillis) < 2000).orElse(true))
                 .isPresent();
+    }
+
+    /** Whether {@code /proc/<pid>/stat} shows a dead process that waits to be reaped (state Z or X). */
+    static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : '?';
+            return state == 'Z' || state == 'X';
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The status to report: what the holder recorded, or stopped when the holder is gone. */
