@@ -399,7 +399,7 @@ final class OciCommands {
         }
     }
 
-    @Command(name = "list", aliases = "ps", mixinStandardHelpOptions = true,
+    @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the containers made by 'kata-runtime create'.")
     static final class ListContainers extends Base {
         @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
@@ -452,7 +452,7 @@ final class OciCommands {
                     + "returned."},
             footer = {"", "Example:", "  kata-runtime exec mycontainer -- ps"})
     static final class Exec extends Base {
-        private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
+        private static final Duration OUTPUT_WAIT = Duration.ofDays(365);
         @Parameters(index = "0", paramLabel = "CONTAINER_ID")
         String id;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND")
@@ -499,9 +499,10 @@ final class OciCommands {
                 Optional<HostTerminal> raw = tty ? HostTerminal.rawIfTerminal() : Optional.empty();
                 try {
                     ProcessIo io = ProcessIo.attach(agent, id, execId, tty, System.in, System.out, System.err);
-                    int exit = agent.waitProcess(id, execId);
-                    io.awaitOutput(OUTPUT_DRAIN);
-                    return exit;
+                    // The agent forgets an exec'd process, output included, once WaitProcess returns: copy all
+                    // of its output (up to end of stream) first, as runc exec does.
+                    io.awaitOutput(OUTPUT_WAIT);
+                    return agent.waitProcess(id, execId);
                 } finally {
                     if (raw.isPresent()) {
                         raw.get().close();

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -94,27 +93,11 @@ class OciLifecycleEndToEndTest {
         }
     }
 
-    /** A stream copied into a buffer as it arrives (create's stdout stays open as long as the container lives). */
-    private static ByteArrayOutputStream drain(InputStream in) {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        Thread.ofVirtual().start(() -> {
-            byte[] chunk = new byte[4096];
-            try (in) {
-                for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
-                    synchronized (buffer) {
-                        buffer.write(chunk, 0, n);
-                    }
-                }
-            } catch (IOException ignored) {
-                // the test is over
-            }
-        });
-        return buffer;
-    }
-
-    private static String text(ByteArrayOutputStream buffer) {
-        synchronized (buffer) {
-            return buffer.toString(StandardCharsets.UTF_8);
+    private static String text(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -141,16 +124,19 @@ class OciLifecycleEndToEndTest {
     }
 
     /** Creates the container and returns create's stdout as it keeps arriving. */
-    private ByteArrayOutputStream create(Path bundle, String id, String... extra) throws Exception {
+    private Path create(Path bundle, String id, String... extra) throws Exception {
         ids.add(id);
         List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString()));
         args.addAll(Arrays.asList(extra));
         args.add(id);
-        Process create = command(args.toArray(String[]::new)).start();
-        ByteArrayOutputStream out = drain(create.getInputStream());
-        ByteArrayOutputStream err = drain(create.getErrorStream());
+        // Files, not pipes: java.lang.Process closes its pipes when the process exits, and the container's output
+        // keeps coming (from the sandbox process that inherited create's stdout) long after create returned.
+        Path out = work.resolve(id + ".out");
+        Path err = work.resolve(id + ".err");
+        Process create = command(args.toArray(String[]::new)).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
         assertTrue(create.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "create did not return");
-        assertEquals(0, create.exitValue(), "create failed: " + text(err));
+        assertEquals(0, create.exitValue(), "create failed: " + Files.readString(err));
         return out;
     }
 
@@ -175,7 +161,7 @@ class OciLifecycleEndToEndTest {
         String id = "e2e-oci-life";
         Path bundle = bundle("sh", "-c", "trap 'echo got-term; exit 3' TERM; echo hello-from-init; "
                 + "while true; do sleep 1; done");
-        ByteArrayOutputStream out = create(bundle, id);
+        Path out = create(bundle, id);
         assertEquals("created", status(id));
         Result list = runtime("list", "--format", "json");
         assertTrue(list.out().contains("\"" + id + "\""), list.toString());
@@ -200,7 +186,7 @@ class OciLifecycleEndToEndTest {
         Result kill = runtime("kill", id); // SIGTERM by default
         assertEquals(0, kill.exitCode(), kill.toString());
         await("state stopped", () -> status(id).equals("stopped"));
-        assertTrue(text(out).contains("got-term"), text(out));
+        await("the trap's output", () -> text(out).contains("got-term"));
 
         Result delete = runtime("delete", id);
         assertEquals(0, delete.exitCode(), delete.toString());
