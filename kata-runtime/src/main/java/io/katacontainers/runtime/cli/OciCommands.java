@@ -118,7 +118,7 @@ final class OciCommands {
                 + "holder's) to FILE.")
         Path pidFile;
         @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
-                description = "Accepted for runc compatibility; not supported yet.")
+                description = "runc's terminal hand-over: not supported yet (refused).")
         Path consoleSocket;
         private final ConfigSource config;
 
@@ -130,6 +130,10 @@ final class OciCommands {
         @Override
         int run() throws Exception {
             StateStore.checkId(id);
+            if (consoleSocket != null) {
+                throw new Failure("--console-socket is not supported yet (containers with a terminal: use "
+                        + "'kata-runtime run')");
+            }
             Path dir = store.sandboxDir(id);
             if (Files.exists(dir)) {
                 throw new Failure("container " + id + " already exists");
