@@ -13,6 +13,8 @@ module io.katacontainers.runtime {
 
     // picocli injects the commands' @Option fields reflectively.
     opens io.katacontainers.runtime.cli to info.picocli;
+    // Jackson writes and reads the persisted container state (a record).
+    opens io.katacontainers.runtime.persist to com.fasterxml.jackson.databind;
 
     uses io.katacontainers.api.hypervisor.HypervisorDriver;
 }

@@ -41,6 +41,29 @@ public final class AgentClient implements AutoCloseable {
         this.ttrpc = ttrpc;
     }
 
+    /**
+     * Connects to a ttrpc server that serves the agent API on a unix socket: the control socket of a sandbox
+     * holder ({@code kata-runtime create}), which forwards the calls to the agent in the VM.
+     */
+    public static AgentClient connect(java.nio.file.Path socket) throws java.io.IOException {
+        return new AgentClient(TtrpcClient.connect(socket));
+    }
+
+    /** Forwards one call byte for byte (any service the agent serves); the caller decodes the answer. */
+    public byte[] forward(String service, String method, byte[] payload, CallOptions options)
+            throws StatusException {
+        return ttrpc.call(service, method, payload, options);
+    }
+
+    /** Calls a method of another service on the same connection (the holder's own service). */
+    public void callEmpty(String service, String method, Duration timeout) throws AgentException {
+        try {
+            ttrpc.call(service, method, Empty.getDefaultInstance(), Empty.parser(), CallOptions.ofTimeout(timeout));
+        } catch (StatusException e) {
+            throw new AgentException(service + "/" + method + " failed: " + e.getMessage(), e);
+        }
+    }
+
     public void createSandbox(CreateSandboxRequest request) throws AgentException {
         control("CreateSandbox", request);
     }

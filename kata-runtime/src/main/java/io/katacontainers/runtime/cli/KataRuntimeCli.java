@@ -74,13 +74,31 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
 
     public static CommandLine commandLine() {
         KataRuntimeCli cli = new KataRuntimeCli();
+        StateStore store = new StateStore(StateStore.DEFAULT_ROOT);
         CommandLine commandLine = new CommandLine(cli)
                 .addSubcommand(new CheckCommand())
                 .addSubcommand(new EnvCommand(cli))
-                .addSubcommand(new RunCommand(cli, new StateStore(StateStore.DEFAULT_ROOT)))
-                .setCaseInsensitiveEnumValuesAllowed(true);
+                .addSubcommand(new RunCommand(cli, store));
+        OciCommands.all(cli, store).forEach(commandLine::addSubcommand);
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler(KataRuntimeCli::invalidInput);
         commandLine.setExecutionStrategy(cli::execute);
         return commandLine;
+    }
+
+    /** picocli's default, except that a mistyped command also lists the commands there are. */
+    private static int invalidInput(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        java.io.PrintWriter err = command.getErr();
+        err.println(e.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            command.usage(err);
+        } else if (command.getParent() == null) {
+            err.println("Commands: " + String.join(", ", command.getSubcommands().entrySet().stream()
+                    .filter(entry -> !entry.getValue().getCommandSpec().usageMessage().hidden())
+                    .map(java.util.Map.Entry::getKey).distinct().toList()));
+        }
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,518 @@
+package io.katacontainers.runtime.cli;
+
+import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.Process;
+import io.katacontainers.api.config.KataConfig;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.runtime.agent.AgentClient;
+import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.config.ConfigException;
+import io.katacontainers.runtime.config.ConfigLoader;
+import io.katacontainers.runtime.config.ConfigSource;
+import io.katacontainers.runtime.io.HostTerminal;
+import io.katacontainers.runtime.io.ProcessIo;
+import io.katacontainers.runtime.oci.Bundle;
+import io.katacontainers.runtime.oci.BundleException;
+import io.katacontainers.runtime.oci.Signals;
+import io.katacontainers.runtime.persist.ContainerState;
+import io.katacontainers.runtime.persist.SandboxLock;
+import io.katacontainers.runtime.persist.StateStore;
+import io.katacontainers.runtime.sandbox.HypervisorDrivers;
+import io.katacontainers.runtime.sandbox.Sandbox;
+import io.katacontainers.runtime.sandbox.SandboxCleanup;
+import io.katacontainers.runtime.sandbox.SandboxException;
+import io.katacontainers.runtime.sandbox.SandboxHolder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The runc-like commands where the container outlives the command that made it: {@code create}, {@code start},
+ * {@code state}, {@code kill}, {@code delete}, {@code list}, {@code exec}. {@code create} starts a detached
+ * sandbox holder ({@link SandboxHolder}) that owns the VM; the others talk to the agent through the holder's
+ * control socket, or, when the holder is gone (killed), clean up after it from the state on disk.
+ */
+final class OciCommands {
+    private static final String INIT = "";
+    private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(60);
+
+    private OciCommands() {
+    }
+
+    static List<Object> all(ConfigSource config, StateStore store) {
+        return List.of(new Create(config, store), new Holder(config, store), new Start(store), new State(store),
+                new Kill(store), new Delete(store), new ListContainers(store), new Exec(store));
+    }
+
+    /** A failure to report as {@code kata-runtime CMD: message} with exit status 1. */
+    static final class Failure extends Exception {
+        Failure(String message) {
+            super(message);
+        }
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandSpec spec;
+        final StateStore store;
+
+        Base(StateStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public final Integer call() throws Exception {
+            try {
+                return run();
+            } catch (Failure | IllegalArgumentException | AgentException | IOException e) {
+                spec.commandLine().getErr().println("kata-runtime " + spec.name() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+
+        abstract int run() throws Exception;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        ContainerState load(String id) throws Failure, IOException {
+            Path dir = store.sandboxDir(StateStore.checkId(id));
+            return ContainerState.read(dir).orElseThrow(() -> new Failure("container " + id + " does not exist"));
+        }
+
+        AgentClient connect(String id) throws IOException {
+            return AgentClient.connect(store.sandboxDir(id).resolve(ContainerState.CONTROL_SOCKET));
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Create a container in its own VM, ready to be started with 'kata-runtime start'.",
+                    "", "The VM is kept by a detached sandbox process until 'kata-runtime delete'; the container's "
+                    + "stdout and stderr are this command's, as with runc (stdin is /dev/null)."})
+    static final class Create extends Base {
+        private static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+        @Option(names = {"-b", "--bundle"}, paramLabel = "DIR", defaultValue = ".", description = "The OCI bundle.")
+        Path bundleDir;
+        @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the container's pid (the sandbox "
+                + "holder's) to FILE.")
+        Path pidFile;
+        @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
+                description = "runc's terminal hand-over: not supported yet (refused).")
+        Path consoleSocket;
+        private final ConfigSource config;
+
+        Create(ConfigSource config, StateStore store) {
+            super(store);
+            this.config = config;
+        }
+
+        @Override
+        int run() throws Exception {
+            StateStore.checkId(id);
+            if (consoleSocket != null) {
+                throw new Failure("--console-socket is not supported yet (containers with a terminal: use "
+                        + "'kata-runtime run')");
+            }
+            Path dir = store.sandboxDir(id);
+            if (Files.exists(dir)) {
+                throw new Failure("container " + id + " already exists");
+            }
+            List<String> argv = new ArrayList<>(List.of("setsid"));
+            argv.addAll(launcher());
+            config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
+            argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
+            java.lang.Process holder = new ProcessBuilder(argv)
+                    .redirectInput(new File("/dev/null"))
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            Instant deadline = Instant.now().plus(READY_TIMEOUT);
+            while (true) {
+                Optional<ContainerState> state = readQuietly(dir);
+                if (state.isPresent() && !ContainerState.CREATING.equals(state.get().status())) {
+                    if (pidFile != null) {
+                        Files.writeString(pidFile, Long.toString(state.get().holderPid()));
+                    }
+                    return 0;
+                }
+                if (holder.waitFor(100, TimeUnit.MILLISECONDS)) {
+                    // The holder printed why on our stderr and cleaned up after itself.
+                    throw new Failure("container " + id + " was not created (sandbox process exit status "
+                            + holder.exitValue() + ")");
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    holder.destroyForcibly().waitFor();
+                    SandboxCleanup.cleanUp(dir);
+                    throw new Failure("container " + id + " was not ready within " + READY_TIMEOUT.toSeconds() + "s");
+                }
+            }
+        }
+
+        private static Optional<ContainerState> readQuietly(Path dir) {
+            try {
+                return ContainerState.read(dir);
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+
+        /** How to run this program again: the installed launcher, else this JVM with its module path. */
+        private static List<String> launcher() {
+            String prefix = System.getProperty("kata.install.prefix");
+            if (prefix != null && Files.isExecutable(Path.of(prefix, "bin", "kata-runtime"))) {
+                return List.of(Path.of(prefix, "bin", "kata-runtime").toString());
+            }
+            String java = ProcessHandle.current().info().command().orElse("java");
+            return List.of(java, "--enable-native-access=io.katacontainers.ffm", "-p",
+                    System.getProperty("jdk.module.path", ""), "-m",
+                    "io.katacontainers.runtime/" + KataRuntimeCli.class.getName());
+        }
+    }
+
+    @Command(name = "sandbox-holder", hidden = true,
+            description = "Internal: keeps the sandbox of 'kata-runtime create' alive until 'kata-runtime delete'.")
+    static final class Holder extends Base {
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+        @Option(names = {"-b", "--bundle"}, paramLabel = "DIR", required = true)
+        Path bundleDir;
+        private final ConfigSource config;
+
+        Holder(ConfigSource config, StateStore store) {
+            super(store);
+            this.config = config;
+        }
+
+        @Override
+        int run() throws Exception {
+            KataConfig kata;
+            Bundle bundle;
+            try {
+                kata = ConfigLoader.load(config.lookup());
+                bundle = Bundle.load(bundleDir);
+            } catch (ConfigException | BundleException e) {
+                throw new Failure(e.getMessage());
+            }
+            HypervisorDriver driver = HypervisorDrivers.find(kata.hypervisor().hypervisorName())
+                    .orElseThrow(() -> new Failure("no driver for hypervisor '" + kata.hypervisor().hypervisorName()
+                            + "' is installed (available: " + HypervisorDrivers.names() + ")"));
+            Path dir = store.sandboxDir(id);
+            Files.createDirectories(dir.getParent());
+            try {
+                Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new Failure("container " + id + " already exists");
+            }
+            ProcessHandle self = ProcessHandle.current();
+            ContainerState state = new ContainerState(id, bundle.dir().toAbsolutePath().toString(),
+                    bundle.rootfs().toAbsolutePath().toString(), ContainerState.CREATING, self.pid(),
+                    self.info().startInstant().map(Instant::toEpochMilli).orElse(0L), 0, ContainerState.now(), null,
+                    bundle.spec().getAnnotationsMap());
+            Sandbox sandbox = null;
+            try {
+                state.write(dir);
+                String hostname = bundle.spec().getHostname().isEmpty() ? id : bundle.spec().getHostname();
+                sandbox = Sandbox.start(id, hostname, kata, driver, dir);
+                Sandbox own = sandbox;
+                Runtime.getRuntime().addShutdownHook(new Thread(own::close));
+                state = state.withVmmPid(sandbox.vm().vmmPid());
+                state.write(dir);
+                sandbox.createContainer(id, bundle.spec(), bundle.rootfs());
+                SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
+                holder.serve(new ByteArrayInputStream(new byte[0]), System.out, System.err,
+                        bundle.spec().getProcess().getTerminal());
+                holder.awaitShutdown();
+                return 0;
+            } catch (SandboxException | IOException | RuntimeException e) {
+                if (sandbox != null) {
+                    sandbox.close();
+                }
+                SandboxCleanup.cleanUp(dir);
+                throw new Failure(e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start the process of a container made by 'kata-runtime create'.")
+    static final class Start extends Base {
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+
+        Start(StateStore store) {
+            super(store);
+        }
+
+        @Override
+        int run() throws Exception {
+            ContainerState state = load(id);
+            String status = state.effectiveStatus();
+            if (!ContainerState.CREATED.equals(status)) {
+                throw new Failure("cannot start a container that is " + status);
+            }
+            try (AgentClient agent = connect(id)) {
+                agent.startContainer(id);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "state", mixinStandardHelpOptions = true,
+            description = "Print the state of a container as JSON, as runc does.")
+    static final class State extends Base {
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+
+        State(StateStore store) {
+            super(store);
+        }
+
+        @Override
+        int run() throws Exception {
+            out().println(ContainerState.toJson(load(id).toOci()));
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+            description = {"Send a signal (default SIGTERM) to a container's process.",
+                    "", "When the sandbox process is gone, KILL still stops the VM."})
+    static final class Kill extends Base {
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+        @Parameters(index = "1", paramLabel = "SIGNAL", defaultValue = "SIGTERM",
+                description = "A name (TERM, SIGKILL) or number (default: ${DEFAULT-VALUE}).")
+        String signal;
+        @Option(names = {"-a", "--all"}, description = "Signal every process of the container (the init process "
+                + "of its PID namespace: KILL takes all of them with it).")
+        boolean all;
+
+        Kill(StateStore store) {
+            super(store);
+        }
+
+        @Override
+        int run() throws Exception {
+            int number = Signals.parse(signal);
+            Path dir = store.sandboxDir(StateStore.checkId(id));
+            Optional<SandboxLock> lock = SandboxLock.acquire(dir);
+            if (lock.isEmpty()) {
+                throw new Failure("container " + id + " does not exist");
+            }
+            try (SandboxLock held = lock.get()) {
+                ContainerState state = load(id);
+                if (!state.holderAlive()) {
+                    if (number == 9) {
+                        SandboxCleanup.killProcesses(dir);
+                        return 0;
+                    }
+                    throw new Failure("container " + id + " is not running");
+                }
+                if (ContainerState.STOPPED.equals(state.status())) {
+                    throw new Failure("container " + id + " is not running");
+                }
+                try (AgentClient agent = connect(id)) {
+                    agent.signalProcess(id, INIT, number);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Delete a container and its VM.",
+                    "", "A running container is refused unless --force, which kills it first. Works when the sandbox "
+                    + "process is gone too: then the VM, virtiofsd, mounts and state are removed here."})
+    static final class Delete extends Base {
+        private static final Duration HOLDER_EXIT = Duration.ofSeconds(30);
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+        @Option(names = {"-f", "--force"}, description = "Kill a running container; no error if it does not exist.")
+        boolean force;
+
+        Delete(StateStore store) {
+            super(store);
+        }
+
+        @Override
+        int run() throws Exception {
+            Path dir = store.sandboxDir(StateStore.checkId(id));
+            Optional<SandboxLock> lock = Files.isDirectory(dir) ? SandboxLock.acquire(dir) : Optional.empty();
+            if (lock.isEmpty()) {
+                if (force) {
+                    return 0;
+                }
+                throw new Failure("container " + id + " does not exist");
+            }
+            try (SandboxLock held = lock.get()) {
+                Optional<ContainerState> state = ContainerState.read(dir);
+                if (state.isEmpty() && !force) {
+                    throw new Failure("container " + id + " has no state (is it a 'kata-runtime run'?); "
+                            + "use --force to remove it");
+                }
+                if (state.isPresent() && state.get().holderAlive()) {
+                    if (ContainerState.RUNNING.equals(state.get().status()) && !force) {
+                        throw new Failure("cannot delete container " + id + " that is not stopped: "
+                                + "stop it first or use --force");
+                    }
+                    shutDownHolder(state.get());
+                }
+                SandboxCleanup.cleanUp(dir);
+            }
+            return 0;
+        }
+
+        private void shutDownHolder(ContainerState state) throws InterruptedException {
+            try (AgentClient agent = connect(id)) {
+                agent.callEmpty(SandboxHolder.SERVICE, "Shutdown", CONTROL_TIMEOUT);
+            } catch (IOException | AgentException e) {
+                spec.commandLine().getErr().println("kata-runtime delete: the sandbox process did not shut down ("
+                        + e.getMessage() + "); killing it");
+            }
+            Optional<ProcessHandle> holder = ProcessHandle.of(state.holderPid()).filter(p -> state.holderAlive());
+            if (holder.isPresent()) {
+                Instant deadline = Instant.now().plus(HOLDER_EXIT);
+                while (state.holderAlive() && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(50);
+                }
+                if (state.holderAlive()) {
+                    holder.get().destroyForcibly();
+                }
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the containers made by 'kata-runtime create'.")
+    static final class ListContainers extends Base {
+        @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
+                description = "table or json (default: ${DEFAULT-VALUE}).")
+        String format;
+        @Option(names = {"-q", "--quiet"}, description = "Print only the ids.")
+        boolean quiet;
+
+        ListContainers(StateStore store) {
+            super(store);
+        }
+
+        @Override
+        int run() throws Exception {
+            List<java.util.Map<String, Object>> states = new ArrayList<>();
+            Path root = store.sandboxDir("x").getParent();
+            if (Files.isDirectory(root)) {
+                try (var dirs = Files.list(root)) {
+                    for (Path dir : dirs.sorted().toList()) {
+                        try {
+                            ContainerState.read(dir).ifPresent(state -> states.add(state.toOci()));
+                        } catch (IOException e) {
+                            // being written or removed right now: skip it
+                        }
+                    }
+                }
+            }
+            PrintWriter out = out();
+            if (quiet) {
+                states.forEach(state -> out.println(state.get("id")));
+            } else if (format.equals("json")) {
+                out.println(ContainerState.toJson(states));
+            } else if (format.equals("table")) {
+                String row = "%-20s %-8s %-8s %-40s %-32s %s%n";
+                out.printf(row, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+                for (var state : states) {
+                    out.printf(row, state.get("id"), state.get("pid"), state.get("status"), state.get("bundle"),
+                            state.get("created"), "root");
+                }
+            } else {
+                throw new Failure("unknown format '" + format + "': use table or json");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = {"Run another process in a container; its stdio is this command's, its exit status is "
+                    + "returned."},
+            footer = {"", "Example:", "  kata-runtime exec mycontainer -- ps"})
+    static final class Exec extends Base {
+        private static final Duration OUTPUT_WAIT = Duration.ofDays(365);
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+        String id;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND")
+        List<String> command;
+        @Option(names = {"-t", "--tty"}, description = "Allocate a terminal.")
+        boolean tty;
+        @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory in the container.")
+        String cwd;
+        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add an environment variable.")
+        List<String> env = new ArrayList<>();
+
+        Exec(StateStore store) {
+            super(store);
+        }
+
+        @Override
+        int run() throws Exception {
+            ContainerState state = load(id);
+            String status = state.effectiveStatus();
+            if (!ContainerState.RUNNING.equals(status) && !ContainerState.CREATED.equals(status)) {
+                throw new Failure("cannot exec in a container that is " + status);
+            }
+            Process template;
+            try {
+                template = Bundle.load(Path.of(state.bundle())).spec().getProcess();
+            } catch (BundleException e) {
+                throw new Failure(e.getMessage());
+            }
+            Process.Builder process = template.toBuilder().clearArgs().addAllArgs(command).setTerminal(tty)
+                    .clearConsoleSize();
+            env.forEach(process::addEnv);
+            if (cwd != null) {
+                process.setCwd(cwd);
+            }
+            if (tty) {
+                HostTerminal.size().ifPresent(size -> process.setConsoleSize(
+                        io.katacontainers.agent.proto.Box.newBuilder().setHeight(size[0]).setWidth(size[1])));
+            }
+            String execId = "exec-" + HexFormat.of().formatHex(
+                    java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array());
+            try (AgentClient agent = connect(id)) {
+                agent.execProcess(ExecProcessRequest.newBuilder().setContainerId(id).setExecId(execId)
+                        .setProcess(process).build());
+                Optional<HostTerminal> raw = tty ? HostTerminal.rawIfTerminal() : Optional.empty();
+                try {
+                    ProcessIo io = ProcessIo.attach(agent, id, execId, tty, System.in, System.out, System.err);
+                    // The agent forgets an exec'd process, output included, once WaitProcess returns: copy all
+                    // of its output (up to end of stream) first, as runc exec does.
+                    io.awaitOutput(OUTPUT_WAIT);
+                    return agent.waitProcess(id, execId);
+                } finally {
+                    if (raw.isPresent()) {
+                        raw.get().close();
+                    }
+                }
+            }
+        }
+    }
+}

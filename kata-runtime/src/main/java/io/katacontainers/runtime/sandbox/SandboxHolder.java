@@ -1,0 +1,195 @@
+package io.katacontainers.runtime.sandbox;
+
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.Empty;
+import io.katacontainers.agent.proto.AgentProto;
+import io.katacontainers.agent.proto.HealthProto;
+import io.katacontainers.agent.proto.StartContainerRequest;
+import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.io.ProcessIo;
+import io.katacontainers.runtime.persist.ContainerState;
+import io.katacontainers.ttrpc.CallOptions;
+import io.katacontainers.ttrpc.Handler;
+import io.katacontainers.ttrpc.RequestContext;
+import io.katacontainers.ttrpc.ServiceDefinition;
+import io.katacontainers.ttrpc.TtrpcServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The process that keeps a sandbox alive between {@code kata-runtime create} and {@code delete}: it owns the VM
+ * (the QEMU driver ties the VMM's life to this process), pumps the container's output to its own stdout/stderr,
+ * records the container's status in {@code state.json}, and serves {@code control.sock}. That socket forwards
+ * every {@code grpc.AgentService} and {@code grpc.Health} call byte for byte to the agent, so the other commands
+ * are plain agent clients; {@value #SERVICE}/{@code Shutdown} tears the sandbox down.
+ */
+public final class SandboxHolder {
+    /** The holder's own ttrpc service. */
+    public static final String SERVICE = "kata.runtime.SandboxHolder";
+    private static final System.Logger LOG = System.getLogger(SandboxHolder.class.getName());
+    private static final String INIT = "";
+    /** Calls that change the sandbox: one at a time. Reads, writes and waits block in the guest and may overlap. */
+    private static final Set<String> SERIALIZED = Set.of("CreateContainer", "StartContainer", "ExecProcess",
+            "SignalProcess", "RemoveContainer", "DestroySandbox", "UpdateContainer", "PauseContainer",
+            "ResumeContainer");
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
+
+    private final Sandbox sandbox;
+    private final String containerId;
+    private final Path runDir;
+    private final ReentrantLock callLock = new ReentrantLock();
+    private final Object stateLock = new Object();
+    private final CountDownLatch shutdown = new CountDownLatch(1);
+    private ContainerState state;
+    private ProcessIo io;
+    private TtrpcServer server;
+    private boolean started;
+
+    public SandboxHolder(Sandbox sandbox, String containerId, Path runDir, ContainerState state) {
+        this.sandbox = sandbox;
+        this.containerId = containerId;
+        this.runDir = runDir;
+        this.state = state;
+    }
+
+    /** Attaches the container's stdio, opens the control socket and records the container as created. */
+    public void serve(InputStream in, java.io.OutputStream out, java.io.OutputStream err, boolean terminal)
+            throws IOException {
+        io = ProcessIo.attach(sandbox.agent(), containerId, INIT, terminal, in, out, err);
+        server = new TtrpcServer(List.of(forwarding(AgentProto.getDescriptor().findServiceByName("AgentService")
+                        .getMethods(), "grpc.AgentService"),
+                forwarding(HealthProto.getDescriptor().findServiceByName("Health").getMethods(), "grpc.Health"),
+                ServiceDefinition.builder(SERVICE).method("Shutdown", Empty.parser(), (request, context) -> {
+                    shutdown();
+                    return Empty.getDefaultInstance();
+                }).build()));
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(runDir.resolve(ContainerState.CONTROL_SOCKET)));
+        Thread.ofPlatform().daemon().name("control-socket").start(() -> {
+            try {
+                server.listen(listener);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "control socket failed: {0}", e.getMessage());
+            }
+        });
+        update(current -> current.withStatus(ContainerState.CREATED));
+    }
+
+    /** Blocks until a Shutdown call has torn the sandbox down. */
+    public void awaitShutdown() throws InterruptedException {
+        shutdown.await();
+        // Let the Shutdown answer reach the caller before the process exits.
+        Thread.sleep(200);
+        server.close();
+    }
+
+    private ServiceDefinition forwarding(List<MethodDescriptor> methods, String service) {
+        ServiceDefinition.Builder builder = ServiceDefinition.builder(service);
+        for (MethodDescriptor method : methods) {
+            builder.method(method.getName(), forwarder(method.getName()));
+        }
+        return builder.build();
+    }
+
+    private Handler forwarder(String method) {
+        return (payload, context) -> {
+            if (!SERIALIZED.contains(method)) {
+                return sandbox.agent().forward(context.service(), method, payload, options(context));
+            }
+            callLock.lock();
+            try {
+                byte[] answer = sandbox.agent().forward(context.service(), method, payload, options(context));
+                if (method.equals("StartContainer")
+                        && StartContainerRequest.parseFrom(payload).getContainerId().equals(containerId)) {
+                    started();
+                }
+                return answer;
+            } finally {
+                callLock.unlock();
+            }
+        };
+    }
+
+    private static CallOptions options(RequestContext context) {
+        return context.deadline().map(deadline -> {
+            Duration left = Duration.between(Instant.now(), deadline);
+            return CallOptions.ofTimeout(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left);
+        }).orElse(CallOptions.DEFAULT);
+    }
+
+    /** The container's process runs: record it, and record its exit status when it ends. */
+    private void started() throws IOException {
+        synchronized (stateLock) {
+            if (started) {
+                return;
+            }
+            started = true;
+        }
+        update(current -> current.withStatus(ContainerState.RUNNING));
+        Thread.ofPlatform().daemon().name("wait-" + containerId).start(() -> {
+            try {
+                int status = sandbox.agent().waitProcess(containerId, INIT);
+                io.awaitOutput(OUTPUT_DRAIN);
+                update(current -> current.withExit(status));
+                LOG.log(System.Logger.Level.INFO, "container {0} exited with status {1}", containerId, status);
+            } catch (AgentException | IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "waiting for container {0}: {1}", containerId, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private void update(java.util.function.UnaryOperator<ContainerState> change) throws IOException {
+        synchronized (stateLock) {
+            if (shutdown.getCount() == 0) {
+                return; // the directory is gone
+            }
+            state = change.apply(state);
+            state.write(runDir);
+        }
+    }
+
+    /** Destroys the sandbox: agent DestroySandbox, VM stop, unmounts; then the state directory goes. */
+    private void shutdown() {
+        callLock.lock();
+        try {
+            synchronized (stateLock) {
+                if (shutdown.getCount() == 0) {
+                    return;
+                }
+                sandbox.close();
+                try {
+                    removeTree(runDir);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", runDir, e.getMessage());
+                }
+                shutdown.countDown();
+            }
+        } finally {
+            callLock.unlock();
+        }
+    }
+
+    static void removeTree(Path dir) throws IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(path);
+            }
+        }
+    }
+}
