@@ -9,7 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The mount points of this process's mount namespace, from {@code /proc/self/mountinfo}. */
-final class MountPoints {
+public final class MountPoints {
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
     private static final Pattern OCTAL_ESCAPE = Pattern.compile("\\\\([0-7]{3})");
 
@@ -17,8 +17,12 @@ final class MountPoints {
     }
 
     /** Mount points at or below {@code dir}, deepest first, so they can be unmounted in that order. */
-    static List<Path> under(Path dir) throws IOException {
-        return parse(Files.readAllLines(MOUNTINFO)).stream()
+    public static List<Path> under(Path dir) throws IOException {
+        return under(Files.readAllLines(MOUNTINFO), dir);
+    }
+
+    static List<Path> under(List<String> mountinfo, Path dir) {
+        return parse(mountinfo).stream()
                 .filter(mountPoint -> mountPoint.startsWith(dir))
                 .sorted(Comparator.comparingInt(Path::getNameCount).reversed())
                 .toList();

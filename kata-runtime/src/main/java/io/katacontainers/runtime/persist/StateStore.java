@@ -43,7 +43,11 @@ public final class StateStore {
      * bundle through them.
      */
     public void remove(String id) throws IOException {
-        Path dir = sandboxDir(id);
+        removeTree(sandboxDir(id));
+    }
+
+    /** Removes a sandbox directory as {@link #remove} does, given its path. */
+    public static void removeTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -1,14 +1,12 @@
 package io.katacontainers.runtime.sandbox;
 
-import io.katacontainers.ffm.libc.Mounts;
+import io.katacontainers.runtime.persist.StateStore;
+
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -61,54 +59,9 @@ public final class SandboxCleanup {
         return false;
     }
 
-    /** Detaches every mount at or under the sandbox directory, deepest first. */
-    public static void unmountAll(Path runDir) throws IOException {
-        List<Path> mounts = mountsUnder(Files.readString(Path.of("/proc/self/mountinfo")), runDir);
-        for (Path mount : mounts) {
-            try {
-                Mounts.unmount(mount, Mounts.MNT_DETACH);
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot unmount {0}: {1}", mount, e.getMessage());
-            }
-        }
-    }
-
-    /** The mount points in a mountinfo text at or under {@code dir}, deepest first. */
-    static List<Path> mountsUnder(String mountinfo, Path dir) {
-        List<Path> found = new ArrayList<>();
-        for (String line : mountinfo.split("\n")) {
-            String[] fields = line.split(" ");
-            if (fields.length < 5) {
-                continue;
-            }
-            Path mountPoint = Path.of(unescape(fields[4]));
-            if (mountPoint.startsWith(dir)) {
-                found.add(mountPoint);
-            }
-        }
-        found.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        return found;
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as three octal digits. */
-    private static String unescape(String field) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
     /** Kills the sandbox's processes, unmounts, removes the directory. */
     public static void cleanUp(Path runDir) throws IOException, InterruptedException {
         killProcesses(runDir);
-        unmountAll(runDir);
-        SandboxHolder.removeTree(runDir);
+        StateStore.removeTree(runDir);
     }
 }

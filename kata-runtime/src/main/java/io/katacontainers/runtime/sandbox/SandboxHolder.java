@@ -1,5 +1,7 @@
 package io.katacontainers.runtime.sandbox;
 
+import io.katacontainers.runtime.persist.StateStore;
+
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Empty;
 import io.katacontainers.agent.proto.AgentProto;
@@ -171,7 +173,7 @@ public final class SandboxHolder {
                 }
                 sandbox.close();
                 try {
-                    removeTree(runDir);
+                    StateStore.removeTree(runDir);
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", runDir, e.getMessage());
                 }
@@ -179,17 +181,6 @@ public final class SandboxHolder {
             }
         } finally {
             callLock.unlock();
-        }
-    }
-
-    static void removeTree(Path dir) throws IOException {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (var walk = java.nio.file.Files.walk(dir)) {
-            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(path);
-            }
         }
     }
 }

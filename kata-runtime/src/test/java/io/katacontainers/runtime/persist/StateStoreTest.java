@@ -28,6 +28,19 @@ class StateStoreTest {
     }
 
     @Test
+    void findsMountsUnderTheSandboxDeepestFirst() {
+        String mountinfo = """
+                22 1 0:21 / /run rw shared:5 - tmpfs tmpfs rw
+                30 22 8:1 /tmp/b/rootfs /run/vc/sbs/c1/shared/c1/rootfs rw - ext4 /dev/sda1 rw
+                31 22 0:40 / /run/vc/sbs/c1 rw - tmpfs tmpfs rw
+                32 22 8:1 /x /run/vc/sbs/c10/shared rw - ext4 /dev/sda1 rw
+                33 22 8:1 /y /run/vc/sbs/c1/with\\040space rw - ext4 /dev/sda1 rw
+                """;
+        assertEquals(List.of(Path.of("/run/vc/sbs/c1/shared/c1/rootfs"), Path.of("/run/vc/sbs/c1/with space"),
+                Path.of("/run/vc/sbs/c1")), MountPoints.under(mountinfo.lines().toList(), Path.of("/run/vc/sbs/c1")));
+    }
+
+    @Test
     void mountinfoEscapesAreDecoded() {
         List<Path> points = MountPoints.parse(List.of(
                 "36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 - ext3 /dev/root rw",
