@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,8 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OciLifecycleEndToEndTest {
     private static final long TIMEOUT_SECONDS = 180;
-    private static Path dist;
-    private static Path repo;
+    private static final Path dist = Sandboxes.DIST;
     private final List<String> ids = new ArrayList<>();
 
     @TempDir
@@ -37,9 +35,7 @@ class OciLifecycleEndToEndTest {
 
     @BeforeAll
     static void locate() {
-        dist = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath().normalize();
-        repo = dist.getParent();
-        assertTrue(Files.exists(dist.resolve("bin/kata-runtime")), "run 'make build' first");
+        Sandboxes.requireBuiltTree();
     }
 
     @AfterEach
@@ -54,17 +50,6 @@ class OciLifecycleEndToEndTest {
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
         }
-    }
-
-    private Path bundle(String... command) throws IOException, InterruptedException {
-        Path bundle = work.resolve("bundle");
-        List<String> argv = new ArrayList<>(List.of(repo.resolve("packaging/bundle/make-bundle.sh").toString(),
-                bundle.toString()));
-        argv.addAll(Arrays.asList(command));
-        Process make = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, make.waitFor(), output);
-        return bundle;
     }
 
     private ProcessBuilder command(String... args) {
@@ -141,25 +126,10 @@ class OciLifecycleEndToEndTest {
     }
 
     /** No VMM, virtiofsd, mount or state directory of the sandbox is left. */
-    private static void assertNothingLeft(String id) throws IOException {
-        Path runDir = Path.of("/run/vc/sbs", id);
-        assertFalse(Files.exists(runDir), runDir + " was left behind");
-        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
-        assertFalse(mounts.contains(runDir + " ") || mounts.contains(runDir + "/"),
-                "a mount under " + runDir + " was left behind");
-        List<String> leftovers = ProcessHandle.allProcesses()
-                .filter(process -> process.info().arguments().map(args -> String.join(" ", args))
-                        .filter(args -> args.contains(runDir + "/") || args.endsWith(runDir.toString()))
-                        .isPresent())
-                .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
-                .toList();
-        assertEquals(List.of(), leftovers, "processes of sandbox " + id + " were left behind");
-    }
-
     @Test
     void createStartExecKillDeleteLeavesNothing() throws Exception {
         String id = "e2e-oci-life";
-        Path bundle = bundle("sh", "-c", "trap 'echo got-term; exit 3' TERM; echo hello-from-init; "
+        Path bundle = Sandboxes.bundle(work, "sh", "-c", "trap 'echo got-term; exit 3' TERM; echo hello-from-init; "
                 + "while true; do sleep 1; done");
         Path out = create(bundle, id);
         assertEquals("created", status(id));
@@ -190,7 +160,7 @@ class OciLifecycleEndToEndTest {
 
         Result delete = runtime("delete", id);
         assertEquals(0, delete.exitCode(), delete.toString());
-        assertNothingLeft(id);
+        Sandboxes.assertNothingLeft(id);
         Result missing = runtime("state", id);
         assertEquals(1, missing.exitCode(), missing.toString());
         assertEquals(0, runtime("delete", "--force", id).exitCode(), "delete --force of nothing is fine");
@@ -200,7 +170,7 @@ class OciLifecycleEndToEndTest {
     void aKilledSandboxProcessIsStoppedAndDeleteStillCleansUp() throws Exception {
         String id = "e2e-oci-seed";
         Path pidFile = work.resolve("pid");
-        create(bundle("sleep", "1000"), id, "--pid-file", pidFile.toString());
+        create(Sandboxes.bundle(work, "sleep", "1000"), id, "--pid-file", pidFile.toString());
         Result start = runtime("start", id);
         assertEquals(0, start.exitCode(), start.toString());
         assertEquals("running", status(id));
@@ -213,7 +183,7 @@ class OciLifecycleEndToEndTest {
 
         Result delete = runtime("delete", id);
         assertEquals(0, delete.exitCode(), delete.toString());
-        assertNothingLeft(id);
+        Sandboxes.assertNothingLeft(id);
         assertEquals(0, runtime("delete", "--force", id).exitCode(), "delete is idempotent with --force");
     }
 }

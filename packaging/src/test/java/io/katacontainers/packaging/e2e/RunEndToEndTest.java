@@ -11,9 +11,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -29,20 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RunEndToEndTest {
     private static final long TIMEOUT_SECONDS = 180;
-    private static Path dist;
-    private static Path repo;
+    private static final Path dist = Sandboxes.DIST;
 
     @TempDir
     Path work;
 
     @BeforeAll
     static void locate() {
-        dist = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath().normalize();
-        repo = dist.getParent();
-        for (String file : List.of("bin/kata-runtime", "share/kata-containers/vmlinux.container",
-                "share/kata-containers/kata-containers-initrd.img")) {
-            assertTrue(Files.exists(dist.resolve(file)), dist.resolve(file) + " is missing: run 'make build'");
-        }
+        Sandboxes.requireBuiltTree();
     }
 
     /** The result of one {@code kata-runtime run}. */
@@ -55,17 +46,6 @@ class RunEndToEndTest {
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out() + "\n--- stderr\n" + stderr;
         }
-    }
-
-    private Path bundle(String... command) throws IOException, InterruptedException {
-        Path bundle = work.resolve("bundle");
-        List<String> argv = new ArrayList<>(List.of(repo.resolve("packaging/bundle/make-bundle.sh").toString(),
-                bundle.toString()));
-        argv.addAll(Arrays.asList(command));
-        Process make = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, make.waitFor(), output);
-        return bundle;
     }
 
     private Process start(Path bundle, String id) throws IOException {
@@ -88,8 +68,8 @@ class RunEndToEndTest {
     }
 
     private Run run(String id, byte[] stdin, String... command) throws Exception {
-        Run run = finish(start(bundle(command), id), stdin);
-        assertNothingLeft(id);
+        Run run = finish(start(Sandboxes.bundle(work, command), id), stdin);
+        Sandboxes.assertNothingLeft(id);
         return run;
     }
 
@@ -99,20 +79,6 @@ class RunEndToEndTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** No VMM, virtiofsd, mount or state directory of the sandbox survives the command. */
-    private static void assertNothingLeft(String id) throws IOException {
-        Path runDir = Path.of("/run/vc/sbs", id);
-        assertFalse(Files.exists(runDir), runDir + " was left behind");
-        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
-        assertFalse(mounts.contains(runDir.toString()), "a mount under " + runDir + " was left behind");
-        List<String> leftovers = ProcessHandle.allProcesses()
-                .filter(process -> process.info().arguments().map(args -> String.join(" ", args))
-                        .filter(args -> args.contains(runDir.toString())).isPresent())
-                .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
-                .toList();
-        assertEquals(List.of(), leftovers, "processes of sandbox " + id + " were left behind");
     }
 
     @Test
@@ -135,11 +101,7 @@ class RunEndToEndTest {
     /** An interactive shell on a terminal, driven through a pty (util-linux script) as a user's terminal would. */
     @Test
     void aTerminalSessionWorksThroughAPty() throws Exception {
-        Path bundle = work.resolve("bundle");
-        Process make = new ProcessBuilder(repo.resolve("packaging/bundle/make-bundle.sh").toString(), "--terminal",
-                bundle.toString(), "sh").redirectErrorStream(true).start();
-        make.getInputStream().readAllBytes();
-        assertEquals(0, make.waitFor());
+        Path bundle = Sandboxes.bundle(work, "--terminal", "sh");
         String command = dist.resolve("bin/kata-runtime") + " run --bundle " + bundle + " e2e-tty";
         Process script = new ProcessBuilder("script", "--quiet", "--flush", "--return", "--command", command,
                 "/dev/null").start();
@@ -157,17 +119,17 @@ class RunEndToEndTest {
         assertEquals(3, run.exitCode(), run.toString());
         assertTrue(run.out().contains("/dev/pts/"), "the shell has a terminal: " + run);
         assertTrue(run.out().contains("typed-42"), "what was typed ran: " + run);
-        assertNothingLeft("e2e-tty");
+        Sandboxes.assertNothingLeft("e2e-tty");
     }
 
     /** Twenty sandboxes in a row, each leaving no process, mount or directory behind. */
     @Test
     void twentyRunCyclesLeakNothing() throws Exception {
-        Path bundle = bundle("true");
+        Path bundle = Sandboxes.bundle(work, "true");
         for (int cycle = 0; cycle < 20; cycle++) {
             Run run = finish(start(bundle, "e2e-cycle"), new byte[0]);
             assertEquals(0, run.exitCode(), "cycle " + cycle + ": " + run);
-            assertNothingLeft("e2e-cycle");
+            Sandboxes.assertNothingLeft("e2e-cycle");
         }
     }
 
@@ -196,7 +158,7 @@ class RunEndToEndTest {
 
     @Test
     void signalsSentToTheRuntimeReachTheContainer() throws Exception {
-        Process process = start(bundle("sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; "
+        Process process = start(Sandboxes.bundle(work, "sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; "
                 + "while true; do sleep 1; done"), "e2e-signal");
         InputStream stdout = process.getInputStream();
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
@@ -209,16 +171,16 @@ class RunEndToEndTest {
         Run run = finish(process, new byte[0]);
         assertEquals(42, run.exitCode(), run.toString());
         assertTrue(run.out().contains("got TERM"), run.toString());
-        assertNothingLeft("e2e-signal");
+        Sandboxes.assertNothingLeft("e2e-signal");
     }
 
     @Test
     void aBadBundleIsAClearErrorAndLeavesNothing() throws Exception {
-        Path bundle = bundle("true");
+        Path bundle = Sandboxes.bundle(work, "true");
         Files.writeString(bundle.resolve("config.json"), "{\"process\": {\"args\": []}, \"root\": {\"path\": \"rootfs\"}}");
         Run run = finish(start(bundle, "e2e-bad"), new byte[0]);
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.stderr().contains("process.args"), run.toString());
-        assertNothingLeft("e2e-bad");
+        Sandboxes.assertNothingLeft("e2e-bad");
     }
 }
