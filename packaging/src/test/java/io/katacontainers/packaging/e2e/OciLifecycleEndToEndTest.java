@@ -148,6 +148,8 @@ class OciLifecycleEndToEndTest {
         assertEquals("hi\n", exec.out(), exec.toString());
         Result failing = runtime("exec", "--env", "CODE=5", id, "--", "sh", "-c", "exit $CODE");
         assertEquals(5, failing.exitCode(), failing.toString());
+        Result killed = runtime("exec", id, "--", "sh", "-c", "kill -9 $$");
+        assertEquals(137, killed.exitCode(), "SIGKILL is 128 + 9, as with runc: " + killed);
 
         Result refused = runtime("delete", id);
         assertEquals(1, refused.exitCode(), "delete of a running container needs --force: " + refused);
