@@ -11,8 +11,7 @@ import java.io.IOException;
  * modprobe as root; we say which command to run instead).
  */
 public sealed interface Check permits CpuAttributeCheck, CpuFlagCheck, KernelModuleCheck, ModuleParameterCheck,
-        SmtOffCheck, KvmDeviceCheck, SoftwareHypervisorCheck, KvmApiVersionCheck, KvmCreateVmCheck,
-        KvmExtensionCheck {
+        SmtOffCheck, KvmDeviceCheck, SoftwareHypervisorCheck, KvmCheck {
 
     String name();
 

@@ -1,27 +1,17 @@
 package io.katacontainers.check.host;
 
 import io.katacontainers.check.CheckResult;
-import io.katacontainers.check.CheckStage;
 import io.katacontainers.check.CheckStatus;
 import io.katacontainers.check.KvmProbeResult;
 
 /** Opens /dev/kvm and reads KVM_GET_API_VERSION, which every KVM since 2.6.22 answers with 12. */
-public record KvmApiVersionCheck(int expected) implements Check {
+public record KvmApiVersionCheck(int expected) implements KvmCheck {
 
     @Override
     public String name() {
         return "KVM API version";
     }
 
-    @Override
-    public Role role() {
-        return Role.ACCELERATION;
-    }
-
-    @Override
-    public CheckStage stage() {
-        return CheckStage.KVM;
-    }
 
     @Override
     public CheckResult evaluate(HostContext host) {

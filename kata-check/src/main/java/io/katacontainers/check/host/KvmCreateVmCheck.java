@@ -1,27 +1,17 @@
 package io.katacontainers.check.host;
 
 import io.katacontainers.check.CheckResult;
-import io.katacontainers.check.CheckStage;
 import io.katacontainers.check.CheckStatus;
 import io.katacontainers.check.KvmProbeResult;
 
 /** KVM_CREATE_VM, as Kata does, to prove a VM can exist right now; the VM is destroyed at once. */
-public record KvmCreateVmCheck() implements Check {
+public record KvmCreateVmCheck() implements KvmCheck {
 
     @Override
     public String name() {
         return "KVM_CREATE_VM";
     }
 
-    @Override
-    public Role role() {
-        return Role.ACCELERATION;
-    }
-
-    @Override
-    public CheckStage stage() {
-        return CheckStage.KVM;
-    }
 
     @Override
     public CheckResult evaluate(HostContext host) {

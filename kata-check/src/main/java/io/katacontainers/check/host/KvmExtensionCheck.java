@@ -1,7 +1,6 @@
 package io.katacontainers.check.host;
 
 import io.katacontainers.check.CheckResult;
-import io.katacontainers.check.CheckStage;
 import io.katacontainers.check.CheckStatus;
 import io.katacontainers.check.KvmProbeResult;
 
@@ -13,16 +12,11 @@ import io.katacontainers.check.KvmProbeResult;
  *                 a warning: it rules out the built-in VMM, not Kata, since QEMU does without
  */
 public record KvmExtensionCheck(String capabilityName, int capability, String description, boolean required,
-                                Role role) implements Check {
+                                Role role) implements KvmCheck {
 
     @Override
     public String name() {
         return "KVM extension " + capabilityName;
-    }
-
-    @Override
-    public CheckStage stage() {
-        return CheckStage.KVM;
     }
 
     @Override
