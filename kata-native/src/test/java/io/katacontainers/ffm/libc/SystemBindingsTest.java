@@ -101,7 +101,8 @@ class SystemBindingsTest {
             expected.put(name, Long.toString(value));
         });
         for (StructLayout struct : List.of(Poll.POLLFD, Sockets.SOCKADDR_VM, Sockets.SOCKADDR_UN, Sockets.IOVEC,
-                Sockets.MSGHDR, Sockets.CMSGHDR, SystemControl.TIMEVAL, Terminals.WINSIZE)) {
+                Sockets.MSGHDR, Sockets.CMSGHDR, SystemControl.TIMEVAL, Terminals.WINSIZE,
+                ThreadSignals.SIGACTION)) {
             String name = struct.name().orElseThrow();
             probe.number("sizeof " + name, "sizeof(struct " + name + ")");
             expected.put("sizeof " + name, Long.toString(struct.byteSize()));
