@@ -87,6 +87,33 @@ class VmmTinyGuestTest {
         }
     }
 
+    @Test
+    void pausedVcpusDoNotRunAndResumeGoesOn() throws Exception {
+        long counter = TinyGuest.DATA_ADDRESS;
+        Path kernel = new TinyGuest().spinCounting(counter).write(dir.resolve("k"));
+        try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
+             Vmm vmm = Vmm.create(kvm, config(kernel, 2, true), new ByteArrayOutputStream(), exit -> { })) {
+            vmm.boot();
+            awaitChange(vmm, counter);
+            assertTrue(vmm.vcpus().pause(Duration.ofSeconds(10)), "vCPUs paused");
+            int paused = vmm.memory().readInt(counter);
+            Thread.sleep(100);
+            assertEquals(paused, vmm.memory().readInt(counter), "a paused vCPU ran guest code");
+            vmm.vcpus().resume();
+            awaitChange(vmm, counter);
+            assertTrue(vmm.vcpus().stop(Duration.ofSeconds(10)), "vCPUs stopped");
+            assertTrue(vmm.vcpus().allExited());
+        }
+    }
+
+    private static void awaitChange(Vmm vmm, long address) throws InterruptedException {
+        int before = vmm.memory().readInt(address);
+        for (int i = 0; i < 500 && vmm.memory().readInt(address) == before; i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(vmm.memory().readInt(address) != before, "the guest did not run");
+    }
+
     static Vmm.Config config(Path kernel, int vcpus, boolean irqchip) {
         return new Vmm.Config(vcpus, MEMORY, kernel, Optional.empty(), "console=ttyS0", irqchip);
     }
