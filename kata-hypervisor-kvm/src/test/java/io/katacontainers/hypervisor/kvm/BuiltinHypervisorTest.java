@@ -11,6 +11,7 @@ import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.hypervisor.kvm.tool.TinyPvhImage;
 
 import java.lang.module.ModuleDescriptor;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class BuiltinHypervisorTest {
     @Test
     void guestRebootStopsTheVmAndReleasesIt() throws Exception {
         requireKvm();
-        Path kernel = new TinyGuest().print("KATA-BUILTIN-OK\n").resetThroughI8042().write(dir.resolve("k"));
+        Path kernel = new TinyPvhImage().print("KATA-BUILTIN-OK\n").resetThroughI8042().write(dir.resolve("k"));
         try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir))) {
             assertEquals(VmState.CREATED, vm.state());
             assertEquals(new AgentEndpoint.HybridVsock(dir.resolve("kata.hvsock"), 1024), vm.agentEndpoint());
@@ -71,7 +72,7 @@ class BuiltinHypervisorTest {
     @Test
     void concurrentPauseResumeAndStopAreSerialized() throws Exception {
         requireKvm();
-        Path kernel = new TinyGuest().spinCounting(TinyGuest.DATA_ADDRESS).write(dir.resolve("k"));
+        Path kernel = new TinyPvhImage().spinCounting(TinyPvhImage.DATA_ADDRESS).write(dir.resolve("k"));
         Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir));
         vm.start(Duration.ofSeconds(30));
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.hypervisor.kvm.tool.TinyPvhImage;
 import io.katacontainers.hypervisor.kvm.devices.BusDevice;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 
@@ -39,7 +40,7 @@ class VmmTinyGuestTest {
 
     @Test
     void serialOutputThenI8042ResetStopsTheVmCleanly() throws Exception {
-        Path kernel = new TinyGuest().print("hello from the guest\n").resetThroughI8042().write(dir.resolve("k"));
+        Path kernel = new TinyPvhImage().print("hello from the guest\n").resetThroughI8042().write(dir.resolve("k"));
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
         try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
@@ -57,7 +58,7 @@ class VmmTinyGuestTest {
     @Test
     void mmioReadsAndWritesReachTheDeviceOnTheBus() throws Exception {
         long base = 0xd000_0000L;
-        Path kernel = new TinyGuest().store(base + 8, 0x1234_5678).printByteAt(base).resetThroughI8042()
+        Path kernel = new TinyPvhImage().store(base + 8, 0x1234_5678).printByteAt(base).resetThroughI8042()
                 .write(dir.resolve("k"));
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
@@ -78,7 +79,7 @@ class VmmTinyGuestTest {
 
     @Test
     void haltWithoutIrqchipEndsTheVm() throws Exception {
-        Path kernel = new TinyGuest().print("x").halt().write(dir.resolve("k"));
+        Path kernel = new TinyPvhImage().print("x").halt().write(dir.resolve("k"));
         CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
         try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
              Vmm vmm = Vmm.create(kvm, config(kernel, 1, false), new ByteArrayOutputStream(), ended::complete)) {
@@ -89,8 +90,8 @@ class VmmTinyGuestTest {
 
     @Test
     void pausedVcpusDoNotRunAndResumeGoesOn() throws Exception {
-        long counter = TinyGuest.DATA_ADDRESS;
-        Path kernel = new TinyGuest().spinCounting(counter).write(dir.resolve("k"));
+        long counter = TinyPvhImage.DATA_ADDRESS;
+        Path kernel = new TinyPvhImage().spinCounting(counter).write(dir.resolve("k"));
         try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
              Vmm vmm = Vmm.create(kvm, config(kernel, 2, true), new ByteArrayOutputStream(), exit -> { })) {
             vmm.boot();

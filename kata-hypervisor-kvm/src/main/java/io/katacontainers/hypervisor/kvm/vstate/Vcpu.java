@@ -202,7 +202,7 @@ public final class Vcpu {
         }
         if (exit != null) {
             VcpuExit ended = exit;
-            LOG.log(ended instanceof VcpuExit.Failure ? System.Logger.Level.ERROR : System.Logger.Level.INFO,
+            LOG.log(ended instanceof VcpuExit.Failure ? System.Logger.Level.ERROR : System.Logger.Level.DEBUG,
                     ended::describe);
             onExit.accept(ended);
         }

@@ -1,4 +1,4 @@
-package io.katacontainers.hypervisor.kvm;
+package io.katacontainers.hypervisor.kvm.tool;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,25 +9,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Builds tiny PVH "kernels" for tests: an ELF64 with one PT_LOAD at 1 MiB and the Xen PHYS32_ENTRY note, whose
+ * Builds tiny PVH "kernels" for tests and the exit-cost benchmark: an ELF64 with one PT_LOAD at 1 MiB and the Xen PHYS32_ENTRY note, whose
  * 32-bit protected-mode code is assembled here from a few instructions. Enough to drive the real boot path, the
  * buses and the vCPU control on a host whose KVM cannot boot Linux.
  */
-final class TinyGuest {
-    static final long LOAD = 0x100000;
+public final class TinyPvhImage {
+    public static final long LOAD = 0x100000;
     private static final int EHDR = 64;
     private static final int PHDR = 56;
     private static final int NOTE_OFFSET = EHDR + 2 * PHDR;
     private static final int NOTE_SIZE = 12 + 4 + 8;
-    static final int CODE_OFFSET = NOTE_OFFSET + NOTE_SIZE;
+    private static final int CODE_OFFSET = NOTE_OFFSET + NOTE_SIZE;
     /** A scratch word 2 KiB into the image, well after any code here. */
-    static final int DATA_OFFSET = 0x800;
-    static final long DATA_ADDRESS = LOAD + DATA_OFFSET;
+    private static final int DATA_OFFSET = 0x800;
+    public static final long DATA_ADDRESS = LOAD + DATA_OFFSET;
 
     private final ByteArrayOutputStream code = new ByteArrayOutputStream();
 
     /** Prints {@code text} on COM1, one OUT per byte. */
-    TinyGuest print(String text) {
+    public TinyPvhImage print(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         bytes(0x66, 0xba, 0xf8, 0x03);                     // mov dx, 0x3f8
         for (byte b : bytes) {
@@ -37,7 +37,7 @@ final class TinyGuest {
     }
 
     /** {@code count} byte writes to {@code port} in a loop (ecx counts down). */
-    TinyGuest outLoop(int port, int count) {
+    public TinyPvhImage outLoop(int port, int count) {
         bytes(0x66, 0xba, port & 0xff, port >> 8);         // mov dx, port
         bytes(0xb9);
         int32(count);                                       // mov ecx, count
@@ -46,7 +46,7 @@ final class TinyGuest {
     }
 
     /** Loads 32 bits from {@code address} (MMIO or RAM) and prints the low byte on COM1. */
-    TinyGuest printByteAt(long address) {
+    public TinyPvhImage printByteAt(long address) {
         bytes(0xa1);
         int32((int) address);                               // mov eax, [address]
         bytes(0x66, 0xba, 0xf8, 0x03, 0xee);                // mov dx, 0x3f8; out dx, al
@@ -54,7 +54,7 @@ final class TinyGuest {
     }
 
     /** Stores a 32-bit {@code value} at {@code address}. */
-    TinyGuest store(long address, int value) {
+    public TinyPvhImage store(long address, int value) {
         bytes(0xc7, 0x05);
         int32((int) address);
         int32(value);                                       // mov dword [address], value
@@ -62,7 +62,7 @@ final class TinyGuest {
     }
 
     /** Increments the 32-bit counter at {@code address} forever, without any exit. */
-    TinyGuest spinCounting(long address) {
+    public TinyPvhImage spinCounting(long address) {
         bytes(0xff, 0x05);
         int32((int) address);                               // l: inc dword [address]
         bytes(0xeb, 0xf8);                                  // jmp l
@@ -70,18 +70,18 @@ final class TinyGuest {
     }
 
     /** Pulses the CPU reset line through the i8042 (what Linux's reboot=k does). */
-    TinyGuest resetThroughI8042() {
+    public TinyPvhImage resetThroughI8042() {
         bytes(0xb0, 0xfe, 0xe6, 0x64);                      // mov al, 0xfe; out 0x64, al
         return halt();
     }
 
     /** cli; hlt: without the in-kernel irqchip this exits to the VMM for good. */
-    TinyGuest halt() {
+    public TinyPvhImage halt() {
         bytes(0xfa, 0xf4, 0xeb, 0xfd);                      // cli; hlt; jmp hlt
         return this;
     }
 
-    Path write(Path file) throws IOException {
+    public Path write(Path file) throws IOException {
         byte[] body = code.toByteArray();
         if (CODE_OFFSET + body.length > DATA_OFFSET) {
             throw new IllegalStateException("tiny guest code too long: " + body.length);
