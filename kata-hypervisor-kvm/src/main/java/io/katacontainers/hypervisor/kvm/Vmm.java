@@ -11,6 +11,7 @@ import io.katacontainers.hypervisor.kvm.arch.x86_64.VcpuSetup;
 import io.katacontainers.hypervisor.kvm.devices.Bus;
 import io.katacontainers.hypervisor.kvm.devices.BusDevice;
 import io.katacontainers.hypervisor.kvm.devices.Interrupt;
+import io.katacontainers.hypervisor.kvm.devices.legacy.CmosRtc;
 import io.katacontainers.hypervisor.kvm.devices.legacy.I8042;
 import io.katacontainers.hypervisor.kvm.devices.legacy.Serial8250;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
@@ -23,6 +24,7 @@ import io.katacontainers.hypervisor.kvm.vstate.Vm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,6 +244,7 @@ public final class Vmm implements AutoCloseable {
             com1Irq = line;
         }
         pio.register(Serial8250.COM1_PORT, Serial8250.PORT_COUNT, new Serial8250(console, com1Irq));
+        pio.register(CmosRtc.BASE_PORT, CmosRtc.PORT_COUNT, new CmosRtc(Clock.systemUTC()));
         pio.register(I8042.BASE_PORT, I8042.PORT_COUNT, new I8042(() -> exit.complete(
                 new VcpuExit.GuestShutdown(-1, "reset through the i8042 controller"))));
     }

@@ -8,10 +8,12 @@ import io.katacontainers.hypervisor.kvm.BuiltinDriver;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,7 +69,10 @@ public final class VmmTool {
                 default -> throw new UsageException("unknown command " + args.getFirst());
             };
         } catch (HypervisorException | IOException e) {
-            err.println("kata-vmm: " + e.getMessage());
+            err.println("kata-vmm: " + (e.getMessage() != null ? e.getMessage() : e));
+            if (e.getMessage() == null) {
+                e.printStackTrace(err);
+            }
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -99,10 +104,10 @@ public final class VmmTool {
             StringBuilder seen = new StringBuilder();
             while (true) {
                 boolean stopped = vm.state() == VmState.STOPPED;
-                String fresh = readFrom(log, shown);
-                shown += fresh.getBytes(StandardCharsets.UTF_8).length;
-                console.print(fresh);
-                seen.append(fresh);
+                byte[] fresh = readFrom(log, shown);
+                shown += fresh.length;
+                console.write(fresh, 0, fresh.length);
+                seen.append(new String(fresh, StandardCharsets.UTF_8));
                 if (until.isPresent() && seen.indexOf(until.get()) >= 0) {
                     reached = true;
                     break;
@@ -173,19 +178,15 @@ public final class VmmTool {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    private static String readFrom(Path file, long offset) throws IOException {
+    /** What the file holds from {@code offset} on, as far as it can be read now (the guest is still writing). */
+    private static byte[] readFrom(Path file, long offset) throws IOException {
         if (!Files.exists(file)) {
-            return "";
+            return new byte[0];
         }
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long length = in.length();
-            if (length <= offset) {
-                return "";
-            }
-            byte[] bytes = new byte[(int) Math.min(length - offset, 1 << 20)];
-            in.seek(offset);
-            in.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+            int n = in.read(buffer, offset);
+            return n <= 0 ? new byte[0] : Arrays.copyOf(buffer.array(), n);
         }
     }
 
