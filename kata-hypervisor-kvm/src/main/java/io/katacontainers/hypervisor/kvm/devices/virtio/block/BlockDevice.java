@@ -1,9 +1,6 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.block;
 
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
-import io.katacontainers.hypervisor.kvm.devices.virtio.DescriptorChain;
-import io.katacontainers.hypervisor.kvm.devices.virtio.InvalidQueueException;
-import io.katacontainers.hypervisor.kvm.devices.virtio.Queue;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 
@@ -39,7 +36,6 @@ public final class BlockDevice implements VirtioDevice {
     private final boolean readOnly;
     private final long capacitySectors;
     private final byte[] id;
-    private Activation activation;
 
     private BlockDevice(Path path, FileChannel file, boolean readOnly, long capacitySectors, byte[] id) {
         this.path = path;
@@ -99,31 +95,13 @@ public final class BlockDevice implements VirtioDevice {
     }
 
     @Override
-    public void activate(Activation next) throws IOException {
-        this.activation = next;
-        next.onQueueNotify(0, this::serve);
-    }
-
-    private void serve() {
-        Queue queue = activation.queues().getFirst();
-        boolean used = false;
-        try {
-            for (DescriptorChain chain = queue.pop(); chain != null; chain = queue.pop()) {
-                Request request = new Request(chain, file, capacitySectors, readOnly, id, path);
-                queue.addUsed(chain.head(), request.execute());
-                used = true;
-            }
-        } catch (InvalidQueueException e) {
-            activation.needsReset("block queue of " + path + ": " + e.getMessage());
-        }
-        if (used) {
-            activation.interrupt().signalUsedBuffer();
-        }
+    public void activate(Activation activation) throws IOException {
+        activation.serveQueue(0, chain -> new Request(chain, file, capacitySectors, readOnly, id, path).execute());
     }
 
     @Override
     public void reset() {
-        activation = null;
+        // Requests complete synchronously: nothing is in flight.
     }
 
     @Override
