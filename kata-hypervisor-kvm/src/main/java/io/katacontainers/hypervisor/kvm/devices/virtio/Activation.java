@@ -24,12 +24,12 @@ public final class Activation {
     private final long features;
     private final List<Queue> queues;
     private final List<Fd> queueEvents;
-    private final Interrupt interrupt;
+    private final VirtioInterrupt interrupt;
     private final EventLoop loop;
     private final Consumer<String> needsReset;
     private final List<EventLoop.Registration> watches = new ArrayList<>();
 
-    Activation(GuestMemory memory, long features, List<Queue> queues, List<Fd> queueEvents, Interrupt interrupt,
+    Activation(GuestMemory memory, long features, List<Queue> queues, List<Fd> queueEvents, VirtioInterrupt interrupt,
                EventLoop loop, Consumer<String> needsReset) {
         this.memory = memory;
         this.features = features;
@@ -58,7 +58,7 @@ public final class Activation {
         return queueEvents;
     }
 
-    public Interrupt interrupt() {
+    public VirtioInterrupt interrupt() {
         return interrupt;
     }
 
