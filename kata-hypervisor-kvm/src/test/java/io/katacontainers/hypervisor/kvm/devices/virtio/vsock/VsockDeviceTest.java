@@ -12,9 +12,6 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.GuestVsock.Packet;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +51,7 @@ class VsockDeviceTest {
         loop = EventLoop.start("virtio-vsock-test");
         socket = dir.resolve("kata.hvsock");
         transport = new MmioTransport("vsock@test", VsockDevice.open(socket, 3), memory, loop);
-        guest = new GuestVsock(new GuestDriver(memory, transport, 64));
+        guest = new GuestVsock(new GuestDriver(memory, transport, 64), 16 * 1024);
         guest.start();
     }
 
@@ -66,46 +63,13 @@ class VsockDeviceTest {
         assertFalse(Files.exists(socket), "the socket file is removed");
     }
 
-    private SocketChannel client() throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
-        return channel;
-    }
-
-    private static void send(SocketChannel channel, String text) throws IOException {
-        channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    /** Reads one line, or returns null at end of stream; fails after 10 s. */
-    private static String readLine(SocketChannel channel) throws Exception {
-        return CompletableFuture.supplyAsync(() -> {
-            StringBuilder line = new StringBuilder();
-            ByteBuffer one = ByteBuffer.allocate(1);
-            try {
-                while (true) {
-                    one.clear();
-                    if (channel.read(one) < 0) {
-                        return line.isEmpty() ? null : line.toString();
-                    }
-                    char c = (char) one.get(0);
-                    if (c == '\n') {
-                        return line.toString();
-                    }
-                    line.append(c);
-                }
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(10, TimeUnit.SECONDS);
-    }
-
     /** Connects a client to the guest port and plays the guest's accept; returns the client and the host port. */
     private record Stream(SocketChannel client, int hostPort) {
     }
 
     private Stream open(int guestPort) throws Exception {
-        SocketChannel client = client();
-        send(client, "CONNECT " + guestPort + "\n");
+        SocketChannel client = HostClient.connect(socket);
+        HostClient.send(client, "CONNECT " + guestPort + "\n");
         Packet request = guest.receive();
         PacketHeader h = request.header();
         assertEquals(PacketHeader.OP_REQUEST, h.op());
@@ -115,7 +79,7 @@ class VsockDeviceTest {
         assertEquals(Connection.BUFFER_SIZE, h.bufAlloc());
         guest.send(GuestVsock.header(guestPort, h.srcPort(), PacketHeader.OP_RESPONSE, 0, GUEST_BUF_ALLOC, 0),
                 null, 0, 0);
-        assertEquals("OK " + Integer.toUnsignedString(h.srcPort()), readLine(client));
+        assertEquals("OK " + Integer.toUnsignedString(h.srcPort()), HostClient.readLine(client));
         return new Stream(client, h.srcPort());
     }
 
@@ -129,7 +93,7 @@ class VsockDeviceTest {
     void connectRequestReachesTheGuestAndOkComesBack() throws Exception {
         Stream stream = open(AGENT_PORT);
         try (SocketChannel client = stream.client()) {
-            send(client, "ping");
+            HostClient.send(client, "ping");
             Packet data = guest.receive();
             assertEquals(PacketHeader.OP_RW, data.header().op());
             assertEquals("ping", new String(data.payload(), StandardCharsets.US_ASCII));
@@ -149,11 +113,11 @@ class VsockDeviceTest {
 
     @Test
     void guestRefusingTheConnectionClosesTheClient() throws Exception {
-        try (SocketChannel client = client()) {
-            send(client, "CONNECT 4242\n");
+        try (SocketChannel client = HostClient.connect(socket)) {
+            HostClient.send(client, "CONNECT 4242\n");
             PacketHeader request = guest.receive().header();
             guest.send(GuestVsock.header(4242, request.srcPort(), PacketHeader.OP_RST, 0, 0, 0), null, 0, 0);
-            assertEquals(null, readLine(client), "no OK, just end of stream");
+            assertEquals(null, HostClient.readLine(client), "no OK, just end of stream");
         }
     }
 
@@ -161,9 +125,9 @@ class VsockDeviceTest {
     void badRequestLinesAreClosed() throws Exception {
         for (String bad : new String[] {"HELLO\n", "CONNECT abc\n", "CONNECT 99999999999\n", "CONNECT \n",
                 "CONNECT 1024 1025\n", "X".repeat(100)}) {
-            try (SocketChannel client = client()) {
-                send(client, bad);
-                assertEquals(null, readLine(client), "closed after " + bad.strip());
+            try (SocketChannel client = HostClient.connect(socket)) {
+                HostClient.send(client, bad);
+                assertEquals(null, HostClient.readLine(client), "closed after " + bad.strip());
             }
         }
         assertFalse(guest.hasPacket(), "the guest heard nothing of it");
@@ -195,7 +159,7 @@ class VsockDeviceTest {
             guest.send(lying, new byte[16], 0, 16);
             PacketHeader rst = guest.receive().header();
             assertEquals(PacketHeader.OP_RST, rst.op(), "a length beyond the buffers resets the connection");
-            assertEquals(null, readLine(client), "and closes the host side");
+            assertEquals(null, HostClient.readLine(client), "and closes the host side");
         }
         guest.sendRaw(new byte[20], null, 0, 0);
         PacketHeader spoofed = new PacketHeader(7, Muxer.HOST_CID, 1, 2, 0, PacketHeader.TYPE_STREAM,
@@ -219,83 +183,13 @@ class VsockDeviceTest {
         new Random(2).nextBytes(down);
         Stream stream = open(AGENT_PORT);
         try (SocketChannel client = stream.client()) {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    ByteBuffer b = ByteBuffer.wrap(down);
-                    while (b.hasRemaining()) {
-                        client.write(b);
-                    }
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            // Host to guest: consume at once, advertise credit every 64 KiB, and check the device never overruns it.
-            MessageDigest received = MessageDigest.getInstance("SHA-256");
-            int got = 0;
-            int advertised = 0;
-            while (got < total) {
-                Packet p = guest.receive();
-                PacketHeader h = p.header();
-                if (h.op() == PacketHeader.OP_CREDIT_REQUEST) {
-                    guest.send(GuestVsock.header(AGENT_PORT, stream.hostPort(), PacketHeader.OP_CREDIT_UPDATE, 0,
-                            GUEST_BUF_ALLOC, got), null, 0, 0);
-                    advertised = got;
-                    continue;
-                }
-                assertEquals(PacketHeader.OP_RW, h.op());
-                received.update(p.payload());
-                got += p.payload().length;
-                assertTrue(got - advertised <= GUEST_BUF_ALLOC, "the device sent beyond the guest's credit");
-                if (got - advertised >= 64 * 1024) {
-                    guest.send(GuestVsock.header(AGENT_PORT, stream.hostPort(), PacketHeader.OP_CREDIT_UPDATE, 0,
-                            GUEST_BUF_ALLOC, got), null, 0, 0);
-                    advertised = got;
-                }
-            }
+            CompletableFuture<Void> writer = HostClient.writeAll(client, down);
+            byte[] digest = guest.receiveStream(AGENT_PORT, stream.hostPort(), total, GUEST_BUF_ALLOC);
             writer.get(10, TimeUnit.SECONDS);
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(down), received.digest());
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(down), digest);
 
-            // Guest to host: send 32 KiB packets within the device's credit, asking for more when it runs out.
-            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-                try {
-                    ByteBuffer b = ByteBuffer.allocate(total);
-                    while (b.hasRemaining()) {
-                        if (client.read(b) < 0) {
-                            break;
-                        }
-                    }
-                    return b.array();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            int sent = 0;
-            int hostFwdCnt = 0;
-            int creditUpdates = 0;
-            while (sent < total) {
-                int credit = Connection.BUFFER_SIZE - (sent - hostFwdCnt);
-                if (credit == 0) {
-                    guest.send(GuestVsock.header(AGENT_PORT, stream.hostPort(), PacketHeader.OP_CREDIT_REQUEST, 0,
-                            GUEST_BUF_ALLOC, got), null, 0, 0);
-                }
-                while (guest.hasPacket() || credit == 0) {
-                    PacketHeader h = guest.receive().header();
-                    if (h.op() == PacketHeader.OP_CREDIT_REQUEST) {
-                        // The host side has nothing more to send, but the device asks once when credit looks used up.
-                        guest.send(GuestVsock.header(AGENT_PORT, stream.hostPort(), PacketHeader.OP_CREDIT_UPDATE, 0,
-                                GUEST_BUF_ALLOC, got), null, 0, 0);
-                        continue;
-                    }
-                    assertEquals(PacketHeader.OP_CREDIT_UPDATE, h.op());
-                    hostFwdCnt = h.fwdCnt();
-                    credit = Connection.BUFFER_SIZE - (sent - hostFwdCnt);
-                    creditUpdates++;
-                }
-                int n = Math.min(Math.min(32 * 1024, credit), total - sent);
-                guest.send(GuestVsock.header(AGENT_PORT, stream.hostPort(), PacketHeader.OP_RW, n, GUEST_BUF_ALLOC,
-                        got), up, sent, n);
-                sent += n;
-            }
+            CompletableFuture<byte[]> reader = HostClient.readAll(client, total);
+            int creditUpdates = guest.sendStream(AGENT_PORT, stream.hostPort(), up, GUEST_BUF_ALLOC, total);
             assertArrayEquals(up, reader.get(20, TimeUnit.SECONDS));
             assertTrue(creditUpdates > 0, "the device sent credit updates as the host consumed");
         }
