@@ -120,6 +120,11 @@ public final class VirtiofsdProcess implements AutoCloseable {
         return command.socket();
     }
 
+    /** The file the daemon's output goes to. */
+    public Path log() {
+        return log;
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.vhostuser;
 
+import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 
 import java.nio.file.Path;
@@ -90,6 +91,14 @@ public final class VhostUserFrontend implements AutoCloseable {
     /** How many queues the back end serves, when it says (protocol feature MQ). */
     public synchronized OptionalInt queueLimit() {
         return queueLimit < 0 ? OptionalInt.empty() : OptionalInt.of(queueLimit);
+    }
+
+    /**
+     * The socket, to watch for the back end hanging up between requests (replies are only read inside the
+     * calls here, so a watcher must not ask for readability). The front end keeps owning it.
+     */
+    public Fd connection() {
+        return channel.socket();
     }
 
     /** Why the session broke, or null while it works. */

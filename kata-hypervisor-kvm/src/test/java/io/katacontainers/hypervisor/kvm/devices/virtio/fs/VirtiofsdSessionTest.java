@@ -11,7 +11,6 @@ import io.katacontainers.hypervisor.kvm.vstate.GuestMemoryException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,9 +53,9 @@ class VirtiofsdSessionTest {
                     "REPLY_ACK negotiated, so every request below was acknowledged");
             assertEquals(2, frontend.queueLimit().orElseThrow(), "virtiofsd serves hiprio + 1 request queue");
 
-            Guest guest = Guest.start(frontend, memory, queues, 0x10000, 0x100000);
-            byte[] read = guest.readFile("hello.txt", content.length);
-            assertArrayEquals(content, read);
+            FuseGuest guest = startGuest(frontend, memory, queues, 0x10000, 0x100000);
+            assertEquals(7, guest.init(), "FUSE major version");
+            assertArrayEquals(content, guest.readFile("hello.txt", content.length));
 
             assertEquals(4, frontend.stopVring(1), "INIT, LOOKUP, OPEN and READ were consumed");
             assertEquals(0, frontend.stopVring(0));
@@ -77,7 +76,8 @@ class VirtiofsdSessionTest {
             Queues queues = session.queues();
             assertEquals(2, memory.regions().size());
             long high = GuestMemory.HIGH_RAM_START;
-            Guest guest = Guest.start(frontend, memory, queues, high + 0x10000, high + 0x100000);
+            FuseGuest guest = startGuest(frontend, memory, queues, high + 0x10000, high + 0x100000);
+            assertEquals(7, guest.init());
             assertArrayEquals(content, guest.readFile("high.txt", content.length));
         }
         assertNothingLeft(daemon);
@@ -224,57 +224,22 @@ class VirtiofsdSessionTest {
         }
     }
 
-    /** The guest side of a started session: FUSE requests on queue 1 with buffers at {@code buffers}. */
-    private record Guest(GuestMemory memory, GuestDriverQueue requests, Queues queues, long buffers) {
-        private static final int DATA = 8192;
-
-        static Guest start(VhostUserFrontend frontend, GuestMemory memory, Queues queues, long rings, long buffers)
-                throws Exception {
-            frontend.setFeatures(VIRTIO_F_VERSION_1);
-            frontend.setMemTable(memory);
-            GuestDriverQueue hiprio = new GuestDriverQueue(memory, 0, QUEUE_SIZE, rings);
-            GuestDriverQueue requests = new GuestDriverQueue(memory, 1, QUEUE_SIZE, rings + 0x10000);
-            frontend.startVring(memory, hiprio.vring(queues.kick[0], queues.call[0], queues.err[0]));
-            frontend.startVring(memory, requests.vring(queues.kick[1], queues.call[1], queues.err[1]));
-            return new Guest(memory, requests, queues, buffers);
-        }
-
-        byte[] readFile(String name, int length) throws Exception {
-            ByteBuffer init = exchange(FuseWire.INIT, 1, 0, FuseWire.init());
-            assertEquals(7, init.getInt(), "FUSE major version");
-            ByteBuffer entry = exchange(FuseWire.LOOKUP, 2, FuseWire.ROOT_ID, FuseWire.name(name));
-            assertEquals(FuseWire.ENTRY_OUT, entry.remaining());
-            long node = entry.getLong(0);
-            assertEquals(length, entry.getLong(48), "fuse_attr.size");
-            long handle = exchange(FuseWire.OPEN, 3, node, FuseWire.openReadOnly()).getLong(0);
-            ByteBuffer data = exchange(FuseWire.READ, 4, node, FuseWire.read(handle, 0, DATA));
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
-            return bytes;
-        }
-
-        /**
-         * One request as the Linux virtio-fs driver sends it: the request readable, then the reply header and
-         * the reply body in two writable buffers. Returns the body.
-         */
-        private ByteBuffer exchange(int opcode, long unique, long node, byte[] body) throws Exception {
-            byte[] request = FuseWire.request(opcode, unique, node, body);
-            long out = buffers + 0x4000;
-            long payload = buffers + 0x5000;
-            memory.write(buffers, request, 0, request.length);
-            int head = requests.submit(List.of(new Buffer(buffers, request.length)),
-                    List.of(new Buffer(out, FuseWire.OUT_HEADER), new Buffer(payload, DATA)));
+    /** Starts both queues of a session with rings at {@code rings}; FUSE goes over queue 1. */
+    private static FuseGuest startGuest(VhostUserFrontend frontend, GuestMemory memory, Queues queues, long rings,
+                                        long buffers) throws Exception {
+        frontend.setFeatures(VIRTIO_F_VERSION_1);
+        frontend.setMemTable(memory);
+        GuestDriverQueue hiprio = new GuestDriverQueue(memory, 0, QUEUE_SIZE, rings);
+        GuestDriverQueue requests = new GuestDriverQueue(memory, 1, QUEUE_SIZE, rings + 0x10000);
+        frontend.startVring(memory, hiprio.vring(queues.kick[0], queues.call[0], queues.err[0]));
+        frontend.startVring(memory, requests.vring(queues.kick[1], queues.call[1], queues.err[1]));
+        return new FuseGuest(memory, (request, length, header, body) -> {
+            int head = requests.submit(List.of(new Buffer(request, length)),
+                    List.of(new Buffer(header, FuseWire.OUT_HEADER), new Buffer(body, FuseGuest.DATA)));
             GuestDriverQueue.kick(queues.kick[1]);
             Used used = requests.awaitUsed(queues.call[1], TIMEOUT);
             assertEquals(head, used.head());
-            byte[] header = new byte[FuseWire.OUT_HEADER];
-            memory.read(out, header, 0, header.length);
-            FuseWire.OutHeader reply = FuseWire.OutHeader.decode(header);
-            assertEquals(new FuseWire.OutHeader(used.length(), 0, unique), reply,
-                    "reply to opcode " + opcode + " (error is a negative errno)");
-            byte[] bytes = new byte[reply.length() - FuseWire.OUT_HEADER];
-            memory.read(payload, bytes, 0, bytes.length);
-            return FuseWire.le(bytes);
-        }
+            return used.length();
+        }, buffers);
     }
 }
