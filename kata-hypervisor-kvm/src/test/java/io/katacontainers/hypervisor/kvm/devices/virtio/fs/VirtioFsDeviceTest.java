@@ -133,6 +133,29 @@ class VirtioFsDeviceTest {
         assertTrue((transport.status() & Virtio.STATUS_DEVICE_NEEDS_RESET) != 0);
     }
 
+    /**
+     * virtiofsd checks the rings itself (it maps only the guest RAM memfd, so it cannot reach VMM memory) and
+     * exits on a broken one; the guest then sees DEVICE_NEEDS_RESET while the VMM carries on.
+     */
+    @Test
+    void aHostileRingEndsTheDaemonNotTheVmm() throws Exception {
+        GuestDriver driver = new GuestDriver(memory, transport, QUEUE_SIZE);
+        driver.start(Virtio.F_VERSION_1);
+        long outside = memory.size() + 0x1000;
+        driver.submit(1, Buffer.in(outside, 64), Buffer.out(outside + 64, 16));
+        driver.kick(1);
+        driver.publish(1, QUEUE_SIZE + 5);
+        driver.kick(1);
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while ((transport.status() & Virtio.STATUS_DEVICE_NEEDS_RESET) == 0) {
+            assertTrue(System.nanoTime() < deadline, "no DEVICE_NEEDS_RESET after a hostile ring");
+            Thread.sleep(10);
+        }
+        assertTrue(Files.readString(dir.resolve("virtiofsd.log")).contains("libvhost-user"),
+                "virtiofsd said why it gave up");
+        assertTrue(loop.call(() -> true), "the device thread still runs");
+    }
+
     @Test
     void badSettingsAreRefusedBeforeAnythingStarts() {
         assertThrows(IllegalArgumentException.class, () -> VirtioFsDevice.start(TAG, 2048, command(List.of()),
