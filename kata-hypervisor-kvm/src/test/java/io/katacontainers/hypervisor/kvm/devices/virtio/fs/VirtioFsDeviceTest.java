@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.config.BuiltinConfig;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventFds;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
 import io.katacontainers.hypervisor.kvm.devices.virtio.GuestDriver;
@@ -154,6 +155,23 @@ class VirtioFsDeviceTest {
         assertTrue(Files.readString(dir.resolve("virtiofsd.log")).contains("libvhost-user"),
                 "virtiofsd said why it gave up");
         assertTrue(loop.call(() -> true), "the device thread still runs");
+    }
+
+    @Test
+    void theDefaultConfigurationRunsTheCDaemon() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("sandbox-run"));
+        Files.writeString(shared.resolve("defaults.txt"), "defaults");
+        try (GuestMemory ram = GuestMemory.create("virtio-fs-defaults", 16 << 20);
+             MmioTransport defaults = new MmioTransport("fs@defaults", VirtioFsDevice.forSandbox(
+                     BuiltinConfig.defaults(), TAG, shared, run, Path.of("/usr/bin/setpriv"), TIMEOUT), ram, loop)) {
+            GuestDriver driver = new GuestDriver(ram, defaults, 1024);
+            assertEquals(1024, queueNumMax(driver, 0), "virtio_fs_queue_size");
+            driver.start(Virtio.F_VERSION_1);
+            assertEquals(0, defaults.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
+            assertTrue(Files.exists(run.resolve("virtiofsd.sock")));
+            assertTrue(Files.readString(run.resolve("virtiofsd.log")).contains("Received vhost-user socket connection"));
+        }
+        assertFalse(Files.exists(run.resolve("virtiofsd.sock")));
     }
 
     @Test
