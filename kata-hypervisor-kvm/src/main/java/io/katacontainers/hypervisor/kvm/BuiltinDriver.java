@@ -11,7 +11,9 @@ import io.katacontainers.ffm.libc.SyscallException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** The {@code builtin} hypervisor driver: the VMM of this module, running inside the caller's process. */
 public final class BuiltinDriver implements HypervisorDriver {
@@ -20,19 +22,28 @@ public final class BuiltinDriver implements HypervisorDriver {
 
     private final Path hostRoot;
     private final Path kvmDevice;
+    private final Optional<Path> setpriv;
 
     /** For {@link java.util.ServiceLoader}: the real host. */
     public BuiltinDriver() {
-        this(Path.of("/"), KvmSystem.DEFAULT_DEVICE);
+        this(Path.of("/"), KvmSystem.DEFAULT_DEVICE, onPath("setpriv"));
     }
 
     /**
      * @param hostRoot where /sys and /proc are read from (PVM detection)
      * @param kvmDevice the KVM device to open
+     * @param setpriv util-linux setpriv, which ties virtiofsd's life to ours
      */
-    BuiltinDriver(Path hostRoot, Path kvmDevice) {
+    BuiltinDriver(Path hostRoot, Path kvmDevice, Optional<Path> setpriv) {
         this.hostRoot = hostRoot;
         this.kvmDevice = kvmDevice;
+        this.setpriv = setpriv;
+    }
+
+    private static Optional<Path> onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        return Arrays.stream(path.split(":")).filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable).findFirst();
     }
 
     @Override
@@ -84,6 +95,6 @@ public final class BuiltinDriver implements HypervisorDriver {
             throw new HypervisorException("the built-in VMM needs at least 1 vCPU and " + MIN_MEMORY_MIB
                     + " MiB, got " + spec.vcpus() + " vCPUs and " + spec.memoryMiB() + " MiB");
         }
-        return new BuiltinHypervisor(spec, kvmDevice);
+        return new BuiltinHypervisor(spec, kvmDevice, setpriv);
     }
 }

@@ -6,11 +6,17 @@ import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
+import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsDevice;
+import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtiofsdCommand;
+import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
+import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,21 +27,29 @@ import java.util.concurrent.locks.ReentrantLock;
 final class BuiltinHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(BuiltinHypervisor.class.getName());
     static final int AGENT_VSOCK_PORT = 1024;
+    /** The guest's vsock context id: the VM is alone on its device, so any id above the reserved 0-2 does. */
+    static final long GUEST_CID = 3;
+    /** The virtio-fs tag the agent mounts, as in Kata. */
+    static final String SHARED_FS_TAG = "kataShared";
+    static final String VIRTIOFS_CACHE = "auto";
+    private static final Duration VIRTIOFSD_TIMEOUT = Duration.ofSeconds(10);
     private static final int CONSOLE_TAIL_BYTES = 2048;
     private static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     private final VmSpec spec;
     private final Path kvmDevice;
+    private final Optional<Path> setpriv;
     private final ReentrantLock control = new ReentrantLock();
     private volatile VmState state = VmState.CREATED;
     private Vmm vmm;
     private ConsoleLog console;
     private volatile VcpuExit guestExit;
 
-    BuiltinHypervisor(VmSpec spec, Path kvmDevice) {
+    BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
         this.spec = spec;
         this.kvmDevice = kvmDevice;
+        this.setpriv = setpriv;
     }
 
     @Override
@@ -52,21 +66,50 @@ final class BuiltinHypervisor implements Hypervisor {
                 try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
                     vmm = Vmm.create(kvm, config, console, this::guestEnded);
                 }
+                addVirtioDevices();
                 vmm.boot();
                 state = VmState.RUNNING;
             } catch (IOException | RuntimeException e) {
                 release(CLOSE_TIMEOUT);
                 throw new HypervisorException("the built-in VMM could not start VM " + spec.sandboxId() + ": "
                         + e.getMessage() + consoleSuffix(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                release(CLOSE_TIMEOUT);
+                throw new HypervisorException("interrupted while starting VM " + spec.sandboxId(), e);
             }
         } finally {
             control.unlock();
         }
     }
 
+    /**
+     * The devices every sandbox gets, on one event loop: vsock (the agent's channel, as hybrid vsock on
+     * {@code kata.hvsock}), rng, and virtio-fs for the shared directory when there is one.
+     */
+    private void addVirtioDevices() throws IOException, InterruptedException {
+        EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
+        vmm.own(loop);
+        vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
+        vmm.addVirtioDevice("rng", RngDevice.open(), loop);
+        if (spec.sharedDir().isPresent()) {
+            Path setpriv = this.setpriv.orElseThrow(() -> new IOException("setpriv (util-linux) is not on PATH:"
+                    + " virtiofsd would outlive a killed runtime; apt-get install util-linux"));
+            VirtiofsdCommand command = new VirtiofsdCommand(spec.virtiofsd(), spec.runDir().resolve("virtiofsd.sock"),
+                    spec.sharedDir().get(), VIRTIOFS_CACHE, VirtiofsdCommand.DEFAULT_SANDBOX,
+                    spec.virtiofsdExtraArgs());
+            vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, command,
+                    setpriv, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
+        }
+    }
+
+    private Path hybridVsockSocket() {
+        return spec.runDir().resolve("kata.hvsock");
+    }
+
     @Override
     public AgentEndpoint agentEndpoint() {
-        return new AgentEndpoint.HybridVsock(spec.runDir().resolve("kata.hvsock"), AGENT_VSOCK_PORT);
+        return new AgentEndpoint.HybridVsock(hybridVsockSocket(), AGENT_VSOCK_PORT);
     }
 
     @Override

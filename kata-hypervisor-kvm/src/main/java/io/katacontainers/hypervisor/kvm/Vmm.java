@@ -2,7 +2,8 @@ package io.katacontainers.hypervisor.kvm;
 
 import io.katacontainers.ffm.kvm.CpuidEntry;
 import io.katacontainers.ffm.kvm.KvmSystem;
-import io.katacontainers.ffm.kvm.KvmVcpu;
+import io.katacontainers.ffm.kvm.KvmVm;
+import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.arch.x86_64.Boot;
 import io.katacontainers.hypervisor.kvm.arch.x86_64.KernelImage;
@@ -12,6 +13,9 @@ import io.katacontainers.hypervisor.kvm.devices.Bus;
 import io.katacontainers.hypervisor.kvm.devices.BusDevice;
 import io.katacontainers.hypervisor.kvm.devices.Interrupt;
 import io.katacontainers.hypervisor.kvm.devices.legacy.CmosRtc;
+import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
+import io.katacontainers.hypervisor.kvm.devices.virtio.MmioTransport;
+import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 import io.katacontainers.hypervisor.kvm.devices.legacy.I8042;
 import io.katacontainers.hypervisor.kvm.devices.legacy.Serial8250;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
@@ -175,6 +179,37 @@ public final class Vmm implements AutoCloseable {
     /** Puts {@code device} on the MMIO bus at {@code slot}. */
     public void registerMmio(MmioSlot slot, BusDevice device) {
         mmio.register(slot.address(), slot.size(), device);
+    }
+
+    /**
+     * Puts {@code device} behind a virtio-mmio transport in the next free slot: the transport on the MMIO bus, its
+     * interrupt eventfd as irqfd for the slot's IRQ, each queue's notify eventfd as ioeventfd on QueueNotify (so a
+     * guest notification costs no exit to user space), all owned by this VMM. On failure the device is closed too.
+     */
+    public MmioTransport addVirtioDevice(String name, VirtioDevice device, EventLoop loop) throws IOException {
+        MmioTransport transport;
+        try {
+            transport = new MmioTransport(name, device, memory, loop);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(device, e);
+            throw e;
+        }
+        own(transport);
+        MmioSlot slot = allocateMmioSlot();
+        KvmVm kvm = vm.kvm();
+        Fd irq = transport.interrupt().eventFd();
+        kvm.registerIrqfd(irq, slot.irq());
+        own(() -> kvm.unregisterIrqfd(irq, slot.irq()));
+        long notify = slot.address() + MmioTransport.QUEUE_NOTIFY;
+        List<Fd> events = transport.queueEvents();
+        for (int queue = 0; queue < events.size(); queue++) {
+            Fd event = events.get(queue);
+            int index = queue;
+            kvm.registerIoeventfd(event, notify, 4, KvmVm.KVM_IOEVENTFD_FLAG_DATAMATCH, index);
+            own(() -> kvm.unregisterIoeventfd(event, notify, 4, KvmVm.KVM_IOEVENTFD_FLAG_DATAMATCH, index));
+        }
+        registerMmio(slot, transport);
+        return transport;
     }
 
     /** Keeps {@code resource} (a device's fds, threads) until the VM is closed, which closes it first. */

@@ -1,6 +1,7 @@
 package io.katacontainers.hypervisor.kvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +68,7 @@ class BuiltinHypervisorTest {
             assertThrows(HypervisorException.class, () -> vm.start(Duration.ofSeconds(1)));
         }
         assertNoVcpuThreads();
+        assertFalse(Files.exists(dir.resolve("kata.hvsock")), "the hybrid-vsock socket is removed");
     }
 
     @Test
