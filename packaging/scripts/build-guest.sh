@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the VM boots into DEST/share/kata-containers: the guest kernel (cached across builds) and the
-# initrd with the agent, plus a test-init initrd for the guest boot test.
+# initrd with the agent, plus a test-init initrd for the guest boot test. Also fills the cache with the level-1
+# kernel of the nested KVM harness (packaging/harness/nested-kvm.sh), which the tests that need KVM boot.
 # Usage: build-guest.sh --dest DIR --jdk JAVA_HOME [--agent-modules DIR --agent-main MODULE/CLASS] [--test-out DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +14,7 @@ while [ $# -gt 0 ]; do
     --agent-modules) agent_modules=$2; shift 2 ;;
     --agent-main) agent_main=$2; shift 2 ;;
     --test-out) test_out=$2; shift 2 ;;
-    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-guest.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -22,6 +23,8 @@ out="$dest/share/kata-containers"
 mkdir -p "$out"
 echo ">> guest kernel"
 "$guest/kernel/build-kernel.sh" --out "$out"
+echo ">> nested KVM harness kernel (cached only)"
+"$guest/kernel/build-kernel.sh" --variant nested
 echo ">> guest initrd"
 if [ -n "$agent_modules" ]; then
   "$guest/initrd/build-initrd.sh" --jdk "$jdk" --out "$out" --agent-modules "$agent_modules" --agent-main "$agent_main"

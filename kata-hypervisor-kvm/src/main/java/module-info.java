@@ -6,4 +6,7 @@
 module io.katacontainers.hypervisor.kvm {
     requires io.katacontainers.api;
     requires io.katacontainers.ffm;
+
+    provides io.katacontainers.api.hypervisor.HypervisorDriver
+            with io.katacontainers.hypervisor.kvm.BuiltinDriver;
 }
