@@ -50,7 +50,10 @@ final class ShimDelete {
         Path socket = SocketAddress.of(args.address(), args.namespace(), pod.shimId(args.id()));
         if (!askLiveShim(socket, args.id()) && pod.sandboxId().isEmpty()) {
             killDeadShim(bundle, args.id());
-            SandboxCleanup.cleanUp(store.sandboxDir(StateStore.checkId(args.id())));
+            Path runDir = store.sandboxDir(StateStore.checkId(args.id()));
+            if (Files.exists(runDir)) { // the usual case after a clean Shutdown: nothing to look for
+                SandboxCleanup.cleanUp(runDir);
+            }
             Files.deleteIfExists(socket);
         }
         Instant now = Instant.now();

@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -90,38 +89,57 @@ class FifoTest {
     }
 
     @Test
-    void stdinWaitsForDataWithoutSpinningAndCloseInputDeliversTheRestThenEof() throws Exception {
+    void stdinWaitsForTheWriterAndEndsWhenItCloses() throws Exception {
         Path path = mkfifo("stdin");
-        InputFifo fifo = InputFifo.open(path); // no writer yet: must not block
+        InputFifo fifo = InputFifo.open(path);
+        byte[] buffer = new byte[16];
+        CompletableFuture<Integer> first = read(fifo, buffer);
+        Thread.sleep(200);
+        assertFalse(first.isDone(), "no writer yet: the read waits instead of returning end of file");
         try (OutputStream writer = new FileOutputStream(path.toFile())) {
             writer.write("abc".getBytes(StandardCharsets.UTF_8));
-        } // the writer is gone: a plain reader would now see end of file or spin on the hang-up
-        byte[] buffer = new byte[16];
-        assertEquals(3, fifo.read(buffer, 0, buffer.length));
-        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> {
-            try {
-                return fifo.read(buffer, 0, buffer.length);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(200);
-        assertFalse(blocked.isDone(), "no writer and no CloseIO: the read waits instead of returning EOF");
-        try (OutputStream writer = new FileOutputStream(path.toFile())) {
-            writer.write("more".getBytes(StandardCharsets.UTF_8));
         }
-        assertEquals(4, blocked.get(5, TimeUnit.SECONDS));
-        assertEquals("more", new String(Arrays.copyOf(buffer, 4), StandardCharsets.UTF_8));
-        CompletableFuture<Integer> last = CompletableFuture.supplyAsync(() -> {
+        assertEquals(3, first.get(5, TimeUnit.SECONDS));
+        assertEquals("abc", new String(buffer, 0, 3, StandardCharsets.UTF_8));
+        assertEquals(-1, fifo.read(buffer, 0, buffer.length), "the writer closed: end of input");
+        fifo.close();
+    }
+
+    @Test
+    void closeIoEndsTheInputWhileTheWriterStaysOpen() throws Exception {
+        Path path = mkfifo("stdin-open");
+        InputFifo fifo = InputFifo.open(path);
+        byte[] buffer = new byte[16];
+        CompletableFuture<Integer> first = read(fifo, buffer);
+        try (OutputStream writer = new FileOutputStream(path.toFile())) {
+            writer.write("x".getBytes(StandardCharsets.UTF_8));
+            writer.flush();
+            assertEquals(1, first.get(5, TimeUnit.SECONDS));
+            CompletableFuture<Integer> blocked = read(fifo, buffer);
+            Thread.sleep(200);
+            assertFalse(blocked.isDone(), "the writer is open: the read waits");
+            fifo.closeInput(); // CloseIO
+            assertEquals(-1, blocked.get(5, TimeUnit.SECONDS), "CloseIO ends the input");
+        }
+    }
+
+    @Test
+    void closeIoReleasesAReaderThatNeverSawAWriter() throws Exception {
+        InputFifo fifo = InputFifo.open(mkfifo("stdin-unused"));
+        CompletableFuture<Integer> waiting = read(fifo, new byte[4]);
+        Thread.sleep(200);
+        assertFalse(waiting.isDone());
+        fifo.closeInput();
+        assertEquals(-1, waiting.get(5, TimeUnit.SECONDS));
+    }
+
+    private static CompletableFuture<Integer> read(InputFifo fifo, byte[] buffer) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return fifo.read(buffer, 0, buffer.length);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(100);
-        fifo.closeInput(); // CloseIO
-        assertEquals(-1, last.get(5, TimeUnit.SECONDS), "CloseIO ends the input");
-        assertEquals(-1, fifo.read(buffer, 0, 1));
     }
 }
