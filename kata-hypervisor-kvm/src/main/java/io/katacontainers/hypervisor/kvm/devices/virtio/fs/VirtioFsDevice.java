@@ -159,7 +159,8 @@ public final class VirtioFsDevice implements VirtioDevice {
             hangUpWatch = next.watch(frontend.connection(), Epoll.EPOLLRDHUP, ready -> backEndHungUp());
         } catch (VhostUserException | SyscallException | RuntimeException e) {
             stopQueues();
-            throw new IOException("virtio-fs " + config.tag() + ": cannot start the device: " + e.getMessage(), e);
+            throw new IOException("virtio-fs " + config.tag() + ": cannot start the device: " + e.getMessage()
+                    + (daemon.isAlive() ? "" : "; " + daemon.exitDescription()), e);
         }
     }
 
