@@ -5,6 +5,7 @@ import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +24,12 @@ public final class Activation {
     private final long features;
     private final List<Queue> queues;
     private final List<Fd> queueEvents;
-    private final Interrupt interrupt;
+    private final VirtioInterrupt interrupt;
     private final EventLoop loop;
     private final Consumer<String> needsReset;
     private final List<EventLoop.Registration> watches = new ArrayList<>();
 
-    Activation(GuestMemory memory, long features, List<Queue> queues, List<Fd> queueEvents, Interrupt interrupt,
+    Activation(GuestMemory memory, long features, List<Queue> queues, List<Fd> queueEvents, VirtioInterrupt interrupt,
                EventLoop loop, Consumer<String> needsReset) {
         this.memory = memory;
         this.features = features;
@@ -57,7 +58,7 @@ public final class Activation {
         return queueEvents;
     }
 
-    public Interrupt interrupt() {
+    public VirtioInterrupt interrupt() {
         return interrupt;
     }
 
@@ -91,6 +92,35 @@ public final class Activation {
                 return;
             }
             handler.run();
+        });
+    }
+
+    /** Serves one request: reads and writes the chain's buffers, returns how many bytes it wrote into the chain. */
+    @FunctionalInterface
+    public interface RequestHandler {
+        long handle(DescriptorChain chain) throws IOException;
+    }
+
+    /**
+     * Serves queue {@code index} request by request, for devices that answer each chain at once (blk, rng): on each
+     * notification, every available chain goes through {@code handler} and back through the used ring, followed by
+     * one used-buffer interrupt. A broken queue or a failed handler makes the device need reset.
+     */
+    public EventLoop.Registration serveQueue(int index, RequestHandler handler) throws SyscallException {
+        Queue queue = queues.get(index);
+        return onQueueNotify(index, () -> {
+            boolean used = false;
+            try {
+                for (DescriptorChain chain = queue.pop(); chain != null; chain = queue.pop()) {
+                    queue.addUsed(chain.head(), handler.handle(chain));
+                    used = true;
+                }
+            } catch (InvalidQueueException | IOException e) {
+                needsReset("queue " + index + ": " + e.getMessage());
+            }
+            if (used) {
+                interrupt.signalUsedBuffer();
+            }
         });
     }
 

@@ -58,6 +58,18 @@ public final class ChainCursor {
         return slice;
     }
 
+    /** Moves past {@code count} bytes (or to the end). */
+    public void skip(long count) {
+        long left = count;
+        while (left > 0) {
+            long n = next(left).byteSize();
+            if (n == 0) {
+                return;
+            }
+            left -= n;
+        }
+    }
+
     /** Moves back by {@code count} bytes taken with {@link #next} and not used (a short read or write). */
     public void unread(long count) {
         if (count < 0 || count > consumed) {

@@ -57,7 +57,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final VirtioDevice device;
     private final GuestMemory memory;
     private final EventLoop loop;
-    private final Interrupt interrupt;
+    private final VirtioInterrupt interrupt;
     private final List<Queue> queues;
     private final List<Fd> queueEvents;
     private final String name;
@@ -86,7 +86,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         this.loop = loop;
         List<Queue> qs = new ArrayList<>();
         List<Fd> events = new ArrayList<>();
-        Interrupt irq = Interrupt.create();
+        VirtioInterrupt irq = VirtioInterrupt.create();
         try {
             for (int i = 0; i < device.queueCount(); i++) {
                 qs.add(new Queue(device.queueMaxSize()));
@@ -108,7 +108,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     }
 
     /** The interrupt: register its eventfd as the irqfd of this device's IRQ line. */
-    public Interrupt interrupt() {
+    public VirtioInterrupt interrupt() {
         return interrupt;
     }
 

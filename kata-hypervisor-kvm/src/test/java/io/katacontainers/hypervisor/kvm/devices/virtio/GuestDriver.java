@@ -179,16 +179,25 @@ public final class GuestDriver {
         return out;
     }
 
+    /** Whether the device returned something in {@code queue} not yet taken. */
+    public boolean hasUsed(int queue) {
+        return memory.readShort(descriptorTable(queue) + USED_OFFSET + 2) != usedSeen[queue];
+    }
+
     /** Waits up to 10 s for the next used element of {@code queue}. */
     public Used awaitUsed(int queue) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         long used = descriptorTable(queue) + USED_OFFSET;
-        while (memory.readShort(used + 2) == usedSeen[queue]) {
+        for (int spins = 0; memory.readShort(used + 2) == usedSeen[queue]; spins++) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("the device used nothing in queue " + queue + " within 10 s (status 0x"
                         + Integer.toHexString(transport.status()) + ")");
             }
-            Thread.sleep(1);
+            if (spins < 1000) {
+                Thread.yield();
+            } else {
+                Thread.sleep(1);
+            }
         }
         int slot = Short.toUnsignedInt(usedSeen[queue]) % queueSize;
         usedSeen[queue]++;

@@ -115,9 +115,9 @@ class MmioTransportTest {
         driver.kick(0);
         GuestDriver.Used used = driver.awaitUsed(0);
         assertEquals(new GuestDriver.Used(head, 64), used);
-        assertEquals(Interrupt.USED_BUFFER, driver.reg(MmioTransport.INTERRUPT_STATUS));
+        assertEquals(VirtioInterrupt.USED_BUFFER, driver.reg(MmioTransport.INTERRUPT_STATUS));
         assertEquals(1, EventFds.drain(transport.interrupt().eventFd()), "the irqfd was signalled once");
-        driver.reg(MmioTransport.INTERRUPT_ACK, Interrupt.USED_BUFFER);
+        driver.reg(MmioTransport.INTERRUPT_ACK, VirtioInterrupt.USED_BUFFER);
         assertEquals(0, driver.reg(MmioTransport.INTERRUPT_STATUS));
 
         driver.reg(MmioTransport.STATUS, 0);
@@ -151,7 +151,7 @@ class MmioTransportTest {
         driver.reg(MmioTransport.STATUS, ACK_DRIVER | Virtio.STATUS_FEATURES_OK | Virtio.STATUS_DRIVER_OK);
         int status = transport.status();
         assertNotEquals(0, status & Virtio.STATUS_DEVICE_NEEDS_RESET, "status 0x" + Integer.toHexString(status));
-        assertEquals(Interrupt.CONFIG_CHANGE, driver.reg(MmioTransport.INTERRUPT_STATUS));
+        assertEquals(VirtioInterrupt.CONFIG_CHANGE, driver.reg(MmioTransport.INTERRUPT_STATUS));
         driver.reg(MmioTransport.STATUS, 0);
         assertEquals(0, transport.status());
         driver.start(Virtio.F_VERSION_1);

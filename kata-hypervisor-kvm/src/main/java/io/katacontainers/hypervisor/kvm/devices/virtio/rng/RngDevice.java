@@ -2,9 +2,6 @@ package io.katacontainers.hypervisor.kvm.devices.virtio.rng;
 
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
 import io.katacontainers.hypervisor.kvm.devices.virtio.ChainCursor;
-import io.katacontainers.hypervisor.kvm.devices.virtio.DescriptorChain;
-import io.katacontainers.hypervisor.kvm.devices.virtio.InvalidQueueException;
-import io.katacontainers.hypervisor.kvm.devices.virtio.Queue;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 
@@ -24,7 +21,6 @@ public final class RngDevice implements VirtioDevice {
     static final int MAX_REQUEST = 64 * 1024;
 
     private final FileChannel source;
-    private Activation activation;
 
     private RngDevice(FileChannel source) {
         this.source = source;
@@ -61,27 +57,8 @@ public final class RngDevice implements VirtioDevice {
     }
 
     @Override
-    public void activate(Activation next) throws IOException {
-        this.activation = next;
-        next.onQueueNotify(0, this::fill);
-    }
-
-    private void fill() {
-        Queue queue = activation.queues().getFirst();
-        boolean used = false;
-        try {
-            for (DescriptorChain chain = queue.pop(); chain != null; chain = queue.pop()) {
-                queue.addUsed(chain.head(), fill(chain.writable()));
-                used = true;
-            }
-        } catch (InvalidQueueException e) {
-            activation.needsReset("rng queue: " + e.getMessage());
-        } catch (IOException e) {
-            activation.needsReset("cannot read /dev/urandom: " + e.getMessage());
-        }
-        if (used) {
-            activation.interrupt().signalUsedBuffer();
-        }
+    public void activate(Activation activation) throws IOException {
+        activation.serveQueue(0, chain -> fill(chain.writable()));
     }
 
     private long fill(ChainCursor buffers) throws IOException {
@@ -100,7 +77,7 @@ public final class RngDevice implements VirtioDevice {
 
     @Override
     public void reset() {
-        activation = null;
+        // Nothing outlives a request.
     }
 
     @Override

@@ -10,23 +10,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A device's interrupt line: the InterruptStatus register bits plus an eventfd that the VMM registers as KVM irqfd
  * for the device's GSI, so that signalling it injects the interrupt without a trip through user space.
  */
-public final class Interrupt implements AutoCloseable {
+public final class VirtioInterrupt implements AutoCloseable {
     /** InterruptStatus bit 0: the device used buffers in a queue. */
     public static final int USED_BUFFER = 1;
     /** InterruptStatus bit 1: the configuration (or DEVICE_NEEDS_RESET) changed. */
     public static final int CONFIG_CHANGE = 2;
 
-    private static final System.Logger LOG = System.getLogger(Interrupt.class.getName());
+    private static final System.Logger LOG = System.getLogger(VirtioInterrupt.class.getName());
 
     private final Fd eventFd;
     private final AtomicInteger status = new AtomicInteger();
 
-    private Interrupt(Fd eventFd) {
+    private VirtioInterrupt(Fd eventFd) {
         this.eventFd = eventFd;
     }
 
-    public static Interrupt create() throws SyscallException {
-        return new Interrupt(EventFds.create());
+    public static VirtioInterrupt create() throws SyscallException {
+        return new VirtioInterrupt(EventFds.create());
     }
 
     /** The irqfd: register it with {@code KvmVm.registerIrqfd(eventFd, gsi)}. */
