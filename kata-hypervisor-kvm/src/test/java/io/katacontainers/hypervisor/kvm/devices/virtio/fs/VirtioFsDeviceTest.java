@@ -5,7 +5,7 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.EventFds;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
 import io.katacontainers.hypervisor.kvm.devices.virtio.GuestDriver;
 import io.katacontainers.hypervisor.kvm.devices.virtio.GuestDriver.Buffer;
-import io.katacontainers.hypervisor.kvm.devices.virtio.Interrupt;
+import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioInterrupt;
 import io.katacontainers.hypervisor.kvm.devices.virtio.MmioTransport;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
@@ -126,7 +126,7 @@ class VirtioFsDeviceTest {
             assertTrue(System.nanoTime() < deadline, "no DEVICE_NEEDS_RESET after virtiofsd died");
             Thread.sleep(10);
         }
-        assertTrue((transport.interrupt().status() & Interrupt.CONFIG_CHANGE) != 0, "config-change interrupt");
+        assertTrue((transport.interrupt().status() & VirtioInterrupt.CONFIG_CHANGE) != 0, "config-change interrupt");
         assertTrue(EventFds.drain(transport.interrupt().eventFd()) > 0, "irqfd signalled");
         // The driver resets the device; a new activation fails cleanly instead of hanging.
         driver.reg(MmioTransport.STATUS, 0);
@@ -202,8 +202,8 @@ class VirtioFsDeviceTest {
             GuestDriver.Used used = driver.awaitUsed(1);
             assertEquals(head, used.head());
             awaitInterrupt();
-            assertTrue((transport.interrupt().status() & Interrupt.USED_BUFFER) != 0, "InterruptStatus bit 0");
-            driver.reg(MmioTransport.INTERRUPT_ACK, Interrupt.USED_BUFFER);
+            assertTrue((transport.interrupt().status() & VirtioInterrupt.USED_BUFFER) != 0, "InterruptStatus bit 0");
+            driver.reg(MmioTransport.INTERRUPT_ACK, VirtioInterrupt.USED_BUFFER);
             return used.length();
         }, driver.allocate(0x6000));
     }
