@@ -93,6 +93,7 @@ class VirtioFsDeviceTest {
         assertEquals(0, transport.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
         FuseGuest guest = fuseOver(driver);
         assertEquals(7, guest.init());
+        assertEquals(0040000, guest.rootMode() & 0170000, "the shared root is a directory");
         assertArrayEquals(content, guest.readFile("hello.txt", content.length));
     }
 
