@@ -145,6 +145,17 @@ class VirtiofsdSessionTest {
         assertTrue(failure.getMessage().contains(dir.resolve("absent").toString()), failure.getMessage());
     }
 
+    @Test
+    void aMissingDaemonBinaryIsNamedWithThePackage() throws Exception {
+        VirtiofsdCommand command = new VirtiofsdCommand(dir.resolve("no-virtiofsd"), dir.resolve("vfs.sock"),
+                shared(), "auto", "chroot", List.of());
+        var failure = assertThrows(java.io.IOException.class,
+                () -> VirtiofsdProcess.start(command, SETPRIV, dir.resolve("log"), TIMEOUT));
+        assertTrue(failure.getMessage().contains(dir.resolve("no-virtiofsd") + " is not an executable file"),
+                failure.getMessage());
+        assertTrue(failure.getMessage().contains("qemu-system-common"), failure.getMessage());
+    }
+
     private Path shared() throws Exception {
         return Files.createDirectories(dir.resolve("shared"));
     }
