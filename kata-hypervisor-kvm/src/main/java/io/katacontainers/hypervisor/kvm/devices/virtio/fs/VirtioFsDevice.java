@@ -1,6 +1,5 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
-import io.katacontainers.api.config.HypervisorConfig;
 import io.katacontainers.ffm.libc.Epoll;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
@@ -86,19 +85,6 @@ public final class VirtioFsDevice implements VirtioDevice {
             daemon.close();
             throw e;
         }
-    }
-
-    /**
-     * The device for one sandbox as the configuration describes it ({@code virtio_fs_daemon},
-     * {@code virtio_fs_cache}, {@code virtio_fs_extra_args}, {@code virtio_fs_queue_size}), with virtiofsd's socket
-     * and log in the VM's run directory ({@code virtiofsd.sock}, {@code virtiofsd.log}, as the QEMU driver names
-     * them).
-     */
-    public static VirtioFsDevice forSandbox(HypervisorConfig config, String tag, Path source, Path runDirectory,
-                                            Path setpriv, Duration timeout) throws IOException, InterruptedException {
-        VirtiofsdCommand command = VirtiofsdCommand.of(config, runDirectory.resolve("virtiofsd.sock"), source);
-        return start(tag, config.virtioFsQueueSize(), command, setpriv, runDirectory.resolve("virtiofsd.log"),
-                timeout);
     }
 
     private static void checkBackEnd(VhostUserFrontend frontend, FsConfigSpace config) throws VhostUserException {
