@@ -113,6 +113,11 @@ class VirtiofsdSessionTest {
             VhostUserFrontend frontend = session.frontend();
             frontend.setFeatures(VIRTIO_F_VERSION_1);
             ProcessHandle.of(daemon.pid()).orElseThrow().destroyForcibly();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (daemon.isAlive()) {
+                assertTrue(System.nanoTime() < deadline, "virtiofsd survived SIGKILL");
+                Thread.sleep(5);
+            }
             VhostUserException failure = assertTimeoutPreemptively(Duration.ofSeconds(15),
                     () -> assertThrows(VhostUserException.class, () -> frontend.setMemTable(memory)));
             assertTrue(failure.getMessage().contains(daemon.socket().toString()), failure.getMessage());
