@@ -3,10 +3,11 @@
 # (--runtime io.containerd.kata.v2) against the runc shim (io.containerd.runc.v2), interleaved in one run: median of
 # RUNS each and the ratio; then the kata shim's own share, medians: the `start` call (shim JVM + daemon JVM until
 # it listens), `--version` (bare JVM start-up of the launcher), the Create RPC (of which booting the sandbox), the
-# Delete RPC and the `delete` call containerd makes after every shim disconnect.
+# Delete RPC and the `delete` call containerd makes after every shim disconnect; and that `delete` call on an
+# empty bundle with and without the shim's AOT cache (what the cache saves on every call).
 # Usage: shim-run.sh [--runs N]   (default 5; root; build first: make build)
 set -euo pipefail
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 runs=5
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -73,13 +74,24 @@ timed_run() { # ID RUNTIME [ARGS...]: prints the wall time of ctr run --rm in ms
   echo $(( $(now_ms) - t0 ))
 }
 
-: >"$tmp/kata"; : >"$tmp/runc"; : >"$tmp/version"
+: >"$tmp/kata"; : >"$tmp/runc"; : >"$tmp/version"; : >"$tmp/aot-on"; : >"$tmp/aot-off"
+mkdir -p "$tmp/empty-bundle"
+echo '{"annotations": {}}' >"$tmp/empty-bundle/config.json"
+bare_delete() { # JAVA_OPTS: the shim's `delete` of a task that never existed, in ms
+  local t0
+  t0=$(now_ms)
+  KATA_JAVA_OPTS="$1" "$shim" -namespace bench -address "$tmp/none.sock" -id "bench-none-$$" \
+    -bundle "$tmp/empty-bundle" delete >/dev/null
+  echo $(( $(now_ms) - t0 ))
+}
 for i in $(seq "$runs"); do
   id="bench-shim-$$-$i"
   sandbox_ids+=("$id")
   timed_run "$id" io.containerd.kata.v2 --runtime-config-path "$config" >>"$tmp/kata"
   timed_run "bench-runc-$$-$i" io.containerd.runc.v2 >>"$tmp/runc"
   t0=$(now_ms); "$shim" -v >/dev/null; echo $(( $(now_ms) - t0 )) >>"$tmp/version"
+  bare_delete "" >>"$tmp/aot-on"
+  bare_delete "-XX:AOTMode=off" >>"$tmp/aot-off"
   echo ">>   run $i: kata $(tail -1 "$tmp/kata") ms, runc $(tail -1 "$tmp/runc") ms" >&2
 done
 
@@ -99,5 +111,7 @@ printf '  %-52s %7s ms\n' \
   "Create RPC" "$(log_ms "Create of [^ ]* took")" \
   "  of which the sandbox's VM boot + agent" "$(log_ms "sandbox [^ ]* started in")" \
   "Delete RPC (VM stop, unmounts)" "$(log_ms "Delete of [^ ]* took")" \
-  "delete (containerd's cleanup call after disconnect)" "$(awk '$1 == "delete" {print $2}' "$tmp/calls" | median)"
+  "delete (containerd's cleanup call after disconnect)" "$(awk '$1 == "delete" {print $2}' "$tmp/calls" | median)" \
+  "delete of an empty bundle, with the shim's AOT cache" "$(median <"$tmp/aot-on")" \
+  "delete of an empty bundle, without (-XX:AOTMode=off)" "$(median <"$tmp/aot-off")"
 echo "(host: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"

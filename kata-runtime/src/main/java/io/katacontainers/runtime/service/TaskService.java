@@ -508,6 +508,9 @@ public final class TaskService {
                 signal(init, 9);
                 awaitExit(init);
             }
+            if (init.status() == Status.CREATED) {
+                recordExit(init, 0); // never started: its waiters must not wait forever
+            }
             int pid = pid();
             removeContainer(container);
             ShimProcess.Exit exit = init.exit().orElse(new ShimProcess.Exit(0, Instant.now()));
@@ -527,6 +530,9 @@ public final class TaskService {
         if (exec.status() == Status.RUNNING) {
             throw new StatusException(Code.FAILED_PRECONDITION, "cannot delete exec " + exec.name()
                     + ": it is running (kill it first)");
+        }
+        if (exec.status() == Status.CREATED) {
+            recordExit(exec, 0); // never started: its waiters must not wait forever
         }
         container.execs().remove(execId);
         exec.stdio().ifPresent(ProcessStdio::close);
