@@ -28,6 +28,9 @@
 # Needs root (virtiofsd shares /), qemu-system-x86_64, /usr/lib/qemu/virtiofsd, busybox-static, cpio, setpriv.
 # Caches: the initrd in $KATA_JAVA_CACHE/harness (default /var/cache/kata-java/harness), the kernel beside it.
 set -euo pipefail
+# The whole script is one function, read before it runs: editing or checking out this file while a harness runs
+# cannot change what the running one does next.
+main() {
 here=$(cd "$(dirname "$0")" && pwd)
 packaging=$(dirname "$here")
 cache_dir="${KATA_JAVA_CACHE:-/var/cache/kata-java}/harness"
@@ -65,8 +68,10 @@ grep -qw -e vmx -e svm /proc/cpuinfo && note "this host has hardware virtualizat
 
 # ---- the L1 kernel and initrd (both cached) ----
 if [ -z "$kernel" ]; then
-  kernel_dir=$("$packaging/guest/kernel/build-kernel.sh" --variant nested | tail -n 1) \
-    || die "building the nested kernel failed (see above)"
+  # Its last line is the cache directory; a first build's progress goes to stderr, never into COMMAND's stdout.
+  kernel_dir=$("$packaging/guest/kernel/build-kernel.sh" --variant nested | while IFS= read -r line; do
+      case "$line" in /*) echo "$line" ;; *": cached ("*) ;; *) echo "$line" >&2 ;; esac
+    done | tail -n 1) || die "building the nested kernel failed (see above)"
   kernel="$kernel_dir/bzImage"
 fi
 initrd_key=$(cat "$here/init" "$busybox" | sha256sum | cut -c1-16)
@@ -200,3 +205,5 @@ case "$result" in
     tail -n 20 "$work/console.log" >&2 ;;
 esac
 exit
+}
+main "$@"
