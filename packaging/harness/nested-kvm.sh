@@ -7,8 +7,8 @@
 # (build-kernel.sh --variant nested: KVM, KVM_AMD and virtio-fs built in) and a busybox initrd, shares the host's /
 # read-write into it through virtiofsd, and runs COMMAND there chrooted in the host's root, in the current
 # directory, as root, with the L1 VM's own /proc, /sys (cgroup v2), /dev (its /dev/kvm), /dev/pts, /dev/shm and an
-# empty /run, and NESTED_KVM_L1=1 set. COMMAND's stdout and stderr stream to ours; its stdin is /dev/null; its
-# exit code is ours.
+# empty /run, NESTED_KVM_L1=1 and NESTED_KVM_DIR (this run's private directory on the host) set. COMMAND's stdout
+# and stderr stream to ours; its stdin is /dev/null; its exit code is ours.
 # Environment passed on: PATH HOME USER LANG LC_* TZ TERM TMPDIR JAVA_HOME JAVA_TOOL_OPTIONS MAVEN_OPTS KATA_*,
 # plus what --env names.
 #
@@ -28,6 +28,9 @@
 # Needs root (virtiofsd shares /), qemu-system-x86_64, /usr/lib/qemu/virtiofsd, busybox-static, cpio, setpriv.
 # Caches: the initrd in $KATA_JAVA_CACHE/harness (default /var/cache/kata-java/harness), the kernel beside it.
 set -euo pipefail
+# The whole script is one function, read before it runs: editing or checking out this file while a harness runs
+# cannot change what the running one does next.
+main() {
 here=$(cd "$(dirname "$0")" && pwd)
 packaging=$(dirname "$here")
 cache_dir="${KATA_JAVA_CACHE:-/var/cache/kata-java}/harness"
@@ -65,8 +68,10 @@ grep -qw -e vmx -e svm /proc/cpuinfo && note "this host has hardware virtualizat
 
 # ---- the L1 kernel and initrd (both cached) ----
 if [ -z "$kernel" ]; then
-  kernel_dir=$("$packaging/guest/kernel/build-kernel.sh" --variant nested | tail -n 1) \
-    || die "building the nested kernel failed (see above)"
+  # Its last line is the cache directory; a first build's progress goes to stderr, never into COMMAND's stdout.
+  kernel_dir=$("$packaging/guest/kernel/build-kernel.sh" --variant nested | while IFS= read -r line; do
+      case "$line" in /*) echo "$line" ;; *": cached ("*) ;; *) echo "$line" >&2 ;; esac
+    done | tail -n 1) || die "building the nested kernel failed (see above)"
   kernel="$kernel_dir/bzImage"
 fi
 initrd_key=$(cat "$here/init" "$busybox" | sha256sum | cut -c1-16)
@@ -113,7 +118,7 @@ trap 'status=129; exit' HUP
 
 # ---- what runs in L1: the caller's directory, environment and command ----
 {
-  echo 'export NESTED_KVM_L1=1'
+  printf 'export NESTED_KVM_L1=1 NESTED_KVM_DIR=%q\n' "$work"
   for name in PATH HOME USER LANG TZ TERM TMPDIR JAVA_HOME JAVA_TOOL_OPTIONS MAVEN_OPTS \
     $(compgen -e | grep -E '^(LC_[A-Z]+|KATA_[A-Za-z0-9_]*)$' || true); do
     if [ -n "${!name+set}" ]; then printf 'export %s=%q\n' "$name" "${!name}"; fi
@@ -200,3 +205,5 @@ case "$result" in
     tail -n 20 "$work/console.log" >&2 ;;
 esac
 exit
+}
+main "$@"

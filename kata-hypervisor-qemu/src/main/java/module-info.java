@@ -5,6 +5,8 @@
  */
 module io.katacontainers.hypervisor.qemu {
     requires io.katacontainers.api;
+    // kata-check decides KVM or TCG (HostChecker.choose), as `kata-runtime check` reports it.
+    requires io.katacontainers.check;
     requires com.fasterxml.jackson.databind;
 
     provides io.katacontainers.api.hypervisor.HypervisorDriver

@@ -40,6 +40,19 @@ public final class HostChecker {
     }
 
     /**
+     * The hypervisor and accelerator for {@code hostRoot}, decided from its files as {@code kata-runtime check} decides
+     * without root: the one place that tells hardware virtualization from PVM and from none, for the check and for
+     * the hypervisor drivers (QEMU's -accel).
+     */
+    public static HypervisorChoice choose(Path hostRoot) {
+        try {
+            return withoutKvmProbe(hostRoot, "decided from files").run(Optional.empty(), false).hypervisor();
+        } catch (HostCheckException e) {
+            return HypervisorChoice.qemuTcg(e.getMessage() + "; guests run unaccelerated, much slower");
+        }
+    }
+
+    /**
      * Runs every check of the host's platform.
      *
      * @param arch   the architecture to check for; empty: detect it from the host root's /proc/cpuinfo

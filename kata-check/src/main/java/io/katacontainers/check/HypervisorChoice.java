@@ -10,7 +10,7 @@ package io.katacontainers.check;
  * @param reason        why this one
  */
 public record HypervisorChoice(String hypervisor, String accelerator, String configuration, String reason) {
-    static final String BUILTIN_CONFIGURATION = "configuration.toml";
+    static final String BUILTIN_CONFIGURATION = "configuration-builtin.toml";
     static final String QEMU_CONFIGURATION = "configuration-qemu.toml";
 
     static HypervisorChoice builtin(String reason) {

@@ -39,8 +39,8 @@ class CheckCommandTest {
         Run run = run("--host-root", host("intel").toString());
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(List.of(
-                "Hypervisor to use: the built-in VMM with KVM, configuration.toml: hardware virtualization is available "
-                        + "(run as root to confirm with KVM ioctls)",
+                "Hypervisor to use: the built-in VMM with KVM, configuration-builtin.toml: hardware virtualization is "
+                        + "available (run as root to confirm with KVM ioctls)",
                 CheckReport.CAPABLE), run.out().lines().toList());
         assertEquals("", run.err());
     }

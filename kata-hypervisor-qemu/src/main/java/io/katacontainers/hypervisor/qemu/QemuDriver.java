@@ -60,7 +60,7 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public HostSupport hostSupport(VmSpec spec) {
         HostFacts host = HostFacts.read(hostRoot);
-        Acceleration acceleration = Acceleration.choose(host);
+        Acceleration acceleration = Acceleration.choose(hostRoot);
         List<String> notes = new ArrayList<>();
         acceleration.fallbackReason().ifPresent(notes::add);
         String version = "";
@@ -110,7 +110,7 @@ public final class QemuDriver implements HypervisorDriver {
                     + files.socketsTooLong() + " exceed 107 bytes");
         }
         HostFacts host = HostFacts.read(hostRoot);
-        Acceleration acceleration = Acceleration.choose(host);
+        Acceleration acceleration = Acceleration.choose(hostRoot);
         acceleration.fallbackReason().ifPresent(reason -> warnOnce(tcgWarned, "QEMU will not use KVM: " + reason));
         AgentChannel agent = agentChannel(host, files);
         QemuCommandLine commandLine = new QemuCommandLine(spec, machineFor(machine, acceleration, spec, agent),

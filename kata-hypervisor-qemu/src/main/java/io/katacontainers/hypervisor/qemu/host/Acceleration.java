@@ -1,10 +1,15 @@
 package io.katacontainers.hypervisor.qemu.host;
 
+import io.katacontainers.check.HostChecker;
+import io.katacontainers.check.HypervisorChoice;
+
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * How QEMU will run guests: KVM when the host really has hardware virtualization, else TCG (emulation).
+ * How QEMU will run guests: KVM when the host really has hardware virtualization, else TCG (emulation). The verdict
+ * is kata-check's ({@link HostChecker#choose}), so that the check and the driver never disagree.
  *
  * @param kind the accelerator
  * @param fallbackReason why KVM was not chosen, empty when it was
@@ -29,22 +34,15 @@ public record Acceleration(Kind kind, Optional<String> fallbackReason) {
         }
     }
 
-    public static Acceleration choose(HostFacts host) {
-        if (!host.kvmDevice()) {
-            return tcg("/dev/kvm does not exist");
-        }
-        // PVM's /dev/kvm accepts QEMU but fails on stock kernels (MSR and emulation errors), so check it first.
-        if (host.pvm()) {
-            return tcg("/dev/kvm is PVM (module kvm_pvm), a software hypervisor that cannot run a stock guest kernel");
-        }
-        if (!host.hardwareVirtualization()) {
-            return tcg("/proc/cpuinfo lists neither vmx nor svm: no hardware virtualization behind /dev/kvm");
-        }
-        return new Acceleration(Kind.KVM, Optional.empty());
+    /** KVM where {@code kata-runtime check}'s verdict on {@code hostRoot} is that KVM works, else TCG and why. */
+    public static Acceleration choose(Path hostRoot) {
+        return of(HostChecker.choose(hostRoot));
     }
 
-    private static Acceleration tcg(String reason) {
-        return new Acceleration(Kind.TCG, Optional.of(reason + "; guests run under TCG emulation, many times slower"));
+    static Acceleration of(HypervisorChoice choice) {
+        return choice.accelerator().equals(Kind.KVM.accel)
+                ? new Acceleration(Kind.KVM, Optional.empty())
+                : new Acceleration(Kind.TCG, Optional.of(choice.reason()));
     }
 
     /** {@code -accel} and {@code -cpu}: the host CPU model under KVM, every emulated feature under TCG. */
