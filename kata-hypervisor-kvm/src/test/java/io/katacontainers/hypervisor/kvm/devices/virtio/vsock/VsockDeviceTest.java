@@ -189,7 +189,7 @@ class VsockDeviceTest {
             assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(down), digest);
 
             CompletableFuture<byte[]> reader = HostClient.readAll(client, total);
-            int creditUpdates = guest.sendStream(AGENT_PORT, stream.hostPort(), up, GUEST_BUF_ALLOC, total);
+            int creditUpdates = guest.sendStream(AGENT_PORT, stream.hostPort(), up, GUEST_BUF_ALLOC);
             assertArrayEquals(up, reader.get(20, TimeUnit.SECONDS));
             assertTrue(creditUpdates > 0, "the device sent credit updates as the host consumed");
         }
