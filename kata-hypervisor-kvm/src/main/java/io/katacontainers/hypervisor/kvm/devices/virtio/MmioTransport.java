@@ -318,6 +318,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             activation = next;
         } catch (ExecutionException e) {
             deviceNeedsReset("activation failed: " + e.getCause().getMessage());
+        } catch (IllegalStateException e) {
+            deviceNeedsReset(e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             deviceNeedsReset("interrupted while activating");
@@ -342,6 +344,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 });
             } catch (ExecutionException e) {
                 LOG.log(Level.ERROR, name + ": device reset failed", e.getCause());
+            } catch (IllegalStateException e) {
+                LOG.log(Level.ERROR, name + ": cannot reset the device", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.log(Level.ERROR, name + ": interrupted while resetting the device");
@@ -356,7 +360,10 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         status.set(0);
     }
 
-    /** Resets an active device, then closes the device, the interrupt and the notify eventfds. */
+    /**
+     * Resets an active device, then closes the device, the interrupt and the notify eventfds. Close transports
+     * before their event loop (the reset runs on it) and after the VM stopped running vCPUs.
+     */
     @Override
     public synchronized void close() throws IOException {
         reset();

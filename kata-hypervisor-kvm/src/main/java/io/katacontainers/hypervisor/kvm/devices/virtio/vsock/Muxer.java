@@ -407,9 +407,10 @@ final class Muxer {
                     break;
                 }
                 ChainCursor out = chain.writable();
-                if (out.remaining() < PacketHeader.SIZE) {
-                    LOG.log(Level.WARNING, "vsock: an RX buffer of {0} bytes cannot hold a packet header",
-                            out.remaining());
+                long room = out.remaining();
+                if (room < PacketHeader.SIZE || (room == PacketHeader.SIZE && controls.isEmpty())) {
+                    LOG.log(Level.WARNING, "vsock: an RX buffer of {0} bytes has no room for a packet; returned empty",
+                            Long.toString(room));
                     rx.addUsed(chain.head(), 0);
                     used = true;
                     continue;
