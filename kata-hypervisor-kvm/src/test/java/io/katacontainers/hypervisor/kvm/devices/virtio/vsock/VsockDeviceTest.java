@@ -175,6 +175,21 @@ class VsockDeviceTest {
     }
 
     @Test
+    void driverResetClosesHostConnectionsAndANewActivationServesClients() throws Exception {
+        Stream stream = open(AGENT_PORT);
+        try (SocketChannel client = stream.client()) {
+            transport.write(MmioTransport.STATUS, 4, 0);
+            assertEquals(null, HostClient.readLine(client), "the reset closed the host side");
+        }
+        guest = new GuestVsock(new GuestDriver(memory, transport, 64), 16 * 1024);
+        guest.start();
+        try (SocketChannel again = open(AGENT_PORT).client()) {
+            HostClient.send(again, "x");
+            assertEquals("x", new String(guest.receive().payload(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
     void sixteenMebibytesEachWayByteExactUnderCredit() throws Exception {
         int total = 16 << 20;
         byte[] up = new byte[total];
