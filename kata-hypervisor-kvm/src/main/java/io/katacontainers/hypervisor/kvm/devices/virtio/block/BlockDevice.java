@@ -1,6 +1,7 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.block;
 
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
+import io.katacontainers.hypervisor.kvm.devices.virtio.GuestErrorLog;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 
@@ -38,6 +39,7 @@ public final class BlockDevice implements VirtioDevice {
     private final boolean readOnly;
     private final long capacitySectors;
     private final byte[] id;
+    private final GuestErrorLog guestErrors = new GuestErrorLog(LOG);
 
     private BlockDevice(Path path, FileChannel file, boolean readOnly, long capacitySectors, byte[] id) {
         this.path = path;
@@ -100,7 +102,8 @@ public final class BlockDevice implements VirtioDevice {
 
     @Override
     public void activate(Activation activation) throws IOException {
-        activation.serveQueue(0, chain -> new Request(chain, file, capacitySectors, readOnly, id, path).execute());
+        activation.serveQueue(0,
+                chain -> new Request(chain, file, capacitySectors, readOnly, id, path, guestErrors).execute());
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
 import io.katacontainers.hypervisor.kvm.devices.virtio.ChainCursor;
 import io.katacontainers.hypervisor.kvm.devices.virtio.DescriptorChain;
+import io.katacontainers.hypervisor.kvm.devices.virtio.GuestErrorLog;
 import io.katacontainers.hypervisor.kvm.devices.virtio.InvalidQueueException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Queue;
 
@@ -52,6 +53,7 @@ final class Muxer {
     }
 
     private final Activation activation;
+    private final GuestErrorLog guestErrors = new GuestErrorLog(LOG);
     private final Fd listener;
     private final long guestCid;
     private final Queue rx;
@@ -293,19 +295,19 @@ final class Muxer {
     private void handlePacket(ChainCursor in) {
         byte[] raw = new byte[PacketHeader.SIZE];
         if (in.read(raw, 0, raw.length) != raw.length) {
-            LOG.log(Level.WARNING, "vsock: dropping a guest packet shorter than its header");
+            guestErrors.warn("vsock: dropping a guest packet shorter than its header");
             return;
         }
         PacketHeader h = PacketHeader.decode(raw);
         if (h.srcCid() != guestCid || h.dstCid() != HOST_CID) {
-            LOG.log(Level.WARNING, "vsock: dropping a packet from cid {0} to cid {1} (the guest is {2})",
+            guestErrors.warn("vsock: dropping a packet from cid {0} to cid {1} (the guest is {2})",
                     Long.toUnsignedString(h.srcCid()), Long.toUnsignedString(h.dstCid()), guestCid);
             return;
         }
         Connection c = connections.get(key(h.dstPort(), h.srcPort()));
         if (h.type() != PacketHeader.TYPE_STREAM || h.payloadLength() > in.remaining()
                 || h.payloadLength() > MAX_PAYLOAD) {
-            LOG.log(Level.WARNING, "vsock: bad packet from guest port {0}: type {1}, length {2} with {3} bytes "
+            guestErrors.warn("vsock: bad packet from guest port {0}: type {1}, length {2} with {3} bytes "
                     + "of buffers", Integer.toUnsignedString(h.srcPort()), h.type(), Long.toString(h.payloadLength()),
                     Long.toString(in.remaining()));
             if (c != null) {
@@ -343,7 +345,7 @@ final class Muxer {
                 if (!open || c.closeAfterFlush) {
                     reset(c);
                 } else if (c.pendingLength() + h.payloadLength() > Connection.BUFFER_SIZE) {
-                    LOG.log(Level.WARNING, "vsock: the guest sent beyond its credit on {0}; resetting", c);
+                    guestErrors.warn("vsock: the guest sent beyond its credit on {0}; resetting", c);
                     reset(c);
                 } else if (!c.sendToHost(in, h.payloadLength())) {
                     reset(c);
@@ -372,7 +374,7 @@ final class Muxer {
 
     private void rstUnknown(PacketHeader h) {
         if (controls.size() >= MAX_CONTROL) {
-            LOG.log(Level.WARNING, "vsock: the guest floods packets for unknown connections; dropping an RST");
+            guestErrors.warn("vsock: the guest floods packets for unknown connections; dropping an RST");
             return;
         }
         controls.add(new Control(null, PacketHeader.OP_RST, 0, new PacketHeader(HOST_CID, guestCid, h.dstPort(),
@@ -409,7 +411,7 @@ final class Muxer {
                 ChainCursor out = chain.writable();
                 long room = out.remaining();
                 if (room < PacketHeader.SIZE || (room == PacketHeader.SIZE && controls.isEmpty())) {
-                    LOG.log(Level.WARNING, "vsock: an RX buffer of {0} bytes has no room for a packet; returned empty",
+                    guestErrors.warn("vsock: an RX buffer of {0} bytes has no room for a packet; returned empty",
                             Long.toString(room));
                     rx.addUsed(chain.head(), 0);
                     used = true;
