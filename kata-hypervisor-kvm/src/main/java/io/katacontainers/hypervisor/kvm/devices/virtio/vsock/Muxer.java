@@ -127,10 +127,11 @@ final class Muxer {
                 if ((events & Epoll.EPOLLOUT) != 0) {
                     flush(c);
                 }
-                boolean input = (events & (Epoll.EPOLLIN | Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
+                // A hang-up is reported in every state whatever we watch: note it so that updateInterest stops the watch.
+                c.hungUp |= (events & (Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
+                boolean input = (events & Epoll.EPOLLIN) != 0 || c.hungUp;
                 if (input && c.state == Connection.State.ESTABLISHED) {
                     c.readable = true;
-                    c.hungUp |= (events & (Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
                     readable.add(c);
                 }
                 updateInterest(c);
@@ -252,6 +253,11 @@ final class Muxer {
             case ESTABLISHED, CLOSING -> (c.state == Connection.State.ESTABLISHED && !c.readable ? Epoll.EPOLLIN : 0)
                     | (c.pendingLength() > 0 ? Epoll.EPOLLOUT : 0);
         };
+        if (c.hungUp && c.pendingLength() > 0) {
+            // Both directions are down: the bytes the guest sent can no longer reach the host.
+            reset(c);
+            return;
+        }
         try {
             if (c.hungUp) {
                 // A hung-up socket reports EPOLLHUP whatever we ask for: stop watching, reads find its end.
