@@ -91,7 +91,10 @@ final class GuestVsock {
             throw new AssertionError("used length " + used.length() + " is not header plus " + header.length());
         }
         rxBuffers.put(driver.submit(Muxer.RX, Buffer.out(address, rxBufferSize)), address);
-        driver.kick(Muxer.RX);
+        if (!hasPacket()) {
+            // Like Linux's driver, kick once per batch: the device only waits for buffers once it used them all.
+            driver.kick(Muxer.RX);
+        }
         return new Packet(header, Arrays.copyOfRange(raw, PacketHeader.SIZE, raw.length));
     }
 
