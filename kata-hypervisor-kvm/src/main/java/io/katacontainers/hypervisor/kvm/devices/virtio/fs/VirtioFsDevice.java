@@ -1,6 +1,5 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
-import io.katacontainers.api.config.HypervisorConfig;
 import io.katacontainers.ffm.libc.Epoll;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
@@ -88,19 +87,6 @@ public final class VirtioFsDevice implements VirtioDevice {
         }
     }
 
-    /**
-     * The device for one sandbox as the configuration describes it ({@code virtio_fs_daemon},
-     * {@code virtio_fs_cache}, {@code virtio_fs_extra_args}, {@code virtio_fs_queue_size}), with virtiofsd's socket
-     * and log in the VM's run directory ({@code virtiofsd.sock}, {@code virtiofsd.log}, as the QEMU driver names
-     * them).
-     */
-    public static VirtioFsDevice forSandbox(HypervisorConfig config, String tag, Path source, Path runDirectory,
-                                            Path setpriv, Duration timeout) throws IOException, InterruptedException {
-        VirtiofsdCommand command = VirtiofsdCommand.of(config, runDirectory.resolve("virtiofsd.sock"), source);
-        return start(tag, config.virtioFsQueueSize(), command, setpriv, runDirectory.resolve("virtiofsd.log"),
-                timeout);
-    }
-
     private static void checkBackEnd(VhostUserFrontend frontend, FsConfigSpace config) throws VhostUserException {
         if ((frontend.backendFeatures() & Virtio.F_VERSION_1) == 0) {
             throw new VhostUserException("virtiofsd for tag " + config.tag()
@@ -159,7 +145,8 @@ public final class VirtioFsDevice implements VirtioDevice {
             hangUpWatch = next.watch(frontend.connection(), Epoll.EPOLLRDHUP, ready -> backEndHungUp());
         } catch (VhostUserException | SyscallException | RuntimeException e) {
             stopQueues();
-            throw new IOException("virtio-fs " + config.tag() + ": cannot start the device: " + e.getMessage(), e);
+            throw new IOException("virtio-fs " + config.tag() + ": cannot start the device: " + e.getMessage()
+                    + (daemon.isAlive() ? "" : "; " + daemon.exitDescription()), e);
         }
     }
 

@@ -1,7 +1,5 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
-import io.katacontainers.api.config.HypervisorConfig;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +17,9 @@ import java.util.Locale;
  */
 public record VirtiofsdCommand(Path binary, Path socket, Path source, String cache, String sandbox,
                                List<String> extraArgs) {
+    /** The sandbox when nothing else is said: it needs no namespaces, so it also works inside containers. */
+    public static final String DEFAULT_SANDBOX = "chroot";
+
     public VirtiofsdCommand {
         extraArgs = List.copyOf(extraArgs);
         cache = daemonCacheMode(cache);
@@ -26,19 +27,6 @@ public record VirtiofsdCommand(Path binary, Path socket, Path source, String cac
             throw new IllegalArgumentException("virtiofsd sandbox \"" + sandbox
                     + "\" is not one of chroot, namespace");
         }
-    }
-
-    /** The sandbox when nothing else is said: it needs no namespaces, so it also works inside containers. */
-    public static final String DEFAULT_SANDBOX = "chroot";
-
-    /** The daemon, cache mode and extra arguments of a hypervisor section of the configuration. */
-    public static VirtiofsdCommand of(HypervisorConfig config, Path socket, Path source) {
-        if (config.virtioFsDaemon().isEmpty()) {
-            throw new IllegalArgumentException("virtio_fs_daemon is empty; set it to the virtiofsd binary "
-                    + "(/usr/lib/qemu/virtiofsd) to share directories with the guest");
-        }
-        return new VirtiofsdCommand(Path.of(config.virtioFsDaemon()), socket, source, config.virtioFsCache(),
-                DEFAULT_SANDBOX, config.virtioFsExtraArgs());
     }
 
     /** The command line, binary first. */

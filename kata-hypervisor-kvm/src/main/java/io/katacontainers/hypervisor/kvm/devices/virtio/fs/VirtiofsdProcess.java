@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,8 +72,9 @@ public final class VirtiofsdProcess implements AutoCloseable {
                 .start(() -> forkAndOutlive(builder, started));
         Process process;
         try {
-            process = started.get();
-        } catch (ExecutionException e) {
+            // Not interruptible: giving up while the fork is in flight would leave an untracked daemon.
+            process = started.join();
+        } catch (CompletionException e) {
             throw new IOException("cannot start " + command.binary() + ": " + e.getCause().getMessage(), e.getCause());
         }
         VirtiofsdProcess daemon = new VirtiofsdProcess(command, process, parent, log);

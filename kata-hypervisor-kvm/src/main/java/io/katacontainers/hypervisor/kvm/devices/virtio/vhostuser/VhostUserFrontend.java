@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * The front end (QEMU's "master") of one vhost-user session: the VMM tells the back end where guest memory and
@@ -176,18 +177,8 @@ public final class VhostUserFrontend implements AutoCloseable {
         if (protocolFeaturesNegotiated()) {
             tell(VhostUserRequest.SET_VRING_ENABLE, VhostUserMessage.vringState(index, 0));
         }
-        checkUsable();
-        try {
-            channel.send(VhostUserMessage.request(VhostUserRequest.GET_VRING_BASE, false,
-                    VhostUserMessage.vringState(index, 0)));
-            byte[] reply = channel.receiveReply(VhostUserRequest.GET_VRING_BASE, replyTimeout);
-            return VhostUserMessage.decodeVringNum(reply, index);
-        } catch (IllegalArgumentException e) {
-            throw broken(new VhostUserException("the vhost-user back end at " + channel.path()
-                    + " sent a malformed GET_VRING_BASE reply: " + e.getMessage()));
-        } catch (VhostUserException e) {
-            throw broken(e);
-        }
+        return ask(VhostUserRequest.GET_VRING_BASE, VhostUserMessage.vringState(index, 0),
+                reply -> VhostUserMessage.decodeVringNum(reply, index));
     }
 
     private boolean protocolFeaturesNegotiated() {
@@ -196,10 +187,15 @@ public final class VhostUserFrontend implements AutoCloseable {
 
     /** Sends a request that the back end answers with a u64 and returns it. */
     private long ask(VhostUserRequest request) throws VhostUserException {
+        return ask(request, new byte[0], VhostUserMessage::decodeU64);
+    }
+
+    /** Sends a request that the back end always answers and decodes the reply's payload. */
+    private <T> T ask(VhostUserRequest request, byte[] payload, Function<byte[], T> decode) throws VhostUserException {
         checkUsable();
         try {
-            channel.send(VhostUserMessage.request(request, false, new byte[0]));
-            return VhostUserMessage.decodeU64(channel.receiveReply(request, replyTimeout));
+            channel.send(VhostUserMessage.request(request, false, payload));
+            return decode.apply(channel.receiveReply(request, replyTimeout));
         } catch (IllegalArgumentException e) {
             throw broken(new VhostUserException("the vhost-user back end at " + channel.path()
                     + " sent a malformed " + request + " reply: " + e.getMessage()));

@@ -21,8 +21,6 @@ public record VhostUserMessage(int request, int flags, byte[] payload) {
     public static final int REPLY = 0x4;
     /** Asks the back end for an acknowledgement (REPLY_ACK protocol feature). */
     public static final int NEED_REPLY = 0x8;
-    /** SET_VRING_KICK/CALL/ERR: no descriptor comes with the message (polling mode). */
-    public static final long VRING_NO_FD = 0x100;
     /** SET_MEM_TABLE carries at most this many regions (and as many descriptors). */
     public static final int MAX_MEMORY_REGIONS = 8;
     /** No reply we accept is bigger than the memory table; a bigger size means a confused peer. */

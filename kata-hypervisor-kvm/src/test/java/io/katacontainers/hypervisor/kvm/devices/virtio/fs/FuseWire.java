@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 /** The few FUSE messages (linux/fuse.h, protocol 7.31) a test needs to talk to virtiofsd as a guest would. */
 final class FuseWire {
     static final int LOOKUP = 1;
+    static final int GETATTR = 3;
     static final int OPEN = 14;
     static final int READ = 15;
     static final int INIT = 26;
@@ -15,6 +16,9 @@ final class FuseWire {
     static final int OUT_HEADER = 16;
     /** fuse_entry_out: nodeid, generation, entry/attr validity, then fuse_attr (ino, size, ...). */
     static final int ENTRY_OUT = 128;
+    /** fuse_attr_out: attr_valid, attr_valid_nsec, dummy, then fuse_attr, whose mode is at offset 60. */
+    static final int ATTR_OUT = 104;
+    static final int ATTR_OUT_MODE = 16 + 60;
 
     private FuseWire() {
     }
@@ -35,6 +39,11 @@ final class FuseWire {
     static byte[] name(String name) {
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         return le(bytes.length + 1).put(bytes).put((byte) 0).array();
+    }
+
+    /** fuse_getattr_in: getattr_flags, dummy, fh (no handle: flags 0). */
+    static byte[] getattr() {
+        return le(16).array();
     }
 
     /** fuse_open_in: flags (O_RDONLY), open_flags. */

@@ -4,6 +4,7 @@ import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.ffm.libc.Poll;
 import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.hypervisor.kvm.devices.virtio.GuestDriver;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vhostuser.Vring;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 
@@ -14,12 +15,14 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The test plays the guest's virtio driver for one split virtqueue: it lays the rings out in guest memory, puts
- * descriptor chains in the available ring, notifies through the kick eventfd and reads the used ring.
+ * The test plays the guest's virtio driver for one split virtqueue handed straight to a vhost-user back end, with
+ * no transport in between ({@link GuestDriver} needs one): rings anywhere in guest memory, chains published in
+ * the available ring, notifications through the kick eventfd, completions read from the used ring after the
+ * back end's call eventfd fires.
  */
 final class GuestDriverQueue {
-    private static final short F_NEXT = 1;
-    private static final short F_WRITE = 2;
+    private static final int F_NEXT = 1;
+    private static final int F_WRITE = 2;
 
     /** A guest buffer: guest-physical address and length. */
     record Buffer(long address, int length) {
@@ -60,11 +63,8 @@ final class GuestDriverQueue {
         for (int i = 0; i < count; i++) {
             boolean write = i >= readable.size();
             Buffer buffer = write ? writable.get(i - readable.size()) : readable.get(i);
-            long entry = descriptors + 16L * ((head + i) % size);
-            memory.writeLong(entry, buffer.address());
-            memory.writeInt(entry + 8, buffer.length());
-            memory.writeShort(entry + 12, (short) ((write ? F_WRITE : 0) | (i + 1 < count ? F_NEXT : 0)));
-            memory.writeShort(entry + 14, (short) ((head + i + 1) % size));
+            GuestDriver.writeDescriptor(memory, descriptors, (head + i) % size, buffer.address(), buffer.length(),
+                    (write ? F_WRITE : 0) | (i + 1 < count ? F_NEXT : 0), (head + i + 1) % size);
         }
         nextDescriptor = (head + count) % size;
         memory.writeShort(available + 4 + 2L * (Short.toUnsignedInt(availableIndex) % size), (short) head);

@@ -93,6 +93,7 @@ class VirtioFsDeviceTest {
         assertEquals(0, transport.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
         FuseGuest guest = fuseOver(driver);
         assertEquals(7, guest.init());
+        assertEquals(0040000, guest.rootMode() & 0170000, "the shared root is a directory");
         assertArrayEquals(content, guest.readFile("hello.txt", content.length));
     }
 
@@ -158,17 +159,19 @@ class VirtioFsDeviceTest {
     }
 
     @Test
-    void theDefaultConfigurationRunsTheCDaemon() throws Exception {
+    void theShippedDefaultsRunTheCDaemon() throws Exception {
+        BuiltinConfig defaults = BuiltinConfig.defaults();
         Path run = Files.createDirectories(dir.resolve("sandbox-run"));
-        Files.writeString(shared.resolve("defaults.txt"), "defaults");
+        VirtiofsdCommand command = new VirtiofsdCommand(Path.of(defaults.virtioFsDaemon()),
+                run.resolve("virtiofsd.sock"), shared, defaults.virtioFsCache(), VirtiofsdCommand.DEFAULT_SANDBOX,
+                defaults.virtioFsExtraArgs());
         try (GuestMemory ram = GuestMemory.create("virtio-fs-defaults", 16 << 20);
-             MmioTransport defaults = new MmioTransport("fs@defaults", VirtioFsDevice.forSandbox(
-                     BuiltinConfig.defaults(), TAG, shared, run, Path.of("/usr/bin/setpriv"), TIMEOUT), ram, loop)) {
-            GuestDriver driver = new GuestDriver(ram, defaults, 1024);
-            assertEquals(1024, queueNumMax(driver, 0), "virtio_fs_queue_size");
+             MmioTransport defaultDevice = new MmioTransport("fs@defaults", VirtioFsDevice.start(TAG,
+                     defaults.virtioFsQueueSize(), command, Path.of("/usr/bin/setpriv"),
+                     run.resolve("virtiofsd.log"), TIMEOUT), ram, loop)) {
+            GuestDriver driver = new GuestDriver(ram, defaultDevice, defaults.virtioFsQueueSize());
             driver.start(Virtio.F_VERSION_1);
-            assertEquals(0, defaults.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
-            assertTrue(Files.exists(run.resolve("virtiofsd.sock")));
+            assertEquals(0, defaultDevice.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
             assertTrue(Files.readString(run.resolve("virtiofsd.log")).contains("Received vhost-user socket connection"));
         }
         assertFalse(Files.exists(run.resolve("virtiofsd.sock")));

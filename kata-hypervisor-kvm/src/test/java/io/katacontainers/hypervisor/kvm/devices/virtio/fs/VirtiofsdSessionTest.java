@@ -113,6 +113,11 @@ class VirtiofsdSessionTest {
             VhostUserFrontend frontend = session.frontend();
             frontend.setFeatures(VIRTIO_F_VERSION_1);
             ProcessHandle.of(daemon.pid()).orElseThrow().destroyForcibly();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (daemon.isAlive()) {
+                assertTrue(System.nanoTime() < deadline, "virtiofsd survived SIGKILL");
+                Thread.sleep(5);
+            }
             VhostUserException failure = assertTimeoutPreemptively(Duration.ofSeconds(15),
                     () -> assertThrows(VhostUserException.class, () -> frontend.setMemTable(memory)));
             assertTrue(failure.getMessage().contains(daemon.socket().toString()), failure.getMessage());
@@ -143,6 +148,17 @@ class VirtiofsdSessionTest {
         var failure = assertThrows(java.io.IOException.class,
                 () -> VirtiofsdProcess.start(command, SETPRIV, dir.resolve("log"), TIMEOUT));
         assertTrue(failure.getMessage().contains(dir.resolve("absent").toString()), failure.getMessage());
+    }
+
+    @Test
+    void aMissingDaemonBinaryIsNamedWithThePackage() throws Exception {
+        VirtiofsdCommand command = new VirtiofsdCommand(dir.resolve("no-virtiofsd"), dir.resolve("vfs.sock"),
+                shared(), "auto", "chroot", List.of());
+        var failure = assertThrows(java.io.IOException.class,
+                () -> VirtiofsdProcess.start(command, SETPRIV, dir.resolve("log"), TIMEOUT));
+        assertTrue(failure.getMessage().contains(dir.resolve("no-virtiofsd") + " is not an executable file"),
+                failure.getMessage());
+        assertTrue(failure.getMessage().contains("qemu-system-common"), failure.getMessage());
     }
 
     private Path shared() throws Exception {
