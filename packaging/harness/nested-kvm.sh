@@ -7,8 +7,8 @@
 # (build-kernel.sh --variant nested: KVM, KVM_AMD and virtio-fs built in) and a busybox initrd, shares the host's /
 # read-write into it through virtiofsd, and runs COMMAND there chrooted in the host's root, in the current
 # directory, as root, with the L1 VM's own /proc, /sys (cgroup v2), /dev (its /dev/kvm), /dev/pts, /dev/shm and an
-# empty /run, and NESTED_KVM_L1=1 set. COMMAND's stdout and stderr stream to ours; its stdin is /dev/null; its
-# exit code is ours.
+# empty /run, NESTED_KVM_L1=1 and NESTED_KVM_DIR (this run's private directory on the host) set. COMMAND's stdout
+# and stderr stream to ours; its stdin is /dev/null; its exit code is ours.
 # Environment passed on: PATH HOME USER LANG LC_* TZ TERM TMPDIR JAVA_HOME JAVA_TOOL_OPTIONS MAVEN_OPTS KATA_*,
 # plus what --env names.
 #
@@ -113,7 +113,7 @@ trap 'status=129; exit' HUP
 
 # ---- what runs in L1: the caller's directory, environment and command ----
 {
-  echo 'export NESTED_KVM_L1=1'
+  printf 'export NESTED_KVM_L1=1 NESTED_KVM_DIR=%q\n' "$work"
   for name in PATH HOME USER LANG TZ TERM TMPDIR JAVA_HOME JAVA_TOOL_OPTIONS MAVEN_OPTS \
     $(compgen -e | grep -E '^(LC_[A-Z]+|KATA_[A-Za-z0-9_]*)$' || true); do
     if [ -n "${!name+set}" ]; then printf 'export %s=%q\n' "$name" "${!name}"; fi

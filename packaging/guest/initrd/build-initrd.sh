@@ -163,8 +163,12 @@ in_image() { unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$roo
 java_in_image=("$agent_dir/jre/bin/java" "@$agent_dir/jvm.args")
 if [ -n "$agent_modules" ]; then
   phase "AOT cache: training run of $agent_main $training_args"
+  # No machine code in the cache (JDK 25 stores adapters and stubs by default): it is generated for the build
+  # host's CPU (AVX-512 here) and dies with SIGILL on a guest CPU without those features (seen in the nested KVM
+  # harness). Class loading and linking, the bulk of the gain, stay cached.
   # shellcheck disable=SC2086 # the training arguments are a word list
-  in_image "${java_in_image[@]}" -XX:AOTCacheOutput="$agent_dir/agent.aot" --module-path "$agent_dir/modules" \
+  in_image "${java_in_image[@]}" -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCaching \
+    -XX:AOTCacheOutput="$agent_dir/agent.aot" --module-path "$agent_dir/modules" \
     -m "$agent_main" $training_args >"$work/training.log" 2>&1 \
     || { tail -n 20 "$work/training.log" >&2; die "training run failed: --agent-training-args must make it exit 0"; }
 else

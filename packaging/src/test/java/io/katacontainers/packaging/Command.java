@@ -10,9 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command of the built tree as a user would, capturing its exit code and both output streams. */
-record Command(int exitCode, String stdout, String stderr) {
+public record Command(int exitCode, String stdout, String stderr) {
 
-    static Command run(Path cwd, Map<String, String> env, boolean clearEnv, Duration timeout, List<String> argv)
+    public static Command run(Path cwd, Map<String, String> env, boolean clearEnv, Duration timeout, List<String> argv)
             throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile());
         if (clearEnv) {

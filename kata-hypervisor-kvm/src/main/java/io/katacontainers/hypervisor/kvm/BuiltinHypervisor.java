@@ -208,6 +208,10 @@ final class BuiltinHypervisor implements Hypervisor {
             try {
                 vmm.close(timeout);
                 vmm = null;
+                VcpuExit exit = guestExit;
+                if (exit != null) {
+                    LOG.log(System.Logger.Level.INFO, "VM {0} ended: {1}", spec.sandboxId(), exit.describe());
+                }
             } catch (Exception e) {
                 failure = new IllegalStateException("releasing the VM: " + e.getMessage(), e);
             }
@@ -228,10 +232,6 @@ final class BuiltinHypervisor implements Hypervisor {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "closing the console log of VM " + spec.sandboxId(), e);
             }
-        }
-        VcpuExit exit = guestExit;
-        if (exit != null) {
-            LOG.log(System.Logger.Level.INFO, "VM {0} ended: {1}", spec.sandboxId(), exit.describe());
         }
         if (failure != null) {
             throw failure;

@@ -23,6 +23,9 @@ public final class KvmVcpu implements AutoCloseable {
     private static final VarHandle MP_STATE = handle(KvmLayouts.KVM_MP_STATE, "mp_state");
     private static final long CPUID_NENT = KvmLayouts.offset(KvmLayouts.KVM_CPUID2, "nent");
     private static final long MSRS_NMSRS = KvmLayouts.offset(KvmLayouts.KVM_MSRS, "nmsrs");
+    private static final long XCRS_NR = KvmLayouts.offset(KvmLayouts.KVM_XCRS, "nr_xcrs");
+    private static final long XCRS_FIRST = KvmLayouts.offset(KvmLayouts.KVM_XCRS, "xcrs");
+    private static final long XCR_VALUE = KvmLayouts.offset(KvmLayouts.KVM_XCR, "value");
     private static final VarHandle FPU_FCW = handle(KvmLayouts.KVM_FPU, "fcw");
     private static final VarHandle FPU_MXCSR = handle(KvmLayouts.KVM_FPU, "mxcsr");
 
@@ -176,6 +179,20 @@ public final class KvmVcpu implements AutoCloseable {
             FPU_FCW.set(s, 0L, (short) fcw);
             FPU_MXCSR.set(s, 0L, mxcsr);
             ioctl(KvmIoctls.KVM_SET_FPU, s);
+        }
+    }
+
+    /**
+     * KVM_SET_XCRS with XCR0 only: the XSAVE state components enabled, as the guest's XSETBV would set them. Lets
+     * a VMM put XCR0 in place before KVM_SET_CPUID2, which sizes CPUID leaf 0xD's EBX from the current XCR0.
+     */
+    public void setXcr0(long xcr0) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_XCRS);
+            s.set(ValueLayout.JAVA_INT, XCRS_NR, 1);
+            s.set(ValueLayout.JAVA_INT, XCRS_FIRST, 0);
+            s.set(ValueLayout.JAVA_LONG, XCRS_FIRST + XCR_VALUE, xcr0);
+            ioctl(KvmIoctls.KVM_SET_XCRS, s);
         }
     }
 

@@ -27,6 +27,7 @@ public final class Cpuid {
     static final int EDX_HTT = 1 << 28;
     static final int EXT_ECX_SVM = 1 << 2;
     static final int ECX_AVX = 1 << 28;
+    static final int ECX_XSAVE = 1 << 26;
     static final int LEAF7_EBX_MPX = 1 << 14;
     static final int LEAF7_EBX_AVX512F = 1 << 16;
     static final int LEAF7_ECX_PKU = 1 << 3;
@@ -73,7 +74,7 @@ public final class Cpuid {
      * XSAVE state components whose instructions the vCPU has: a component without its feature bit (AVX under an
      * emulating L1, for one) would make the kernel size its buffers for state it never uses, or worse the reverse.
      */
-    static long usableXfeatures(List<CpuidEntry> entries) {
+    public static long usableXfeatures(List<CpuidEntry> entries) {
         long mask = 0x3; // x87, SSE
         CpuidEntry features = find(entries, LEAF_FEATURES, 0);
         CpuidEntry structured = find(entries, LEAF_STRUCTURED_FEATURES, 0);
@@ -117,6 +118,12 @@ public final class Cpuid {
             return new CpuidEntry(e.function(), e.index(), e.flags(), 0, 0, 0, 0);
         }
         return e;
+    }
+
+    /** Whether the vCPU has XSAVE at all (CPUID.1:ECX bit 26). */
+    public static boolean hasXsave(List<CpuidEntry> entries) {
+        CpuidEntry features = find(entries, LEAF_FEATURES, 0);
+        return features != null && (features.ecx() & ECX_XSAVE) != 0;
     }
 
     private static CpuidEntry find(List<CpuidEntry> entries, int function, int index) {

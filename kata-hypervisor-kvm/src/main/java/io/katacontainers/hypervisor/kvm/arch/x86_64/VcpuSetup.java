@@ -37,7 +37,15 @@ public final class VcpuSetup {
     /** State every vCPU needs. {@code supportedCpuid} is KVM_GET_SUPPORTED_CPUID's answer. */
     public static void configure(KvmVcpu vcpu, List<CpuidEntry> supportedCpuid, int vcpuCount, boolean irqchip)
             throws SyscallException {
-        vcpu.setCpuid2(Cpuid.forVcpu(supportedCpuid, vcpu.id(), vcpuCount));
+        List<CpuidEntry> cpuid = Cpuid.forVcpu(supportedCpuid, vcpu.id(), vcpuCount);
+        vcpu.setCpuid2(cpuid);
+        if (Cpuid.hasXsave(cpuid)) {
+            // KVM sizes leaf 0xD's EBX from the XCR0 it holds when CPUID is set, and does not redo it when the
+            // guest turns on AVX state: set XCR0 to what the kernel will enable, then CPUID again, so the kernel's
+            // XSAVE size check passes instead of falling back to FXSAVE (which hides AVX from user space).
+            vcpu.setXcr0(Cpuid.usableXfeatures(cpuid));
+            vcpu.setCpuid2(cpuid);
+        }
         vcpu.setMsrs(Msrs.boot());
         vcpu.setFpu(FPU_CONTROL_WORD, MXCSR);
         if (irqchip) {

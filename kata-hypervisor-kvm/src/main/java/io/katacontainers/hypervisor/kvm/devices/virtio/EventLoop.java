@@ -59,9 +59,14 @@ public final class EventLoop implements AutoCloseable {
             loop.thread.start();
             return loop;
         } catch (SyscallException | RuntimeException e) {
-            try (epoll; Fd w = wake) {
-                throw e;
+            try (epoll) {
+                if (wake != null) {
+                    wake.close();
+                }
+            } catch (SyscallException closeFailure) {
+                e.addSuppressed(closeFailure);
             }
+            throw e;
         }
     }
 
@@ -272,18 +277,33 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /** The epoll instance may only close once the thread is gone; an interrupt is kept for the caller. */
+    private void joinUninterruptibly() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Stops the thread after its current round (tasks already handed over still run), waits for it, and closes the
      * epoll instance. Call it from another thread, after the devices have stopped watching their descriptors.
      */
     @Override
-    public void close() throws SyscallException, InterruptedException {
+    public void close() throws SyscallException {
         if (inLoop()) {
             throw new IllegalStateException("the device event loop cannot close itself from a handler");
         }
         running = false;
         EventFds.signal(wake);
-        thread.join();
+        joinUninterruptibly();
         try (epoll; wake) {
             registrations.clear();
         }

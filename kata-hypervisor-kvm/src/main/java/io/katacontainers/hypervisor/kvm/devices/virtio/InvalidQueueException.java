@@ -6,6 +6,8 @@ package io.katacontainers.hypervisor.kvm.devices.virtio;
  * marks itself as needing reset ({@link Activation#needsReset}) and stops using the queue; the VMM carries on.
  */
 public final class InvalidQueueException extends Exception {
+    private static final long serialVersionUID = 1L;
+
     public InvalidQueueException(String message) {
         super(message);
     }

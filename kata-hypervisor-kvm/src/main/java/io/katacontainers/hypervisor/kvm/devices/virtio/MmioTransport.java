@@ -44,6 +44,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     public static final int QUEUE_DRIVER_HIGH = 0x094;
     public static final int QUEUE_DEVICE_LOW = 0x0a0;
     public static final int QUEUE_DEVICE_HIGH = 0x0a4;
+    public static final int SHM_SEL = 0x0ac;
+    public static final int SHM_LEN_LOW = 0x0b0;
+    public static final int SHM_LEN_HIGH = 0x0b4;
+    public static final int SHM_BASE_LOW = 0x0b8;
+    public static final int SHM_BASE_HIGH = 0x0bc;
     public static final int CONFIG_GENERATION = 0x0fc;
     public static final int CONFIG = 0x100;
 
@@ -144,6 +149,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             case QUEUE_READY -> queue != null && queue.ready() ? 1 : 0;
             case INTERRUPT_STATUS -> interrupt.status();
             case STATUS -> status.get();
+            // No shared memory regions: the spec's "does not exist" is all ones (Linux's virtio-fs DAX probe asks).
+            case SHM_LEN_LOW, SHM_LEN_HIGH, SHM_BASE_LOW, SHM_BASE_HIGH -> -1;
             // The configuration never changes while a driver runs, so one generation suffices.
             case CONFIG_GENERATION -> 0;
             default -> 0;
@@ -318,6 +325,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             activation = next;
         } catch (ExecutionException e) {
             deviceNeedsReset("activation failed: " + e.getCause().getMessage());
+        } catch (IllegalStateException e) {
+            deviceNeedsReset(e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             deviceNeedsReset("interrupted while activating");
@@ -342,6 +351,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 });
             } catch (ExecutionException e) {
                 LOG.log(Level.ERROR, name + ": device reset failed", e.getCause());
+            } catch (IllegalStateException e) {
+                LOG.log(Level.ERROR, name + ": cannot reset the device", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.log(Level.ERROR, name + ": interrupted while resetting the device");
@@ -356,7 +367,10 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         status.set(0);
     }
 
-    /** Resets an active device, then closes the device, the interrupt and the notify eventfds. */
+    /**
+     * Resets an active device, then closes the device, the interrupt and the notify eventfds. Close transports
+     * before their event loop (the reset runs on it) and after the VM stopped running vCPUs.
+     */
     @Override
     public synchronized void close() throws IOException {
         reset();

@@ -10,6 +10,9 @@ public final class Virtio {
     public static final int STATUS_DEVICE_NEEDS_RESET = 0x40;
     public static final int STATUS_FAILED = 0x80;
 
+    /** Feature bit 28: the driver may use indirect descriptor tables. */
+    public static final long F_RING_INDIRECT_DESC = 1L << 28;
+
     /** Feature bit 32: the device follows virtio 1.x (not the legacy interface); this transport requires it. */
     public static final long F_VERSION_1 = 1L << 32;
 

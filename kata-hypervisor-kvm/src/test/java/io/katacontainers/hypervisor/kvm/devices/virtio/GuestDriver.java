@@ -73,6 +73,8 @@ public final class GuestDriver {
         reg(MmioTransport.DRIVER_FEATURES, (int) (features >>> 32));
         reg(MmioTransport.STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER | Virtio.STATUS_FEATURES_OK);
         for (int q = 0; q < transport.device().queueCount(); q++) {
+            // Fresh, zeroed rings, as Linux allocates them: nothing of a previous activation may look used.
+            memory.slice(descriptorTable(q), 0x10000).fill((byte) 0);
             setUpQueue(q, descriptorTable(q), descriptorTable(q) + AVAIL_OFFSET, descriptorTable(q) + USED_OFFSET);
         }
         reg(MmioTransport.STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER | Virtio.STATUS_FEATURES_OK

@@ -53,6 +53,8 @@ class MmioTransportTest {
         driver.reg(MmioTransport.QUEUE_SEL, 1);
         assertEquals(0, driver.reg(MmioTransport.QUEUE_NUM_MAX), "no queue 1");
         assertEquals(0, driver.reg(MmioTransport.CONFIG_GENERATION));
+        assertEquals(-1, driver.reg(MmioTransport.SHM_LEN_LOW), "no shared memory region");
+        assertEquals(-1, driver.reg(MmioTransport.SHM_LEN_HIGH));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.block;
 
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
+import io.katacontainers.hypervisor.kvm.devices.virtio.GuestErrorLog;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 
@@ -22,11 +23,13 @@ import java.util.Arrays;
 public final class BlockDevice implements VirtioDevice {
     static final int SECTOR_SIZE = 512;
     static final int QUEUE_SIZE = 256;
+    /** VIRTIO_BLK_F_SEG_MAX: the configuration says how many data buffers one request may have. */
+    static final long F_SEG_MAX = 1L << 2;
     /** VIRTIO_BLK_F_RO. */
     static final long F_RO = 1L << 5;
     /** VIRTIO_BLK_F_FLUSH. */
     static final long F_FLUSH = 1L << 9;
-    /** The configuration is 60 bytes in virtio 1.2; only capacity means something without further features. */
+    /** The configuration is 60 bytes in virtio 1.2; with our features, capacity and seg_max mean something. */
     static final int CONFIG_SIZE = 60;
 
     private static final System.Logger LOG = System.getLogger(BlockDevice.class.getName());
@@ -36,6 +39,7 @@ public final class BlockDevice implements VirtioDevice {
     private final boolean readOnly;
     private final long capacitySectors;
     private final byte[] id;
+    private final GuestErrorLog guestErrors = new GuestErrorLog(LOG);
 
     private BlockDevice(Path path, FileChannel file, boolean readOnly, long capacitySectors, byte[] id) {
         this.path = path;
@@ -76,7 +80,7 @@ public final class BlockDevice implements VirtioDevice {
 
     @Override
     public long features() {
-        return Virtio.F_VERSION_1 | F_FLUSH | (readOnly ? F_RO : 0);
+        return Virtio.F_VERSION_1 | Virtio.F_RING_INDIRECT_DESC | F_SEG_MAX | F_FLUSH | (readOnly ? F_RO : 0);
     }
 
     @Override
@@ -91,12 +95,15 @@ public final class BlockDevice implements VirtioDevice {
 
     @Override
     public byte[] config() {
-        return ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN).putLong(0, capacitySectors).array();
+        // seg_max: a request's data buffers plus its header and status fit one indirect table of the queue's size.
+        return ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN).putLong(0, capacitySectors)
+                .putInt(12, QUEUE_SIZE - 2).array();
     }
 
     @Override
     public void activate(Activation activation) throws IOException {
-        activation.serveQueue(0, chain -> new Request(chain, file, capacitySectors, readOnly, id, path).execute());
+        activation.serveQueue(0,
+                chain -> new Request(chain, file, capacitySectors, readOnly, id, path, guestErrors).execute());
     }
 
     @Override

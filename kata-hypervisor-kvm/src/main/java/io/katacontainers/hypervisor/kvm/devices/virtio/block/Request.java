@@ -2,6 +2,7 @@ package io.katacontainers.hypervisor.kvm.devices.virtio.block;
 
 import io.katacontainers.hypervisor.kvm.devices.virtio.ChainCursor;
 import io.katacontainers.hypervisor.kvm.devices.virtio.DescriptorChain;
+import io.katacontainers.hypervisor.kvm.devices.virtio.GuestErrorLog;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -36,14 +37,17 @@ final class Request {
     private final boolean readOnly;
     private final byte[] id;
     private final Path path;
+    private final GuestErrorLog guestErrors;
 
-    Request(DescriptorChain chain, FileChannel file, long capacitySectors, boolean readOnly, byte[] id, Path path) {
+    Request(DescriptorChain chain, FileChannel file, long capacitySectors, boolean readOnly, byte[] id, Path path,
+            GuestErrorLog guestErrors) {
         this.chain = chain;
         this.file = file;
         this.capacitySectors = capacitySectors;
         this.readOnly = readOnly;
         this.id = id;
         this.path = path;
+        this.guestErrors = guestErrors;
     }
 
     /** Carries the request out; returns the byte count written into the chain (data plus the status byte). */
@@ -52,7 +56,7 @@ final class Request {
         ChainCursor out = chain.writable();
         byte[] header = new byte[HEADER_SIZE];
         if (out.remaining() == 0 || in.read(header, 0, HEADER_SIZE) != HEADER_SIZE) {
-            LOG.log(Level.WARNING, "{0}: dropping a request without header or status byte (chain head {1})", path,
+            guestErrors.warn("{0}: dropping a request without header or status byte (chain head {1})", path,
                     chain.head());
             return 0;
         }
@@ -87,7 +91,7 @@ final class Request {
     private boolean checkRange(long sector, long bytes) {
         if (bytes % BlockDevice.SECTOR_SIZE != 0 || sector < 0 || sector > capacitySectors
                 || bytes / BlockDevice.SECTOR_SIZE > capacitySectors - sector) {
-            LOG.log(Level.WARNING, "{0}: refusing {1} bytes at sector {2} of {3}", path, Long.toString(bytes),
+            guestErrors.warn("{0}: refusing {1} bytes at sector {2} of {3}", path, Long.toString(bytes),
                     Long.toUnsignedString(sector), Long.toString(capacitySectors));
             return false;
         }

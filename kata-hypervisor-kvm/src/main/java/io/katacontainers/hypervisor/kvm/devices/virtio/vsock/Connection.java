@@ -52,7 +52,8 @@ final class Connection implements AutoCloseable {
     /** The guest will receive nothing more. */
     boolean guestStoppedReceiving;
 
-    private final Arena arena = Arena.ofShared();
+    /** Confined to the event loop, which creates, uses and closes every connection (cheaper to close than shared). */
+    private final Arena arena = Arena.ofConfined();
     private MemorySegment pending;
     private long pendingLength;
 

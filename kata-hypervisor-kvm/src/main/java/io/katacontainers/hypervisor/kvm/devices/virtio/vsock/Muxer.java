@@ -9,6 +9,7 @@ import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
 import io.katacontainers.hypervisor.kvm.devices.virtio.ChainCursor;
 import io.katacontainers.hypervisor.kvm.devices.virtio.DescriptorChain;
+import io.katacontainers.hypervisor.kvm.devices.virtio.GuestErrorLog;
 import io.katacontainers.hypervisor.kvm.devices.virtio.InvalidQueueException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Queue;
 
@@ -52,6 +53,7 @@ final class Muxer {
     }
 
     private final Activation activation;
+    private final GuestErrorLog guestErrors = new GuestErrorLog(LOG);
     private final Fd listener;
     private final long guestCid;
     private final Queue rx;
@@ -125,10 +127,11 @@ final class Muxer {
                 if ((events & Epoll.EPOLLOUT) != 0) {
                     flush(c);
                 }
-                boolean input = (events & (Epoll.EPOLLIN | Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
+                // A hang-up is reported in every state whatever we watch: note it so that updateInterest stops the watch.
+                c.hungUp |= (events & (Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
+                boolean input = (events & Epoll.EPOLLIN) != 0 || c.hungUp;
                 if (input && c.state == Connection.State.ESTABLISHED) {
                     c.readable = true;
-                    c.hungUp |= (events & (Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
                     readable.add(c);
                 }
                 updateInterest(c);
@@ -250,6 +253,11 @@ final class Muxer {
             case ESTABLISHED, CLOSING -> (c.state == Connection.State.ESTABLISHED && !c.readable ? Epoll.EPOLLIN : 0)
                     | (c.pendingLength() > 0 ? Epoll.EPOLLOUT : 0);
         };
+        if (c.hungUp && c.pendingLength() > 0) {
+            // Both directions are down: the bytes the guest sent can no longer reach the host.
+            reset(c);
+            return;
+        }
         try {
             if (c.hungUp) {
                 // A hung-up socket reports EPOLLHUP whatever we ask for: stop watching, reads find its end.
@@ -293,19 +301,19 @@ final class Muxer {
     private void handlePacket(ChainCursor in) {
         byte[] raw = new byte[PacketHeader.SIZE];
         if (in.read(raw, 0, raw.length) != raw.length) {
-            LOG.log(Level.WARNING, "vsock: dropping a guest packet shorter than its header");
+            guestErrors.warn("vsock: dropping a guest packet shorter than its header");
             return;
         }
         PacketHeader h = PacketHeader.decode(raw);
         if (h.srcCid() != guestCid || h.dstCid() != HOST_CID) {
-            LOG.log(Level.WARNING, "vsock: dropping a packet from cid {0} to cid {1} (the guest is {2})",
+            guestErrors.warn("vsock: dropping a packet from cid {0} to cid {1} (the guest is {2})",
                     Long.toUnsignedString(h.srcCid()), Long.toUnsignedString(h.dstCid()), guestCid);
             return;
         }
         Connection c = connections.get(key(h.dstPort(), h.srcPort()));
         if (h.type() != PacketHeader.TYPE_STREAM || h.payloadLength() > in.remaining()
                 || h.payloadLength() > MAX_PAYLOAD) {
-            LOG.log(Level.WARNING, "vsock: bad packet from guest port {0}: type {1}, length {2} with {3} bytes "
+            guestErrors.warn("vsock: bad packet from guest port {0}: type {1}, length {2} with {3} bytes "
                     + "of buffers", Integer.toUnsignedString(h.srcPort()), h.type(), Long.toString(h.payloadLength()),
                     Long.toString(in.remaining()));
             if (c != null) {
@@ -343,7 +351,7 @@ final class Muxer {
                 if (!open || c.closeAfterFlush) {
                     reset(c);
                 } else if (c.pendingLength() + h.payloadLength() > Connection.BUFFER_SIZE) {
-                    LOG.log(Level.WARNING, "vsock: the guest sent beyond its credit on {0}; resetting", c);
+                    guestErrors.warn("vsock: the guest sent beyond its credit on {0}; resetting", c);
                     reset(c);
                 } else if (!c.sendToHost(in, h.payloadLength())) {
                     reset(c);
@@ -372,7 +380,7 @@ final class Muxer {
 
     private void rstUnknown(PacketHeader h) {
         if (controls.size() >= MAX_CONTROL) {
-            LOG.log(Level.WARNING, "vsock: the guest floods packets for unknown connections; dropping an RST");
+            guestErrors.warn("vsock: the guest floods packets for unknown connections; dropping an RST");
             return;
         }
         controls.add(new Control(null, PacketHeader.OP_RST, 0, new PacketHeader(HOST_CID, guestCid, h.dstPort(),
@@ -407,9 +415,10 @@ final class Muxer {
                     break;
                 }
                 ChainCursor out = chain.writable();
-                if (out.remaining() < PacketHeader.SIZE) {
-                    LOG.log(Level.WARNING, "vsock: an RX buffer of {0} bytes cannot hold a packet header",
-                            out.remaining());
+                long room = out.remaining();
+                if (room < PacketHeader.SIZE || (room == PacketHeader.SIZE && controls.isEmpty())) {
+                    guestErrors.warn("vsock: an RX buffer of {0} bytes has no room for a packet; returned empty",
+                            Long.toString(room));
                     rx.addUsed(chain.head(), 0);
                     used = true;
                     continue;

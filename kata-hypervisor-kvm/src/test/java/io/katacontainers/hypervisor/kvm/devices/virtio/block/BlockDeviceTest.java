@@ -86,6 +86,7 @@ class BlockDeviceTest {
     void capacityAndFeatures() {
         start(false);
         assertEquals(DISK / 512, transport.read(MmioTransport.CONFIG, 8));
+        assertEquals(254, transport.read(MmioTransport.CONFIG + 12, 4), "seg_max");
         assertEquals(0, transport.device().features() & BlockDevice.F_RO);
         assertNotEquals(0, transport.device().features() & BlockDevice.F_FLUSH);
     }
@@ -104,6 +105,21 @@ class BlockDeviceTest {
         memory.read(a, got, 0, 1536);
         memory.read(b, got, 1536, 2560);
         assertArrayEquals(Arrays.copyOfRange(content, 3 * 512, 3 * 512 + 4096), got);
+    }
+
+    @Test
+    void indirectRequestIsServed() throws Exception {
+        start(false);
+        long data = driver.allocate(512);
+        long status = driver.allocate(1);
+        int head = driver.submitIndirect(0, Buffer.in(header(Request.T_IN, 0), 16), Buffer.out(data, 512),
+                Buffer.out(status, 1));
+        driver.kick(0);
+        assertEquals(new GuestDriver.Used(head, 513), driver.awaitUsed(0));
+        assertEquals(Request.S_OK, memory.readByte(status));
+        byte[] got = new byte[512];
+        memory.read(data, got, 0, 512);
+        assertArrayEquals(Arrays.copyOf(content, 512), got);
     }
 
     @Test

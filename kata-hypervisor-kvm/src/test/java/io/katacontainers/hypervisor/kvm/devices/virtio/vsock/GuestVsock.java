@@ -26,6 +26,10 @@ final class GuestVsock {
     private final Map<Integer, Long> rxBuffers = new HashMap<>();
     private final long txHeader;
     private final long txPayload;
+    /** Credit counters of the stream methods' connection, which run on from one transfer to the next. */
+    private int consumed;
+    private int sent;
+    private int hostFwdCnt;
 
     /** A guest whose RX buffers hold {@code rxBufferSize} bytes each (Linux posts 4 KiB, or 64 KiB with mergeable). */
     GuestVsock(GuestDriver driver, int rxBufferSize) {
@@ -87,15 +91,19 @@ final class GuestVsock {
             throw new AssertionError("used length " + used.length() + " is not header plus " + header.length());
         }
         rxBuffers.put(driver.submit(Muxer.RX, Buffer.out(address, rxBufferSize)), address);
-        driver.kick(Muxer.RX);
+        if (!hasPacket()) {
+            // Like Linux's driver, kick once per batch: the device only waits for buffers once it used them all.
+            driver.kick(Muxer.RX);
+        }
         return new Packet(header, Arrays.copyOfRange(raw, PacketHeader.SIZE, raw.length));
     }
 
     /**
      * Receives {@code total} stream bytes from host port {@code hostPort} into a SHA-256 digest, consuming each
      * packet at once and advertising credit (buf_alloc {@code bufAlloc}) every quarter of it or when asked.
-     *
+
      * @throws AssertionError if the device sends beyond the advertised credit or anything but data and credit
+     *                        (a late credit update about the other direction is fine)
      */
     byte[] receiveStream(int guestPort, int hostPort, long total, int bufAlloc) throws Exception {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -110,14 +118,16 @@ final class GuestVsock {
                 if (got - advertised > bufAlloc) {
                     throw new AssertionError("the device sent " + (got - advertised) + " bytes on credit " + bufAlloc);
                 }
-            } else if (op != PacketHeader.OP_CREDIT_REQUEST) {
+            } else if (op != PacketHeader.OP_CREDIT_REQUEST && op != PacketHeader.OP_CREDIT_UPDATE) {
                 throw new AssertionError("unexpected op " + op + " in a stream");
             }
             if (op == PacketHeader.OP_CREDIT_REQUEST || got - advertised >= bufAlloc / 4) {
-                send(header(guestPort, hostPort, PacketHeader.OP_CREDIT_UPDATE, 0, bufAlloc, (int) got), null, 0, 0);
+                send(header(guestPort, hostPort, PacketHeader.OP_CREDIT_UPDATE, 0, bufAlloc, consumed + (int) got),
+                        null, 0, 0);
                 advertised = got;
             }
         }
+        consumed += (int) got;
         return digest.digest();
     }
 
@@ -125,14 +135,13 @@ final class GuestVsock {
      * Sends {@code data} to host port {@code hostPort} in RW packets of up to 32 KiB within the device's credit,
      * asking for credit when it runs out and answering the device's credit requests.
      *
-     * @param fwdCnt what this guest has consumed so far on the connection (its credit state for the device)
      * @return how many credit updates the device sent
      */
-    int sendStream(int guestPort, int hostPort, byte[] data, int bufAlloc, int fwdCnt) throws Exception {
-        int sent = 0;
-        int hostFwdCnt = 0;
+    int sendStream(int guestPort, int hostPort, byte[] data, int bufAlloc) throws Exception {
+        int fwdCnt = consumed;
+        int done = 0;
         int updates = 0;
-        while (sent < data.length) {
+        while (done < data.length) {
             int credit = Connection.BUFFER_SIZE - (sent - hostFwdCnt);
             if (credit == 0) {
                 send(header(guestPort, hostPort, PacketHeader.OP_CREDIT_REQUEST, 0, bufAlloc, fwdCnt), null, 0, 0);
@@ -150,8 +159,9 @@ final class GuestVsock {
                 credit = Connection.BUFFER_SIZE - (sent - hostFwdCnt);
                 updates++;
             }
-            int n = Math.min(Math.min(32 * 1024, credit), data.length - sent);
-            send(header(guestPort, hostPort, PacketHeader.OP_RW, n, bufAlloc, fwdCnt), data, sent, n);
+            int n = Math.min(Math.min(32 * 1024, credit), data.length - done);
+            send(header(guestPort, hostPort, PacketHeader.OP_RW, n, bufAlloc, fwdCnt), data, done, n);
+            done += n;
             sent += n;
         }
         return updates;

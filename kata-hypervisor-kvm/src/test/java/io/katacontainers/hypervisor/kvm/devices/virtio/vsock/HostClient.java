@@ -9,10 +9,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /** The host side of hybrid vsock, as the runtime uses it: a plain unix stream socket client. */
 final class HostClient {
+    /** A thread per transfer: the common pool may have one thread on a small machine, and a writer blocks. */
+    private static final Executor THREAD_PER_TASK =
+            task -> Thread.ofPlatform().daemon().name("host-client").start(task);
     private HostClient() {
     }
 
@@ -46,7 +50,7 @@ final class HostClient {
             } catch (IOException e) {
                 return null;
             }
-        }).get(10, TimeUnit.SECONDS);
+        }, THREAD_PER_TASK).get(10, TimeUnit.SECONDS);
     }
 
     /** Writes all of {@code data} on another thread. */
@@ -60,7 +64,7 @@ final class HostClient {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, THREAD_PER_TASK);
     }
 
     /** Reads {@code length} bytes (fewer at end of stream) on another thread. */
@@ -75,6 +79,6 @@ final class HostClient {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, THREAD_PER_TASK);
     }
 }

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -175,6 +176,83 @@ class VsockDeviceTest {
     }
 
     @Test
+    void driverResetClosesHostConnectionsAndANewActivationServesClients() throws Exception {
+        Stream stream = open(AGENT_PORT);
+        try (SocketChannel client = stream.client()) {
+            transport.write(MmioTransport.STATUS, 4, 0);
+            assertEquals(null, HostClient.readLine(client), "the reset closed the host side");
+        }
+        guest = new GuestVsock(new GuestDriver(memory, transport, 64), 16 * 1024);
+        guest.start();
+        try (SocketChannel again = open(AGENT_PORT).client()) {
+            HostClient.send(again, "x");
+            assertEquals("x", new String(guest.receive().payload(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void guestOutOfCreditGetsACreditRequestAndNoMoreData() throws Exception {
+        int small = 16 * 1024;
+        SocketChannel client = HostClient.connect(socket);
+        HostClient.send(client, "CONNECT " + AGENT_PORT + "\n");
+        PacketHeader request = guest.receive().header();
+        int hostPort = request.srcPort();
+        guest.send(GuestVsock.header(AGENT_PORT, hostPort, PacketHeader.OP_RESPONSE, 0, small, 0), null, 0, 0);
+        assertEquals("OK " + Integer.toUnsignedString(hostPort), HostClient.readLine(client));
+        try (client) {
+            byte[] data = new byte[4 * small];
+            new Random(3).nextBytes(data);
+            HostClient.writeAll(client, data).get(10, TimeUnit.SECONDS);
+            ByteBuffer got = ByteBuffer.allocate(data.length);
+            Packet p = guest.receive();
+            while (p.header().op() == PacketHeader.OP_RW) {
+                got.put(p.payload());
+                p = guest.receive();
+            }
+            assertEquals(PacketHeader.OP_CREDIT_REQUEST, p.header().op());
+            assertEquals(small, got.position(), "exactly the guest's buffer, then a request for credit");
+            Thread.sleep(50);
+            assertFalse(guest.hasPacket(), "nothing more until the guest grants credit");
+            guest.send(GuestVsock.header(AGENT_PORT, hostPort, PacketHeader.OP_CREDIT_UPDATE, 0, small, small),
+                    null, 0, 0);
+            p = guest.receive();
+            assertEquals(PacketHeader.OP_RW, p.header().op());
+            got.put(p.payload());
+            assertArrayEquals(Arrays.copyOf(data, got.position()), Arrays.copyOf(got.array(), got.position()));
+        }
+    }
+
+    @Test
+    void slowHostReaderStallsTheGuestByCreditWithoutLosingBytes() throws Exception {
+        Stream stream = open(AGENT_PORT);
+        try (SocketChannel client = stream.client()) {
+            byte[] data = new byte[4 << 20];
+            new Random(4).nextBytes(data);
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> null,
+                    CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))
+                    .thenCompose(ignored -> HostClient.readAll(client, data.length));
+            guest.sendStream(AGENT_PORT, stream.hostPort(), data, GUEST_BUF_ALLOC);
+            assertArrayEquals(data, reader.get(20, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void guestShutdownFlushesThenResets() throws Exception {
+        Stream stream = open(AGENT_PORT);
+        try (SocketChannel client = stream.client()) {
+            byte[] bye = "bye".getBytes(StandardCharsets.US_ASCII);
+            guest.send(GuestVsock.header(AGENT_PORT, stream.hostPort(), PacketHeader.OP_RW, 3, GUEST_BUF_ALLOC, 0),
+                    bye, 0, 3);
+            PacketHeader shutdown = new PacketHeader(GuestVsock.GUEST_CID, Muxer.HOST_CID, AGENT_PORT,
+                    stream.hostPort(), 0, PacketHeader.TYPE_STREAM, PacketHeader.OP_SHUTDOWN,
+                    PacketHeader.SHUTDOWN_RCV | PacketHeader.SHUTDOWN_SEND, GUEST_BUF_ALLOC, 0);
+            guest.send(shutdown, null, 0, 0);
+            assertEquals("bye", HostClient.readLine(client), "the data before the shutdown arrives, then the end");
+            assertEquals(PacketHeader.OP_RST, guest.receive().header().op(), "the device confirms with RST");
+        }
+    }
+
+    @Test
     void sixteenMebibytesEachWayByteExactUnderCredit() throws Exception {
         int total = 16 << 20;
         byte[] up = new byte[total];
@@ -189,7 +267,7 @@ class VsockDeviceTest {
             assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(down), digest);
 
             CompletableFuture<byte[]> reader = HostClient.readAll(client, total);
-            int creditUpdates = guest.sendStream(AGENT_PORT, stream.hostPort(), up, GUEST_BUF_ALLOC, total);
+            int creditUpdates = guest.sendStream(AGENT_PORT, stream.hostPort(), up, GUEST_BUF_ALLOC);
             assertArrayEquals(up, reader.get(20, TimeUnit.SECONDS));
             assertTrue(creditUpdates > 0, "the device sent credit updates as the host consumed");
         }
