@@ -57,7 +57,7 @@ public final class ProcessLauncher implements AutoCloseable {
     }
 
     /** The command as it will be executed: behind {@code setpriv --pdeathsig SIGKILL} when available. */
-    public List<String> wrap(List<String> command) {
+    List<String> wrap(List<String> command) {
         if (setpriv.isEmpty()) {
             return command;
         }

@@ -16,7 +16,7 @@ import java.time.Instant;
 public final class VirtiofsDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VirtiofsDaemon.class.getName());
     /** How long {@link #close()} lets the daemon exit by itself, and then again after SIGTERM. */
-    public static final Duration STOP_GRACE = Duration.ofSeconds(1);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(1);
 
     private final VirtiofsdCommand command;
     private final ChildProcess process;
@@ -76,7 +76,7 @@ public final class VirtiofsDaemon implements AutoCloseable {
      *
      * @throws IllegalStateException if it survives SIGKILL (stuck in the kernel)
      */
-    public void stop(Duration grace) throws IOException {
+    void stop(Duration grace) throws IOException {
         try {
             if (!exitsBy(grace)) {
                 LOG.log(System.Logger.Level.DEBUG, () -> process + " still runs after its front end left; "
@@ -101,10 +101,5 @@ public final class VirtiofsDaemon implements AutoCloseable {
     @Override
     public void close() throws IOException {
         stop(STOP_GRACE);
-    }
-
-    @Override
-    public String toString() {
-        return process + " serving " + command.source() + " on " + command.socket();
     }
 }
