@@ -5,13 +5,13 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.ffm.libc.SyscallException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,7 +26,7 @@ public final class BuiltinDriver implements HypervisorDriver {
 
     /** For {@link java.util.ServiceLoader}: the real host. */
     public BuiltinDriver() {
-        this(Path.of("/"), KvmSystem.DEFAULT_DEVICE, onPath("setpriv"));
+        this(Path.of("/"), KvmSystem.DEFAULT_DEVICE, ProcessLauncher.findOnPath("setpriv"));
     }
 
     /**
@@ -38,12 +38,6 @@ public final class BuiltinDriver implements HypervisorDriver {
         this.hostRoot = hostRoot;
         this.kvmDevice = kvmDevice;
         this.setpriv = setpriv;
-    }
-
-    private static Optional<Path> onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        return Arrays.stream(path.split(":")).filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, program))
-                .filter(Files::isExecutable).findFirst();
     }
 
     @Override

@@ -5,10 +5,11 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
 import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsDevice;
-import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtiofsdCommand;
 import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
@@ -31,7 +32,6 @@ final class BuiltinHypervisor implements Hypervisor {
     static final long GUEST_CID = 3;
     /** The virtio-fs tag the agent mounts, as in Kata. */
     static final String SHARED_FS_TAG = "kataShared";
-    static final String VIRTIOFS_CACHE = "auto";
     private static final Duration VIRTIOFSD_TIMEOUT = Duration.ofSeconds(10);
     private static final int CONSOLE_TAIL_BYTES = 2048;
     private static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(5);
@@ -40,6 +40,8 @@ final class BuiltinHypervisor implements Hypervisor {
     private final VmSpec spec;
     private final Path kvmDevice;
     private final Optional<Path> setpriv;
+    /** Starts virtiofsd; closed after the VMM, so nothing it started outlives the VM. */
+    private final ProcessLauncher launcher;
     private final ReentrantLock control = new ReentrantLock();
     private volatile VmState state = VmState.CREATED;
     private Vmm vmm;
@@ -50,6 +52,7 @@ final class BuiltinHypervisor implements Hypervisor {
         this.spec = spec;
         this.kvmDevice = kvmDevice;
         this.setpriv = setpriv;
+        this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
     }
 
     @Override
@@ -93,13 +96,14 @@ final class BuiltinHypervisor implements Hypervisor {
         vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
         vmm.addVirtioDevice("rng", RngDevice.open(), loop);
         if (spec.sharedDir().isPresent()) {
-            Path setpriv = this.setpriv.orElseThrow(() -> new IOException("setpriv (util-linux) is not on PATH:"
-                    + " virtiofsd would outlive a killed runtime; apt-get install util-linux"));
-            VirtiofsdCommand command = new VirtiofsdCommand(spec.virtiofsd(), spec.runDir().resolve("virtiofsd.sock"),
-                    spec.sharedDir().get(), VIRTIOFS_CACHE, VirtiofsdCommand.DEFAULT_SANDBOX,
-                    spec.virtiofsdExtraArgs());
-            vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, command,
-                    setpriv, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
+            if (setpriv.isEmpty()) {
+                throw new IOException("setpriv (util-linux) is not on PATH: virtiofsd would outlive a killed "
+                        + "runtime; apt-get install util-linux");
+            }
+            VirtiofsdCommand command = VirtiofsdCommand.withDefaults(spec.virtiofsd(),
+                    spec.runDir().resolve("virtiofsd.sock"), spec.sharedDir().get(), spec.virtiofsdExtraArgs());
+            vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
+                    command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
         }
     }
 
@@ -210,6 +214,16 @@ final class BuiltinHypervisor implements Hypervisor {
                 }
             } catch (Exception e) {
                 failure = new IllegalStateException("releasing the VM: " + e.getMessage(), e);
+            }
+        }
+        try {
+            // The devices stopped virtiofsd; this kills whatever a failed start or close left running.
+            launcher.close();
+        } catch (IllegalStateException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
             }
         }
         if (console != null) {

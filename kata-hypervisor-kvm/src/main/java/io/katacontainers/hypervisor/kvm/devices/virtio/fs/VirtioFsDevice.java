@@ -1,5 +1,8 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsDaemon;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.libc.Epoll;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,14 +44,14 @@ public final class VirtioFsDevice implements VirtioDevice {
 
     private final FsConfigSpace config;
     private final int queueSize;
-    private final VirtiofsdProcess daemon;
+    private final VirtiofsDaemon daemon;
     private final VhostUserFrontend frontend;
     private final List<Fd> vringEvents = new ArrayList<>();
     private int startedQueues;
     private Activation activation;
     private EventLoop.Registration hangUpWatch;
 
-    private VirtioFsDevice(FsConfigSpace config, int queueSize, VirtiofsdProcess daemon, VhostUserFrontend frontend) {
+    private VirtioFsDevice(FsConfigSpace config, int queueSize, VirtiofsDaemon daemon, VhostUserFrontend frontend) {
         this.config = config;
         this.queueSize = queueSize;
         this.daemon = daemon;
@@ -59,19 +63,19 @@ public final class VirtioFsDevice implements VirtioDevice {
      *
      * @param tag what the guest mounts ({@code mount -t virtiofs TAG DIR})
      * @param queueSize {@code virtio_fs_queue_size}: the largest ring the driver may set up
-     * @param setpriv util-linux setpriv, which ties the daemon's life to ours
+     * @param launcher starts the daemon, tied to this JVM's life
      * @param log the daemon's output
      * @param timeout for the daemon to come up and for each vhost-user reply
      * @throws IOException when the daemon cannot start or speaks an unexpected protocol; nothing is left then
      */
-    public static VirtioFsDevice start(String tag, int queueSize, VirtiofsdCommand command, Path setpriv, Path log,
-                                       Duration timeout) throws IOException, InterruptedException {
+    public static VirtioFsDevice start(String tag, int queueSize, ProcessLauncher launcher, VirtiofsdCommand command,
+                                       Path log, Duration timeout) throws IOException, InterruptedException {
         FsConfigSpace config = new FsConfigSpace(tag, REQUEST_QUEUES);
         if (queueSize < 1 || queueSize > MAX_QUEUE_SIZE || Integer.bitCount(queueSize) != 1) {
             throw new IllegalArgumentException("virtio_fs_queue_size = " + queueSize + ": use a power of 2 up to "
                     + MAX_QUEUE_SIZE + " (virtiofsd's limit)");
         }
-        VirtiofsdProcess daemon = VirtiofsdProcess.start(command, setpriv, log, timeout);
+        VirtiofsDaemon daemon = VirtiofsDaemon.start(launcher, command, log, Instant.now().plus(timeout));
         try {
             VhostUserFrontend frontend = VhostUserFrontend.connect(daemon.socket(), timeout);
             try {
@@ -126,7 +130,7 @@ public final class VirtioFsDevice implements VirtioDevice {
 
     /** The daemon's pid, for the VMM's records and for tests. */
     public long daemonPid() {
-        return daemon.pid();
+        return daemon.process().pid();
     }
 
     /**
@@ -146,7 +150,7 @@ public final class VirtioFsDevice implements VirtioDevice {
         } catch (VhostUserException | SyscallException | RuntimeException e) {
             stopQueues();
             throw new IOException("virtio-fs " + config.tag() + ": cannot start the device: " + e.getMessage()
-                    + (daemon.isAlive() ? "" : "; " + daemon.exitDescription()), e);
+                    + (daemon.process().isAlive() ? "" : "; " + daemon.process().exitReport()), e);
         }
     }
 
@@ -184,7 +188,7 @@ public final class VirtioFsDevice implements VirtioDevice {
             LOG.log(Level.WARNING, "virtio-fs " + config.tag() + ": cannot read the error eventfd", e);
         }
         activation.needsReset("virtiofsd reported an error on queue " + index + " of tag " + config.tag()
-                + "; see " + daemon.log());
+                + "; see " + daemon.process().log());
     }
 
     private void backEndHungUp() {
@@ -193,7 +197,7 @@ public final class VirtioFsDevice implements VirtioDevice {
         } catch (SyscallException e) {
             LOG.log(Level.WARNING, "virtio-fs " + config.tag() + ": cannot stop watching the vhost-user socket", e);
         }
-        activation.needsReset("virtiofsd (pid " + daemon.pid() + ") for tag " + config.tag()
+        activation.needsReset(daemon.process() + " for tag " + config.tag()
                 + " closed its vhost-user socket; the shared directory is gone until the sandbox restarts");
     }
 

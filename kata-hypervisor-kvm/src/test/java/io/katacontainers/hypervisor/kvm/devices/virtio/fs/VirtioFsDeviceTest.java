@@ -1,6 +1,9 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
 import io.katacontainers.api.config.BuiltinConfig;
+import io.katacontainers.api.process.ChildProcess;
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventFds;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
 import io.katacontainers.hypervisor.kvm.devices.virtio.GuestDriver;
@@ -19,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,6 +41,7 @@ class VirtioFsDeviceTest {
 
     @TempDir
     Path dir;
+    private ProcessLauncher launcher;
     private GuestMemory memory;
     private EventLoop loop;
     private VirtioFsDevice device;
@@ -46,24 +51,28 @@ class VirtioFsDeviceTest {
     @BeforeEach
     void setUp() throws Exception {
         shared = Files.createDirectories(dir.resolve("shared"));
+        launcher = new ProcessLauncher(Optional.of(Path.of("/usr/bin/setpriv")), "virtio-fs-test");
         memory = GuestMemory.create("virtio-fs-device", 16 << 20);
         loop = EventLoop.start("virtio-fs-test");
-        device = VirtioFsDevice.start(TAG, QUEUE_SIZE, command(List.of()), Path.of("/usr/bin/setpriv"),
-                dir.resolve("virtiofsd.log"), TIMEOUT);
+        device = VirtioFsDevice.start(TAG, QUEUE_SIZE, launcher, command(), dir.resolve("virtiofsd.log"),
+                TIMEOUT);
         transport = new MmioTransport("fs@test", device, memory, loop);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        try (GuestMemory m = memory; EventLoop l = loop; MmioTransport t = transport) {
+        try (ProcessLauncher p = launcher; GuestMemory m = memory; EventLoop l = loop; MmioTransport t = transport) {
             // Closed last opened first: the transport resets and closes the device, which stops the daemon.
         }
         assertFalse(Files.exists(dir.resolve("vfs.sock")), "virtiofsd's socket is gone");
+        for (ChildProcess child : launcher.children()) {
+            assertFalse(Files.exists(Path.of("/proc", Long.toString(child.pid()))), child + " is reaped");
+        }
     }
 
-    private VirtiofsdCommand command(List<String> extraArgs) {
-        return new VirtiofsdCommand(Path.of("/usr/lib/qemu/virtiofsd"), dir.resolve("vfs.sock"), shared, "auto",
-                VirtiofsdCommand.DEFAULT_SANDBOX, extraArgs);
+    private VirtiofsdCommand command() {
+        return VirtiofsdCommand.withDefaults(Path.of("/usr/lib/qemu/virtiofsd"), dir.resolve("vfs.sock"), shared,
+                List.of());
     }
 
     @Test
@@ -167,8 +176,8 @@ class VirtioFsDeviceTest {
                 defaults.virtioFsExtraArgs());
         try (GuestMemory ram = GuestMemory.create("virtio-fs-defaults", 16 << 20);
              MmioTransport defaultDevice = new MmioTransport("fs@defaults", VirtioFsDevice.start(TAG,
-                     defaults.virtioFsQueueSize(), command, Path.of("/usr/bin/setpriv"),
-                     run.resolve("virtiofsd.log"), TIMEOUT), ram, loop)) {
+                     defaults.virtioFsQueueSize(), launcher, command, run.resolve("virtiofsd.log"), TIMEOUT), ram,
+                     loop)) {
             GuestDriver driver = new GuestDriver(ram, defaultDevice, defaults.virtioFsQueueSize());
             driver.start(Virtio.F_VERSION_1);
             assertEquals(0, defaultDevice.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
@@ -179,12 +188,11 @@ class VirtioFsDeviceTest {
 
     @Test
     void badSettingsAreRefusedBeforeAnythingStarts() {
-        assertThrows(IllegalArgumentException.class, () -> VirtioFsDevice.start(TAG, 2048, command(List.of()),
-                Path.of("/usr/bin/setpriv"), dir.resolve("log2"), TIMEOUT));
+        assertThrows(IllegalArgumentException.class, () -> VirtioFsDevice.start(TAG, 2048, launcher,
+                command(), dir.resolve("log2"), TIMEOUT));
         assertThrows(IllegalArgumentException.class, () -> VirtioFsDevice.start("x".repeat(37), QUEUE_SIZE,
-                command(List.of()), Path.of("/usr/bin/setpriv"), dir.resolve("log2"), TIMEOUT));
-        assertThrows(IllegalArgumentException.class, () -> new VirtiofsdCommand(Path.of("/v"), dir, shared,
-                "metadata", "chroot", List.of()));
+                launcher, command(), dir.resolve("log2"), TIMEOUT));
+        assertEquals(1, launcher.children().size(), "no daemon started for bad settings");
     }
 
     private static int queueNumMax(GuestDriver driver, int queue) {

@@ -1,5 +1,8 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsDaemon;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Poll;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventFds;
@@ -13,10 +16,12 @@ import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -67,10 +72,10 @@ public final class VirtioFsRoundTripBenchmark {
             }
         }
         Path dir = Files.createTempDirectory("virtiofs-rtt");
-        try {
+        try (ProcessLauncher launcher = new ProcessLauncher(Optional.of(SETPRIV), "virtiofs-rtt")) {
             Files.createDirectories(dir.resolve("shared"));
-            double device = medianMicros(deviceRuns(dir, requests, runs + 1), requests);
-            double direct = medianMicros(directRuns(dir, requests, runs + 1), requests);
+            double device = medianMicros(deviceRuns(launcher, dir, requests, runs + 1), requests);
+            double direct = medianMicros(directRuns(launcher, dir, requests, runs + 1), requests);
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"requests\":%d,\"runs\":%d,\"device_us\":%.2f,\"direct_us\":%.2f,"
                         + "\"ratio\":%.3f}%n", requests, runs, device, direct, device / direct);
@@ -91,11 +96,12 @@ public final class VirtioFsRoundTripBenchmark {
     }
 
     /** Nanoseconds per run, the first (warm-up) run dropped. */
-    private static List<Long> deviceRuns(Path dir, int requests, int runs) throws Exception {
+    private static List<Long> deviceRuns(ProcessLauncher launcher, Path dir, int requests, int runs)
+            throws Exception {
         try (GuestMemory memory = GuestMemory.create("virtiofs-rtt-device", 16 << 20);
              EventLoop loop = EventLoop.start("virtio-fs-bench");
              MmioTransport transport = new MmioTransport("fs@bench", VirtioFsDevice.start("bench", QUEUE_SIZE,
-                     command(dir, "device.sock"), SETPRIV, dir.resolve("device.log"), TIMEOUT), memory, loop)) {
+                     launcher, command(dir, "device.sock"), dir.resolve("device.log"), TIMEOUT), memory, loop)) {
             GuestDriver driver = new GuestDriver(memory, transport, QUEUE_SIZE);
             driver.start(Virtio.F_VERSION_1);
             Fd irq = transport.interrupt().eventFd();
@@ -116,10 +122,11 @@ public final class VirtioFsRoundTripBenchmark {
         }
     }
 
-    private static List<Long> directRuns(Path dir, int requests, int runs) throws Exception {
+    private static List<Long> directRuns(ProcessLauncher launcher, Path dir, int requests, int runs)
+            throws Exception {
         try (GuestMemory memory = GuestMemory.create("virtiofs-rtt-direct", 16 << 20);
-             VirtiofsdProcess daemon = VirtiofsdProcess.start(command(dir, "direct.sock"), SETPRIV,
-                     dir.resolve("direct.log"), TIMEOUT);
+             VirtiofsDaemon daemon = VirtiofsDaemon.start(launcher, command(dir, "direct.sock"),
+                     dir.resolve("direct.log"), Instant.now().plus(TIMEOUT));
              VhostUserFrontend frontend = VhostUserFrontend.connect(daemon.socket(), TIMEOUT);
              Fd hiprioKick = EventFds.create(); Fd hiprioCall = EventFds.create(); Fd hiprioErr = EventFds.create();
              Fd kick = EventFds.create(); Fd call = EventFds.create(); Fd err = EventFds.create()) {
@@ -154,8 +161,8 @@ public final class VirtioFsRoundTripBenchmark {
     }
 
     private static VirtiofsdCommand command(Path dir, String socket) {
-        return new VirtiofsdCommand(VIRTIOFSD, dir.resolve(socket), dir.resolve("shared"), "auto",
-                VirtiofsdCommand.DEFAULT_SANDBOX, List.of("--thread-pool-size=1"));
+        return VirtiofsdCommand.withDefaults(VIRTIOFSD, dir.resolve(socket), dir.resolve("shared"),
+                List.of("--thread-pool-size=1"));
     }
 
     private static double medianMicros(List<Long> runNanos, int requests) {

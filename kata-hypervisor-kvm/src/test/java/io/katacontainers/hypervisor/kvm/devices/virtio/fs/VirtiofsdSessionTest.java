@@ -1,5 +1,8 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsDaemon;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.hypervisor.kvm.devices.virtio.fs.GuestDriverQueue.Buffer;
@@ -8,13 +11,17 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.vhostuser.VhostUserExcept
 import io.katacontainers.hypervisor.kvm.devices.virtio.vhostuser.VhostUserFrontend;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemoryException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,12 +44,23 @@ class VirtiofsdSessionTest {
 
     @TempDir
     Path dir;
+    private ProcessLauncher launcher;
+
+    @BeforeEach
+    void setUp() {
+        launcher = new ProcessLauncher(Optional.of(SETPRIV), "virtiofsd-session-test");
+    }
+
+    @AfterEach
+    void tearDown() {
+        launcher.close();
+    }
 
     @Test
     void guestReadsAFileThroughVirtiofsd() throws Exception {
         byte[] content = pattern(3000);
         Files.write(shared().resolve("hello.txt"), content);
-        VirtiofsdProcess daemon;
+        VirtiofsDaemon daemon;
         try (Session session = openSession("virtiofs-test", 16 * MIB, "auto")) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
@@ -67,7 +85,7 @@ class VirtiofsdSessionTest {
     void ringsAndBuffersAboveFourGiBAreReachedThroughTheSecondRegion() throws Exception {
         byte[] content = pattern(100);
         Files.write(shared().resolve("high.txt"), content);
-        VirtiofsdProcess daemon;
+        VirtiofsDaemon daemon;
         long size = GuestMemory.MMIO_HOLE_START + 16 * MIB;
         try (Session session = openSession("virtiofs-high", size, "none")) {
             daemon = session.daemon();
@@ -85,7 +103,7 @@ class VirtiofsdSessionTest {
 
     @Test
     void aRingOutsideGuestRamIsRefusedBeforeTheBackEndSeesIt() throws Exception {
-        VirtiofsdProcess daemon;
+        VirtiofsDaemon daemon;
         try (Session session = openSession("virtiofs-bad-ring", 16 * MIB, "auto")) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
@@ -106,15 +124,15 @@ class VirtiofsdSessionTest {
 
     @Test
     void aBackEndThatDiesMidSessionFailsTheNextRequestClearly() throws Exception {
-        VirtiofsdProcess daemon;
+        VirtiofsDaemon daemon;
         try (Session session = openSession("virtiofs-dies", 16 * MIB, "auto")) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
             VhostUserFrontend frontend = session.frontend();
             frontend.setFeatures(VIRTIO_F_VERSION_1);
-            ProcessHandle.of(daemon.pid()).orElseThrow().destroyForcibly();
+            ProcessHandle.of(daemon.process().pid()).orElseThrow().destroyForcibly();
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (daemon.isAlive()) {
+            while (daemon.process().isAlive()) {
                 assertTrue(System.nanoTime() < deadline, "virtiofsd survived SIGKILL");
                 Thread.sleep(5);
             }
@@ -128,53 +146,21 @@ class VirtiofsdSessionTest {
         assertNothingLeft(daemon);
     }
 
-    @Test
-    void aDaemonThatCannotStartReportsItsLogAndLeavesNothing() throws Exception {
-        Path run = Files.createDirectories(dir.resolve("run"));
-        VirtiofsdCommand command = new VirtiofsdCommand(VIRTIOFSD, run.resolve("vfs.sock"), shared(), "auto",
-                "chroot", List.of("--no-such-option"));
-        var failure = assertThrows(java.io.IOException.class,
-                () -> VirtiofsdProcess.start(command, SETPRIV, run.resolve("virtiofsd.log"), TIMEOUT));
-        assertTrue(failure.getMessage().contains("exited with status"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("no-such-option"), "the daemon's own complaint is quoted: "
-                + failure.getMessage());
-        assertFalse(Files.exists(command.socket()));
-    }
-
-    @Test
-    void aMissingSharedDirectoryIsNamed() {
-        VirtiofsdCommand command = new VirtiofsdCommand(VIRTIOFSD, dir.resolve("vfs.sock"), dir.resolve("absent"),
-                "auto", "chroot", List.of());
-        var failure = assertThrows(java.io.IOException.class,
-                () -> VirtiofsdProcess.start(command, SETPRIV, dir.resolve("log"), TIMEOUT));
-        assertTrue(failure.getMessage().contains(dir.resolve("absent").toString()), failure.getMessage());
-    }
-
-    @Test
-    void aMissingDaemonBinaryIsNamedWithThePackage() throws Exception {
-        VirtiofsdCommand command = new VirtiofsdCommand(dir.resolve("no-virtiofsd"), dir.resolve("vfs.sock"),
-                shared(), "auto", "chroot", List.of());
-        var failure = assertThrows(java.io.IOException.class,
-                () -> VirtiofsdProcess.start(command, SETPRIV, dir.resolve("log"), TIMEOUT));
-        assertTrue(failure.getMessage().contains(dir.resolve("no-virtiofsd") + " is not an executable file"),
-                failure.getMessage());
-        assertTrue(failure.getMessage().contains("qemu-system-common"), failure.getMessage());
-    }
-
     private Path shared() throws Exception {
         return Files.createDirectories(dir.resolve("shared"));
     }
 
-    private VirtiofsdProcess startDaemon(String cache) throws Exception {
+    private VirtiofsDaemon startDaemon(String cache) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
-        return VirtiofsdProcess.start(new VirtiofsdCommand(VIRTIOFSD, run.resolve("vfs.sock"), shared(), cache,
-                "chroot", List.of("--thread-pool-size=1")), SETPRIV, run.resolve("virtiofsd.log"), TIMEOUT);
+        return VirtiofsDaemon.start(launcher, new VirtiofsdCommand(VIRTIOFSD, run.resolve("vfs.sock"), shared(),
+                cache, VirtiofsdCommand.DEFAULT_SANDBOX, List.of("--thread-pool-size=1")),
+                run.resolve("virtiofsd.log"), Instant.now().plus(TIMEOUT));
     }
 
     private Session openSession(String name, long memorySize, String cache) throws Exception {
         GuestMemory memory = GuestMemory.create(name, memorySize);
         try {
-            VirtiofsdProcess daemon = startDaemon(cache);
+            VirtiofsDaemon daemon = startDaemon(cache);
             try {
                 VhostUserFrontend frontend = VhostUserFrontend.connect(daemon.socket(), TIMEOUT);
                 try {
@@ -194,7 +180,7 @@ class VirtiofsdSessionTest {
     }
 
     /** Guest RAM, a running daemon, a connected front end and the queues' eventfds, closed in reverse. */
-    private record Session(GuestMemory memory, VirtiofsdProcess daemon, VhostUserFrontend frontend, Queues queues)
+    private record Session(GuestMemory memory, VirtiofsDaemon daemon, VhostUserFrontend frontend, Queues queues)
             implements AutoCloseable {
         @Override
         public void close() throws Exception {
@@ -204,10 +190,11 @@ class VirtiofsdSessionTest {
         }
     }
 
-    private static void assertNothingLeft(VirtiofsdProcess daemon) {
-        assertFalse(daemon.isAlive());
+    private static void assertNothingLeft(VirtiofsDaemon daemon) {
+        assertFalse(daemon.process().isAlive());
         assertFalse(Files.exists(daemon.socket()), "socket removed");
-        assertFalse(Files.exists(Path.of("/proc", Long.toString(daemon.pid()))), "process reaped, no zombie");
+        assertFalse(Files.exists(Path.of("/proc", Long.toString(daemon.process().pid()))),
+                "process reaped, no zombie");
     }
 
     private static byte[] pattern(int length) {

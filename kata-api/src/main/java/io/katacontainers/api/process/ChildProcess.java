@@ -1,4 +1,4 @@
-package io.katacontainers.hypervisor.qemu.process;
+package io.katacontainers.api.process;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-/** A process this driver started, with the file its output goes to. */
+/** A process a {@link ProcessLauncher} started, with the file its output goes to. */
 public final class ChildProcess {
     private static final Duration POLL = Duration.ofMillis(10);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    private static final int LOG_TAIL_BYTES = 2048;
 
     private final String name;
     private final Process process;
@@ -33,13 +33,26 @@ public final class ChildProcess {
         return process.pid();
     }
 
+    /** The file its stdout and stderr are appended to. */
+    public Path log() {
+        return log;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** A description of how it ended ({@code exited with status 1}), or that it still runs. */
+    /** How it ended ({@code exited with status 1}), or that it still runs. */
     public String exitDescription() {
         return process.isAlive() ? "still runs" : "exited with status " + process.exitValue();
+    }
+
+    /**
+     * For error messages: the process, how it ended and the end of its log, e.g. {@code virtiofsd (pid 7) exited
+     * with status 1; its log /run/x.log ends with: ...}.
+     */
+    public String exitReport() {
+        return this + " " + exitDescription() + logSuffix();
     }
 
     /** Waits for the process to exit (and be reaped); false when it still runs at the deadline. */
@@ -48,16 +61,17 @@ public final class ChildProcess {
     }
 
     /**
-     * SIGTERM, then SIGKILL if it has not exited after {@code grace}; returns once the process is reaped.
+     * SIGTERM, then SIGKILL if it has not exited after {@code grace}; returns once the process is reaped. Waits
+     * through interrupts (restoring the flag), since a caller that gave up here would leave the process behind.
      *
-     * @throws InterruptedException while waiting out the grace period; the process may still run then
+     * @throws IllegalStateException if it has not exited 5 s after SIGKILL (a process stuck in D state)
      */
-    public void terminate(Duration grace) throws InterruptedException {
+    public void terminate(Duration grace) {
         if (!process.isAlive()) {
             return;
         }
         process.destroy();
-        if (!awaitExit(grace)) {
+        if (!awaitExitThroughInterrupts(grace)) {
             kill();
         }
     }
@@ -70,18 +84,20 @@ public final class ChildProcess {
      */
     public void kill() {
         process.destroyForcibly();
+        if (!awaitExitThroughInterrupts(KILL_WAIT)) {
+            throw new IllegalStateException(this + " did not exit " + KILL_WAIT.toSeconds() + " s after SIGKILL");
+        }
+    }
+
+    private boolean awaitExitThroughInterrupts(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    process.onExit().get(5, TimeUnit.SECONDS);
-                    return;
+                    return process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     interrupted = true;
-                } catch (TimeoutException e) {
-                    throw new IllegalStateException(this + " did not exit 5 s after SIGKILL", e);
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("waiting for " + this + " failed", e.getCause());
                 }
             }
         } finally {
@@ -94,7 +110,7 @@ public final class ChildProcess {
     /**
      * Waits until {@code path} exists (a socket the process creates when ready).
      *
-     * @throws IOException when the process exits first or the deadline passes; the message carries its log
+     * @throws IOException when the process exits first or the deadline passes; the message quotes its log
      */
     public void awaitPath(Path path, Instant deadline) throws IOException, InterruptedException {
         while (!Files.exists(path)) {
@@ -114,11 +130,11 @@ public final class ChildProcess {
     }
 
     private String logSuffix() {
-        String tail = logTail(2048).strip();
-        return tail.isEmpty() ? "" : "; its output ends with:\n" + tail;
+        String tail = logTail(LOG_TAIL_BYTES).strip();
+        return tail.isEmpty() ? "" : "; its log " + log + " ends with:\n" + tail;
     }
 
-    /** The last {@code maxBytes} of a file, starting at a line boundary. */
+    /** The last {@code maxBytes} of a file, starting at a line boundary; empty when there is no such file. */
     public static String tail(Path file, int maxBytes) {
         if (!Files.exists(file)) {
             return "";

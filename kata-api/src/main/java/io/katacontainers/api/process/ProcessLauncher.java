@@ -1,9 +1,11 @@
-package io.katacontainers.hypervisor.qemu.process;
+package io.katacontainers.api.process;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -12,8 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Starts the processes of one VM so that none outlives it: each is tracked until {@link #close()} reaps it, and
- * each gets SIGKILL from the kernel if this JVM dies first.
+ * Starts the host processes of one VM (the VMM, virtiofsd) so that none outlives it: each is tracked until
+ * {@link #close()} reaps it, and each gets SIGKILL from the kernel if this JVM dies first.
  * <p>
  * The kernel delivers the parent-death signal ({@code PR_SET_PDEATHSIG}, set here by {@code setpriv
  * --pdeathsig} before it execs the command) when the <em>thread</em> that forked the child exits, not the
@@ -32,14 +34,30 @@ public final class ProcessLauncher implements AutoCloseable {
     /**
      * @param setpriv util-linux {@code setpriv}, or empty to start children without a parent-death signal
      * @param name names the forking thread, for thread dumps
+     * @throws IllegalArgumentException when {@code setpriv} is given but is not an executable file
      */
     public ProcessLauncher(Optional<Path> setpriv, String name) {
+        setpriv.filter(path -> !Files.isExecutable(path)).ifPresent(path -> {
+            throw new IllegalArgumentException(path + " is not an executable file; install util-linux, which "
+                    + "provides setpriv");
+        });
         this.setpriv = setpriv;
+        // The thread starts with the first launch, so a launcher that never launches costs nothing.
         this.forker = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("fork-" + name).daemon().factory());
     }
 
+    /** The first executable file named {@code program} in a directory of {@code $PATH}. */
+    public static Optional<Path> findOnPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        return Arrays.stream(path.split(File.pathSeparator))
+                .filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable)
+                .findFirst();
+    }
+
     /** The command as it will be executed: behind {@code setpriv --pdeathsig SIGKILL} when available. */
-    public List<String> wrap(List<String> command) {
+    List<String> wrap(List<String> command) {
         if (setpriv.isEmpty()) {
             return command;
         }
@@ -48,7 +66,12 @@ public final class ProcessLauncher implements AutoCloseable {
         return wrapped;
     }
 
-    /** Starts {@code command} with stdin from /dev/null and stdout and stderr appended to {@code log}. */
+    /**
+     * Starts {@code command} with stdin from /dev/null and stdout and stderr appended to {@code log}.
+     *
+     * @throws IOException when it cannot be started; the message names it
+     * @throws IllegalStateException after {@link #close()}
+     */
     public synchronized ChildProcess launch(String name, List<String> command, Path log) throws IOException {
         if (closed) {
             throw new IllegalStateException("launcher closed, not starting " + name);
@@ -60,7 +83,7 @@ public final class ProcessLauncher implements AutoCloseable {
         Process process = forkOnLauncherThread(name, command, builder);
         ChildProcess child = new ChildProcess(name, process, log);
         children.add(child);
-        LOG.log(System.Logger.Level.DEBUG, () -> "started " + child + ": " + String.join(" ", command));
+        LOG.log(System.Logger.Level.DEBUG, () -> "started " + child + ": " + String.join(" ", builder.command()));
         return child;
     }
 
@@ -93,12 +116,16 @@ public final class ProcessLauncher implements AutoCloseable {
         }
     }
 
+    /** Every process this launcher started, running or not, in start order. */
     public synchronized List<ChildProcess> children() {
         return List.copyOf(children);
     }
 
     /**
-     * SIGKILLs every child still running, waits until each is reaped, then ends the forking thread. Idempotent.
+     * SIGKILLs every child still running, last started first, waits until each is reaped, then ends the forking
+     * thread. Idempotent.
+     *
+     * @throws IllegalStateException when a child survives SIGKILL; the others are still killed and reaped
      */
     @Override
     public synchronized void close() {

@@ -1,4 +1,4 @@
-package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
+package io.katacontainers.api.virtiofs;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A VMM killed with SIGKILL leaves no virtiofsd behind. */
+/** A runtime (or built-in VMM) killed with SIGKILL leaves no virtiofsd behind. */
 class VirtiofsdParentDeathTest {
     @TempDir
     Path dir;
@@ -29,7 +29,7 @@ class VirtiofsdParentDeathTest {
                 .filter(path -> path != null && !path.isEmpty())
                 .reduce((a, b) -> a + File.pathSeparator + b).orElseThrow();
         Process jvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, OrphanedVirtiofsdMain.class.getName(),
+                "-cp", classPath, OrphanedVirtiofsdMain.class.getName(),
                 dir.resolve("run").toString(), shared.toString())
                 .redirectErrorStream(true)
                 .start();

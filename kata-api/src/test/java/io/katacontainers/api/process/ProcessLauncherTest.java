@@ -1,4 +1,4 @@
-package io.katacontainers.hypervisor.qemu.process;
+package io.katacontainers.api.process;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +32,22 @@ class ProcessLauncherTest {
         try (ProcessLauncher launcher = new ProcessLauncher(Optional.empty(), "t")) {
             assertEquals(List.of("qemu"), launcher.wrap(List.of("qemu")));
         }
+    }
+
+    @Test
+    void aSetprivThatIsNotExecutableIsRefusedNamingThePackage() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ProcessLauncher(Optional.of(dir.resolve("setpriv")), "t"));
+        assertTrue(e.getMessage().contains(dir.resolve("setpriv") + " is not an executable file"), e::getMessage);
+        assertTrue(e.getMessage().contains("util-linux"), e::getMessage);
+    }
+
+    @Test
+    void findsProgramsOnPath() {
+        Path setpriv = ProcessLauncher.findOnPath("setpriv").orElseThrow();
+        assertEquals("setpriv", setpriv.getFileName().toString());
+        assertTrue(java.nio.file.Files.isExecutable(setpriv), setpriv::toString);
+        assertEquals(Optional.empty(), ProcessLauncher.findOnPath("no-such-program-here"));
     }
 
     @Test
@@ -88,6 +104,19 @@ class ProcessLauncherTest {
             }
             stubborn.terminate(Duration.ofMillis(200));
             assertFalse(stubborn.isAlive());
+        }
+    }
+
+    @Test
+    void terminateReapsThroughAnInterruptAndKeepsIt() throws Exception {
+        try (ProcessLauncher launcher = new ProcessLauncher(SETPRIV, "t")) {
+            ChildProcess child = launcher.launch("sleep", List.of("sleep", "60"), dir.resolve("s.log"));
+            Thread.currentThread().interrupt();
+            child.terminate(Duration.ofSeconds(5));
+            assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+            assertFalse(child.isAlive());
+            assertFalse(new File("/proc/" + child.pid()).exists(), "reaped, not a zombie");
+            assertEquals("exited with status 143", child.exitDescription(), "SIGTERM sufficed");
         }
     }
 

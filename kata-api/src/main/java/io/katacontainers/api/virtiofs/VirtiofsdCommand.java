@@ -1,4 +1,4 @@
-package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
+package io.katacontainers.api.virtiofs;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -6,18 +6,22 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * How to run the C virtiofsd ({@code /usr/lib/qemu/virtiofsd} from QEMU) for one shared directory.
+ * How to run the C virtiofsd ({@code /usr/lib/qemu/virtiofsd}, shipped with QEMU) for one shared directory.
  *
  * @param binary the daemon ({@code virtio_fs_daemon})
- * @param socket the vhost-user socket it creates, in the VM's run directory
+ * @param socket the vhost-user socket it creates for the VMM, in the VM's run directory
  * @param source the host directory it serves
- * @param cache {@code virtio_fs_cache}: {@code never}/{@code none}, {@code auto} or {@code always}
- * @param sandbox {@code chroot} (works inside containers, forks nothing) or {@code namespace}
+ * @param cache {@code virtio_fs_cache}: {@code never}/{@code none}, {@code auto} or {@code always}; kept as the
+ *              daemon's name for it
+ * @param sandbox {@code chroot} or {@code namespace}
  * @param extraArgs {@code virtio_fs_extra_args}, appended last so they can override ours
+ * @throws IllegalArgumentException for a cache mode or sandbox the C daemon does not have
  */
 public record VirtiofsdCommand(Path binary, Path socket, Path source, String cache, String sandbox,
                                List<String> extraArgs) {
-    /** The sandbox when nothing else is said: it needs no namespaces, so it also works inside containers. */
+    /** {@code none} breaks mmap of shared files (a JVM in the guest then dies reading its modules). */
+    public static final String DEFAULT_CACHE = "auto";
+    /** Needs no namespaces, so it also works inside containers; it forks no helper either. */
     public static final String DEFAULT_SANDBOX = "chroot";
 
     public VirtiofsdCommand {
@@ -27,6 +31,11 @@ public record VirtiofsdCommand(Path binary, Path socket, Path source, String cac
             throw new IllegalArgumentException("virtiofsd sandbox \"" + sandbox
                     + "\" is not one of chroot, namespace");
         }
+    }
+
+    /** The defaults: {@link #DEFAULT_CACHE} in a {@link #DEFAULT_SANDBOX}. */
+    public static VirtiofsdCommand withDefaults(Path binary, Path socket, Path source, List<String> extraArgs) {
+        return new VirtiofsdCommand(binary, socket, source, DEFAULT_CACHE, DEFAULT_SANDBOX, extraArgs);
     }
 
     /** The command line, binary first. */
