@@ -98,7 +98,20 @@ class QemuDriverTest {
         Files.createDirectories(kvmRoot.resolve("dev"));
         Files.createFile(kvmRoot.resolve("dev/kvm"));
         Files.createDirectories(kvmRoot.resolve("proc"));
-        Files.writeString(kvmRoot.resolve("proc/cpuinfo"), "flags\t\t: fpu vmx lm\n");
+        Files.writeString(kvmRoot.resolve("proc/cpuinfo"), """
+                processor\t: 0
+                vendor_id\t: GenuineIntel
+                model name\t: Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz
+                flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep pge cmov pat clflush mmx fxsr sse sse2 \
+                ht syscall nx lm vmx sse4_1 sse4_2 popcnt
+                """);
+        // kata-check's verdict (which the driver follows) needs the modules loaded as on a real Intel host.
+        for (String module : List.of("kvm", "kvm_intel", "vhost", "vhost_net", "vhost_vsock")) {
+            Files.createDirectories(kvmRoot.resolve("sys/module/" + module));
+            Files.writeString(kvmRoot.resolve("sys/module/" + module + "/initstate"), "live\n");
+        }
+        Files.createDirectories(kvmRoot.resolve("sys/module/kvm_intel/parameters"));
+        Files.writeString(kvmRoot.resolve("sys/module/kvm_intel/parameters/unrestricted_guest"), "Y\n");
         try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(kvmRoot, Optional.empty(),
                 RandomGenerator.getDefault()).create(spec)) {
             assertEquals(MachineType.MICROVM, vm.commandLine().machine());
