@@ -34,6 +34,11 @@ final class ShimDaemon {
         Files.createDirectories(socket.getParent());
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket));
+        // Ready as soon as the socket listens: containerd's connection waits in the backlog while the task
+        // service is set up, so that work overlaps start's exit and containerd's own.
+        System.out.println(ShimStart.READY);
+        System.out.flush();
+        System.out.close(); // start's pipe: containerd waits for it to close
         CountDownLatch shutdown = new CountDownLatch(1);
         EventPublisher events = new EventPublisher(
                 Optional.ofNullable(System.getenv(TTRPC_ADDRESS)).filter(a -> !a.isEmpty()).map(SocketAddress::path),
@@ -55,9 +60,6 @@ final class ShimDaemon {
         });
         LOG.log(System.Logger.Level.INFO, "shim for {0} (namespace {1}) listening on {2}", args.id(),
                 args.namespace(), socket);
-        System.out.println(ShimStart.READY);
-        System.out.flush();
-        System.out.close(); // start's pipe: containerd waits for it to close
         shutdown.await();
         Thread.sleep(REPLY_GRACE_MILLIS);
         server.close();
