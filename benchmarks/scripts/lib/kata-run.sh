@@ -36,7 +36,7 @@ cleanup() {
   done
   for id in "${sandbox_ids[@]}"; do
     for proc in /proc/[0-9]*; do
-      if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "/run/vc/sbs/$id/"; then
+      if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -q -- "/run/vc/sbs/$id/"; then
         echo "$self: killing leftover ${proc#/proc/} of sandbox $id" >&2
         kill -KILL "${proc#/proc/}" 2>/dev/null
       fi

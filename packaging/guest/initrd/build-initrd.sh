@@ -8,7 +8,7 @@
 #   --agent-modules DIR       the agent's module jars and their dependencies (a module path)
 #   --agent-main MODULE/CLASS the agent's main, e.g. io.katacontainers.agent/io.katacontainers.agent.Main
 #   --agent-training-args A   arguments for a short run of the agent that exits 0, run at build time to train its
-#                             AOT cache (default: --version)
+#                             AOT cache (default: --self-test)
 #   --test-init               /init checks the guest and reboots instead of starting the agent: prints a marker,
 #                             crun --version, java -version, runs a container. Implied without --agent-modules.
 #   --jre-modules LIST        JDK modules of the JRE (default: java.base and the JDK modules the agent's module
@@ -22,7 +22,7 @@
 # records are the guest's, and /dev/console is a device node.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out= compression=none agent_modules= agent_main= training_args=--version test_init= jre_modules= jdk=${JAVA_HOME:-}
+out= compression=none agent_modules= agent_main= training_args=--self-test test_init= jre_modules= jdk=${JAVA_HOME:-}
 epoch=${SOURCE_DATE_EPOCH:-0}
 image_name=kata-containers-initrd.img
 # Where things live inside the guest; /init knows the same paths.

@@ -1,7 +1,12 @@
-/** Types shared by every module: the configuration model and the hypervisor driver SPI. */
+/**
+ * Types shared by every module: the configuration model, the hypervisor driver SPI, and the host processes
+ * (child processes tied to this JVM, virtiofsd) that drivers run next to their VMs.
+ */
 module io.katacontainers.api {
     exports io.katacontainers.api.config;
     exports io.katacontainers.api.hypervisor;
+    exports io.katacontainers.api.process;
+    exports io.katacontainers.api.virtiofs;
 
     uses io.katacontainers.api.hypervisor.HypervisorDriver;
 }

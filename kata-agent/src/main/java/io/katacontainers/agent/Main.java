@@ -8,6 +8,7 @@ import io.katacontainers.agent.system.Platform;
 import io.katacontainers.agent.system.ShutdownAction;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.Processes;
+import io.katacontainers.ttrpc.StatusException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -37,6 +38,10 @@ public final class Main {
             System.out.println("kata-agent " + Version.AGENT);
             return;
         }
+        if (arguments.equals(List.of("--self-test"))) {
+            selfTest();
+            return;
+        }
         boolean pid1 = Processes.getpid() == 1;
         if (pid1) {
             mountProc();
@@ -63,6 +68,19 @@ public final class Main {
             if (options.guest()) {
                 platform.shutDown();
             }
+            System.exit(FAILURE);
+        }
+    }
+
+    private static void selfTest() {
+        try {
+            SelfTest.run();
+            System.out.println("kata-agent: self-test passed");
+        } catch (IOException | StatusException | RuntimeException e) {
+            System.err.println("kata-agent: self-test failed: " + e);
+            System.exit(FAILURE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             System.exit(FAILURE);
         }
     }

@@ -54,8 +54,12 @@ final class AgentClient {
     }
 
     void createContainer(String id, Spec spec, List<Storage> storages) throws StatusException {
-        call("CreateContainer", CreateContainerRequest.newBuilder().setContainerId(id).setOCI(spec)
-                .addAllStorages(storages).build(), Empty.parser());
+        createContainer(id, "", spec, storages);
+    }
+
+    void createContainer(String id, String initExecId, Spec spec, List<Storage> storages) throws StatusException {
+        call("CreateContainer", CreateContainerRequest.newBuilder().setContainerId(id).setExecId(initExecId)
+                .setOCI(spec).addAllStorages(storages).build(), Empty.parser());
     }
 
     void startContainer(String id) throws StatusException {

@@ -155,6 +155,21 @@ class ContainersEndToEndTest {
     }
 
     @Test
+    void theInitAnswersToTheExecIdOfCreateContainerAsKatasRuntimeUsesIt() throws Exception {
+        agent.createContainer("named", "named-init", Specs.busybox(rootfs, List.of("sh", "-c",
+                "read line; echo got:$line; exit 4")), List.of());
+        agent.startContainer("named");
+        agent.write("named", "named-init", "hi\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("got:hi\n", agent.stdout("named", "named-init"));
+        assertEquals(4, agent.await("named", "named-init"));
+        assertEquals(4, agent.await("named", ""), "the same process under the empty id, still there after a wait");
+        StatusException taken = assertThrows(StatusException.class, () -> agent.exec("named", "named-init",
+                Specs.process(List.of("true"))), "the init's exec id is not free for an exec");
+        assertFalse(taken.getMessage().isEmpty());
+        agent.remove("named");
+    }
+
+    @Test
     void terminalProcessesGetAPtyThatResizes() throws Exception {
         var spec = Specs.withTerminal(Specs.busybox(rootfs, List.of("sh", "-c",
                 "stty size; read line; stty size; echo got:$line")), 24, 80);

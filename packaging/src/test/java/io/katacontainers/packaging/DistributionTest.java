@@ -148,14 +148,18 @@ class DistributionTest {
         assertEquals(0, env.exitCode(), env.toString());
         assertEquals("", env.stderr(), "the installed tree has its own AOT cache and no complaint");
         assertTrue(Files.isRegularFile(prefix.resolve("lib/kata-java/kata.aot")));
+        assertTrue(Files.isRegularFile(prefix.resolve("lib/kata-java/kata-shim.aot")), "the shim's own AOT cache");
         assertTrue(env.stdout().contains(prefix.resolve("share/defaults/kata-containers").toString()), env.toString());
     }
 
     @Test
-    void shimSaysItIsNotImplementedYet() throws Exception {
+    void shimStartWithoutContainerdsFlagsSaysWhatIsMissing() throws Exception {
         Command shim = runIn(dist.resolve("bin/containerd-shim-kata-v2"), "start");
         assertEquals(1, shim.exitCode(), shim.toString());
-        assertTrue(shim.stderr().contains("not yet implemented"), shim.toString());
+        assertTrue(shim.stderr().contains("-namespace"), shim.toString());
+        Command help = runIn(dist.resolve("bin/containerd-shim-kata-v2"), "--help");
+        assertEquals(0, help.exitCode(), help.toString());
+        assertTrue(help.stdout().contains("start") && help.stdout().contains("delete"), help.toString());
     }
 
     private static Stream<String> cpuFlags() throws IOException {

@@ -12,13 +12,19 @@ final class Container {
     private final Bundle bundle;
     private final List<Path> storages;
     private final ContainerProcess init;
+    private final String initExecId;
     private final Map<String, ContainerProcess> execs = new ConcurrentHashMap<>();
     private volatile boolean started;
 
-    Container(Bundle bundle, List<Path> storages, ContainerProcess init) {
+    /**
+     * @param initExecId the exec id CreateContainer gave the init process; Kata's runtime names the init by it,
+     *        other clients by the empty id, and both must reach the same process
+     */
+    Container(Bundle bundle, List<Path> storages, ContainerProcess init, String initExecId) {
         this.bundle = bundle;
         this.storages = List.copyOf(storages);
         this.init = init;
+        this.initExecId = initExecId;
     }
 
     String id() {
@@ -45,9 +51,14 @@ final class Container {
         started = true;
     }
 
-    /** The init process for an empty exec id, else that exec'd process. */
+    /** Whether {@code execId} names the init process: empty, or the exec id of CreateContainer. */
+    boolean isInit(String execId) {
+        return execId.isEmpty() || execId.equals(initExecId);
+    }
+
+    /** The init process for its ids, else that exec'd process. */
     Optional<ContainerProcess> process(String execId) {
-        return execId.isEmpty() ? Optional.of(init) : Optional.ofNullable(execs.get(execId));
+        return isInit(execId) ? Optional.of(init) : Optional.ofNullable(execs.get(execId));
     }
 
     /** Registers an exec'd process; false if a live one has that id already. */

@@ -71,8 +71,11 @@ public final class Sandbox {
         }
     }
 
-    /** CreateContainer: storages, bundle, then {@code runtime create}; everything is undone if a step fails. */
-    public void createContainer(String id, Spec spec, List<Storage> storageList) throws IOException,
+    /**
+     * CreateContainer: storages, bundle, then {@code runtime create}; everything is undone if a step fails. The
+     * init process answers to the empty exec id and to {@code initExecId}.
+     */
+    public void createContainer(String id, String initExecId, Spec spec, List<Storage> storageList) throws IOException,
             InterruptedException {
         Ids.checkContainer(id);
         lifecycle.lock();
@@ -85,7 +88,7 @@ public final class Sandbox {
                 Bundle bundle = bundles.prepare(id, spec);
                 try {
                     ContainerProcess init = launcher.create(bundle, spec.getProcess());
-                    containers.put(id, new Container(bundle, attached, init));
+                    containers.put(id, new Container(bundle, attached, init, initExecId));
                 } catch (IOException | InterruptedException | RuntimeException e) {
                     undoCreate(bundle, e);
                     throw e;
@@ -134,7 +137,7 @@ public final class Sandbox {
         }
     }
 
-    /** The init process for an empty exec id, else that exec. */
+    /** The init process for its exec ids (see {@link #createContainer}), else that exec. */
     public ContainerProcess process(String id, String execId) {
         Container container = container(id);
         return container.process(execId).orElseThrow(() -> new NoSuchElementException(
@@ -147,7 +150,8 @@ public final class Sandbox {
      */
     public void signal(String id, String execId, int signal) throws IOException, InterruptedException {
         Container container = container(id);
-        if (execId.isEmpty() && signal == Processes.SIGKILL) {
+        boolean init = container.isInit(execId);
+        if (init && signal == Processes.SIGKILL) {
             if (!container.init().hasExited()) {
                 killAll(container);
             }
@@ -155,7 +159,7 @@ public final class Sandbox {
         }
         ContainerProcess process = process(id, execId);
         int effective = signal;
-        if (execId.isEmpty() && signal == Processes.SIGTERM
+        if (init && signal == Processes.SIGTERM
                 && !SignalDisposition.isHandled(process.pid(), Processes.SIGTERM)) {
             effective = Processes.SIGKILL;
         }
@@ -167,10 +171,11 @@ public final class Sandbox {
      * afterwards and its streams closed, as in Kata's agent; the init stays until RemoveContainer.
      */
     public Termination await(String id, String execId) throws IOException, InterruptedException {
+        Container container = container(id);
         ContainerProcess process = process(id, execId);
         Termination termination = process.awaitExit();
-        if (!execId.isEmpty()) {
-            container(id).removeExec(process);
+        if (!container.isInit(execId)) {
+            container.removeExec(process);
             process.closeIo();
         }
         return termination;

@@ -46,7 +46,8 @@ final class ContainerRpcs {
         if (!request.hasOCI()) {
             throw new IllegalArgumentException("no OCI spec in the request for container " + request.getContainerId());
         }
-        sandbox.createContainer(request.getContainerId(), request.getOCI(), request.getStoragesList());
+        sandbox.createContainer(request.getContainerId(), request.getExecId(), request.getOCI(),
+                request.getStoragesList());
         return Empty.getDefaultInstance();
     }
 

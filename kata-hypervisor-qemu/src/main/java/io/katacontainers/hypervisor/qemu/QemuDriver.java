@@ -5,6 +5,7 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.hypervisor.qemu.cmdline.AgentChannel;
 import io.katacontainers.hypervisor.qemu.cmdline.MachineType;
 import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
@@ -12,7 +13,6 @@ import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
 import io.katacontainers.hypervisor.qemu.host.HostFacts;
 import io.katacontainers.hypervisor.qemu.host.QemuBinary;
-import io.katacontainers.hypervisor.qemu.process.ProcessLauncher;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ public final class QemuDriver implements HypervisorDriver {
 
     /** For {@link java.util.ServiceLoader}: the real host, {@code setpriv} from PATH. */
     public QemuDriver() {
-        this(Path.of("/"), findOnPath("setpriv"), RandomGenerator.getDefault());
+        this(Path.of("/"), ProcessLauncher.findOnPath("setpriv"), RandomGenerator.getDefault());
     }
 
     /**
@@ -179,14 +179,5 @@ public final class QemuDriver implements HypervisorDriver {
 
     private static String machineNames() {
         return Arrays.stream(MachineType.values()).map(MachineType::configName).toList().toString();
-    }
-
-    private static Optional<Path> findOnPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        return Arrays.stream(path.split(":"))
-                .filter(dir -> !dir.isEmpty())
-                .map(dir -> Path.of(dir, program))
-                .filter(Files::isExecutable)
-                .findFirst();
     }
 }

@@ -5,15 +5,15 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.api.process.ChildProcess;
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsDaemon;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
 import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
-import io.katacontainers.hypervisor.qemu.process.ChildProcess;
-import io.katacontainers.hypervisor.qemu.process.ProcessLauncher;
 import io.katacontainers.hypervisor.qemu.qmp.QmpClient;
 import io.katacontainers.hypervisor.qemu.qmp.QmpException;
 import io.katacontainers.hypervisor.qemu.qmp.QmpStatus;
-import io.katacontainers.hypervisor.qemu.virtiofs.VirtiofsDaemon;
-import io.katacontainers.hypervisor.qemu.virtiofs.VirtiofsdCommand;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +33,6 @@ final class QemuHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration QMP_RETRY = Duration.ofMillis(10);
-    /** virtiofsd exits by itself once QEMU disconnects; this long, then SIGTERM, then as long again and SIGKILL. */
-    private static final Duration VIRTIOFSD_EXIT = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final int LOG_TAIL_BYTES = 2048;
 
@@ -46,7 +44,7 @@ final class QemuHypervisor implements Hypervisor {
 
     private volatile VmState state = VmState.CREATED;
     private volatile ChildProcess qemu;
-    private ChildProcess virtiofsd;
+    private VirtiofsDaemon virtiofsd;
     private QmpClient qmp;
     private boolean closed;
 
@@ -110,8 +108,9 @@ final class QemuHypervisor implements Hypervisor {
             Files.deleteIfExists(socket);
         }
         if (spec.sharedDir().isPresent()) {
-            virtiofsd = VirtiofsDaemon.start(launcher, new VirtiofsdCommand(spec.virtiofsd(), files.virtiofsSocket(),
-                    spec.sharedDir().get(), spec.virtiofsdExtraArgs()), files.virtiofsdLog(), deadline);
+            virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.withDefaults(spec.virtiofsd(),
+                    files.virtiofsSocket(), spec.sharedDir().get(), spec.virtiofsdExtraArgs()), files.virtiofsdLog(),
+                    deadline);
         }
         qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
         qemu.awaitPath(files.qmpSocket(), deadline);
@@ -193,9 +192,9 @@ final class QemuHypervisor implements Hypervisor {
                 if (qemu != null && qemu.isAlive()) {
                     quitQemu(deadline);
                 }
-                if (virtiofsd != null && !virtiofsd.awaitExit(VIRTIOFSD_EXIT)) {
-                    LOG.log(System.Logger.Level.DEBUG, () -> virtiofsd + " still runs after QEMU left; terminating it");
-                    virtiofsd.terminate(VIRTIOFSD_EXIT);
+                if (virtiofsd != null) {
+                    // It exits by itself once QEMU, its only client, has gone.
+                    virtiofsd.close();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -205,7 +204,7 @@ final class QemuHypervisor implements Hypervisor {
                 state = VmState.STOPPED;
                 releaseAll();
             }
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | IOException e) {
             throw new HypervisorException("sandbox " + spec.sandboxId() + ": " + e.getMessage(), e);
         } finally {
             lifecycle.unlock();

@@ -3,7 +3,7 @@ package io.katacontainers.hypervisor.qemu;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
-import io.katacontainers.hypervisor.qemu.process.ChildProcess;
+import io.katacontainers.api.process.ChildProcess;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;

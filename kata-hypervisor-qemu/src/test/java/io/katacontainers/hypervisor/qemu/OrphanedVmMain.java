@@ -1,6 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
-import io.katacontainers.hypervisor.qemu.process.ChildProcess;
+import io.katacontainers.api.process.ChildProcess;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
-import io.katacontainers.hypervisor.qemu.process.ChildProcess;
+import io.katacontainers.api.process.ChildProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -57,6 +57,8 @@ public final class KvmIoctls {
     public static final long KVM_GET_MP_STATE = ior(KVMIO, 0x98, KvmLayouts.KVM_MP_STATE);
     public static final long KVM_SET_MP_STATE = iow(KVMIO, 0x99, KvmLayouts.KVM_MP_STATE);
     public static final long KVM_SET_TSC_KHZ = io(KVMIO, 0xa2);
+    public static final long KVM_GET_XCRS = ior(KVMIO, 0xa6, KvmLayouts.KVM_XCRS);
+    public static final long KVM_SET_XCRS = iow(KVMIO, 0xa7, KvmLayouts.KVM_XCRS);
     public static final long KVM_GET_TSC_KHZ = io(KVMIO, 0xa3);
     /** vm and vcpu. */
     public static final long KVM_ENABLE_CAP = iow(KVMIO, 0xa3, KvmLayouts.KVM_ENABLE_CAP);

@@ -136,6 +136,13 @@ public final class KvmLayouts {
      * The shared page mmapped from a vCPU fd. The exit union models the members an x86 VMM reads; its 256-byte
      * {@code padding} member fixes the union size as in C. The s390-only psw fields are absent (x86_64 build).
      */
+    public static final StructLayout KVM_XCR = structLayout(u32("xcr"), u32("reserved"), u64("value"))
+            .withName("kvm_xcr");
+
+    public static final StructLayout KVM_XCRS = structLayout(
+            u32("nr_xcrs"), u32("flags"), sequenceLayout(16, KVM_XCR).withName("xcrs"),
+            sequenceLayout(16, U64).withName("padding")).withName("kvm_xcrs");
+
     public static final StructLayout KVM_RUN = structLayout(
             u8("request_interrupt_window"), u8("immediate_exit"), sequenceLayout(6, U8).withName("padding1"),
             u32("exit_reason"), u8("ready_for_interrupt_injection"), u8("if_flag"), u16("flags"),
@@ -165,7 +172,8 @@ public final class KvmLayouts {
             KVM_REGS, KVM_SEGMENT, KVM_DTABLE, KVM_SREGS, KVM_FPU, KVM_LAPIC_STATE, KVM_MSR_ENTRY, KVM_MSRS,
             KVM_MSR_LIST, KVM_CPUID_ENTRY2, KVM_CPUID2, KVM_USERSPACE_MEMORY_REGION, KVM_IRQ_LEVEL, KVM_IRQFD,
             KVM_IOEVENTFD, KVM_PIT_CONFIG, KVM_CLOCK_DATA, KVM_MSI, KVM_INTERRUPT, KVM_MP_STATE, KVM_ENABLE_CAP,
-            KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_IRQ_ROUTING_ENTRY, KVM_IRQ_ROUTING, KVM_RUN);
+            KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_IRQ_ROUTING_ENTRY, KVM_IRQ_ROUTING, KVM_XCR, KVM_XCRS,
+            KVM_RUN);
 
     private KvmLayouts() {
     }

@@ -23,6 +23,11 @@ public final class KvmVcpu implements AutoCloseable {
     private static final VarHandle MP_STATE = handle(KvmLayouts.KVM_MP_STATE, "mp_state");
     private static final long CPUID_NENT = KvmLayouts.offset(KvmLayouts.KVM_CPUID2, "nent");
     private static final long MSRS_NMSRS = KvmLayouts.offset(KvmLayouts.KVM_MSRS, "nmsrs");
+    private static final long XCRS_NR = KvmLayouts.offset(KvmLayouts.KVM_XCRS, "nr_xcrs");
+    private static final long XCRS_FIRST = KvmLayouts.offset(KvmLayouts.KVM_XCRS, "xcrs");
+    private static final long XCR_VALUE = KvmLayouts.offset(KvmLayouts.KVM_XCR, "value");
+    private static final VarHandle FPU_FCW = handle(KvmLayouts.KVM_FPU, "fcw");
+    private static final VarHandle FPU_MXCSR = handle(KvmLayouts.KVM_FPU, "mxcsr");
 
     private final int id;
     private final Fd fd;
@@ -162,6 +167,65 @@ public final class KvmVcpu implements AutoCloseable {
             MP_STATE.set(s, 0L, state);
             ioctl(KvmIoctls.KVM_SET_MP_STATE, s);
         }
+    }
+
+    /**
+     * KVM_SET_FPU with everything zero except the x87 control word and MXCSR (the power-on values are 0x37f and
+     * 0x1f80; a zeroed FPU would unmask every floating-point exception).
+     */
+    public void setFpu(int fcw, int mxcsr) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_FPU);
+            FPU_FCW.set(s, 0L, (short) fcw);
+            FPU_MXCSR.set(s, 0L, mxcsr);
+            ioctl(KvmIoctls.KVM_SET_FPU, s);
+        }
+    }
+
+    /**
+     * KVM_SET_XCRS with XCR0 only: the XSAVE state components enabled, as the guest's XSETBV would set them. Lets
+     * a VMM put XCR0 in place before KVM_SET_CPUID2, which sizes CPUID leaf 0xD's EBX from the current XCR0.
+     */
+    public void setXcr0(long xcr0) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_XCRS);
+            s.set(ValueLayout.JAVA_INT, XCRS_NR, 1);
+            s.set(ValueLayout.JAVA_INT, XCRS_FIRST, 0);
+            s.set(ValueLayout.JAVA_LONG, XCRS_FIRST + XCR_VALUE, xcr0);
+            ioctl(KvmIoctls.KVM_SET_XCRS, s);
+        }
+    }
+
+    /** KVM_GET_LAPIC: the local APIC's 1 KiB register page (needs the in-kernel irqchip). */
+    public byte[] getLapic() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_LAPIC_STATE);
+            ioctl(KvmIoctls.KVM_GET_LAPIC, s);
+            return s.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** KVM_SET_LAPIC with a register page as returned by {@link #getLapic()}. */
+    public void setLapic(byte[] registers) throws SyscallException {
+        if (registers.length != KvmLayouts.KVM_LAPIC_STATE.byteSize()) {
+            throw new IllegalArgumentException("a LAPIC register page is " + KvmLayouts.KVM_LAPIC_STATE.byteSize()
+                    + " bytes, got " + registers.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_LAPIC_STATE);
+            MemorySegment.copy(registers, 0, s, ValueLayout.JAVA_BYTE, 0, registers.length);
+            ioctl(KvmIoctls.KVM_SET_LAPIC, s);
+        }
+    }
+
+    /** KVM_GET_TSC_KHZ: the guest TSC frequency of this vCPU. */
+    public int getTscKhz() throws SyscallException {
+        return ioctl(KvmIoctls.KVM_GET_TSC_KHZ, 0);
+    }
+
+    /** KVM_SET_TSC_KHZ (needs KVM_CAP_TSC_CONTROL). */
+    public void setTscKhz(int khz) throws SyscallException {
+        ioctl(KvmIoctls.KVM_SET_TSC_KHZ, khz);
     }
 
     /** Raw ioctl on the vCPU fd with an integer argument; failures name the request. */

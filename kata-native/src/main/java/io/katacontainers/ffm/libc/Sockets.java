@@ -29,6 +29,8 @@ public final class Sockets {
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** Report EPIPE instead of raising SIGPIPE when the peer is gone. */
+    public static final int MSG_NOSIGNAL = 0x4000;
     /** Listen on every context id the guest has. */
     public static final int VMADDR_CID_ANY = -1;
 
@@ -61,8 +63,10 @@ public final class Sockets {
             .withName("cmsghdr");
 
     /** CMSG_LEN(sizeof(int)) and CMSG_SPACE(sizeof(int)) on x86_64. */
-    static final long CMSG_LEN_ONE_FD = CMSGHDR.byteSize() + 4;
-    static final long CMSG_SPACE_ONE_FD = CMSGHDR.byteSize() + 8;
+    static final long CMSG_LEN_ONE_FD = cmsgLength(1);
+    static final long CMSG_SPACE_ONE_FD = cmsgSpace(1);
+    /** The most descriptors one {@link #sendFds} call attaches (the kernel's SCM_MAX_FD is 253). */
+    public static final int MAX_FDS_PER_MESSAGE = 16;
 
     private static final int MAX_UNIX_PATH = 107;
 
@@ -70,6 +74,8 @@ public final class Sockets {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKETPAIR = Downcalls.withErrno("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle CONNECT = Downcalls.withErrno("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle BIND = Downcalls.withErrno("bind",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LISTEN = Downcalls.withErrno("listen",
@@ -114,6 +120,30 @@ public final class Sockets {
         Fd socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, "socket(AF_UNIX)");
         try (Arena arena = Arena.ofConfined()) {
             bindAndListen(socket, unixAddress(arena, path), backlog, path.toString());
+            return socket;
+        } catch (SyscallException | RuntimeException e) {
+            closeAfterFailure(socket, e);
+            throw e;
+        }
+    }
+
+    /**
+     * A unix stream socket connected to {@code path}.
+     *
+     * @throws SyscallException ENOENT or ECONNREFUSED when nobody listens there
+     */
+    public static Fd connectUnix(Path path, int extraFlags) throws SyscallException {
+        Fd socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, "socket(AF_UNIX)");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.callState(arena);
+            MemorySegment address = unixAddress(arena, path);
+            int rc;
+            try {
+                rc = (int) CONNECT.invokeExact(state, socket.get(), address, (int) address.byteSize());
+            } catch (Throwable t) {
+                throw Downcalls.failure(t);
+            }
+            Downcalls.check(rc, state, "connect(" + path + ")");
             return socket;
         } catch (SyscallException | RuntimeException e) {
             closeAfterFailure(socket, e);
@@ -211,30 +241,63 @@ public final class Sockets {
 
     /** Sends {@code payload} with one descriptor attached (sendmsg with SCM_RIGHTS). */
     public static void sendFd(int socket, int fd, byte[] payload) throws SyscallException {
+        sendFds(socket, payload.length == 0 ? new byte[1] : payload, fd);
+    }
+
+    /**
+     * Sends all of {@code payload} on a stream socket, with {@code fds} (possibly none) attached to its first byte,
+     * as protocols like vhost-user expect. A short send is completed without descriptors; a gone peer is EPIPE,
+     * never SIGPIPE.
+     */
+    public static void sendFds(int socket, byte[] payload, int... fds) throws SyscallException {
+        if (payload.length == 0) {
+            throw new IllegalArgumentException("descriptors need at least one byte of payload to travel with");
+        }
+        if (fds.length > MAX_FDS_PER_MESSAGE) {
+            throw new IllegalArgumentException(fds.length + " descriptors in one message; at most "
+                    + MAX_FDS_PER_MESSAGE);
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Downcalls.callState(arena);
-            MemorySegment data = arena.allocateFrom(JAVA_BYTE, payload.length == 0 ? new byte[1] : payload);
+            MemorySegment data = arena.allocateFrom(JAVA_BYTE, payload);
             MemorySegment iov = arena.allocate(IOVEC);
-            iov.set(ADDRESS, 0, data);
-            iov.set(JAVA_LONG, 8, data.byteSize());
-            MemorySegment control = arena.allocate(CMSG_SPACE_ONE_FD, 8);
-            control.set(JAVA_LONG, 0, CMSG_LEN_ONE_FD);
-            control.set(JAVA_INT, 8, SOL_SOCKET);
-            control.set(JAVA_INT, 12, SCM_RIGHTS);
-            control.set(JAVA_INT, CMSGHDR.byteSize(), fd);
             MemorySegment message = arena.allocate(MSGHDR);
             message.set(ADDRESS, 16, iov);
             message.set(JAVA_LONG, 24, 1L);
-            message.set(ADDRESS, 32, control);
-            message.set(JAVA_LONG, 40, control.byteSize());
-            long n;
-            try {
-                n = (long) SENDMSG.invokeExact(state, socket, message, 0);
-            } catch (Throwable t) {
-                throw Downcalls.failure(t);
+            if (fds.length > 0) {
+                MemorySegment control = arena.allocate(cmsgSpace(fds.length), 8);
+                control.set(JAVA_LONG, 0, cmsgLength(fds.length));
+                control.set(JAVA_INT, 8, SOL_SOCKET);
+                control.set(JAVA_INT, 12, SCM_RIGHTS);
+                MemorySegment.copy(fds, 0, control, JAVA_INT, CMSGHDR.byteSize(), fds.length);
+                message.set(ADDRESS, 32, control);
+                message.set(JAVA_LONG, 40, control.byteSize());
             }
-            Downcalls.check(n, state, "sendmsg(" + socket + ")");
+            long sent = 0;
+            while (sent < data.byteSize()) {
+                iov.set(ADDRESS, 0, data.asSlice(sent));
+                iov.set(JAVA_LONG, 8, data.byteSize() - sent);
+                long n;
+                try {
+                    n = (long) SENDMSG.invokeExact(state, socket, message, MSG_NOSIGNAL);
+                } catch (Throwable t) {
+                    throw Downcalls.failure(t);
+                }
+                sent += Downcalls.check(n, state, "sendmsg(" + socket + ")");
+                message.set(ADDRESS, 32, MemorySegment.NULL);
+                message.set(JAVA_LONG, 40, 0L);
+            }
         }
+    }
+
+    /** CMSG_LEN(count * sizeof(int)) on x86_64. */
+    static long cmsgLength(int count) {
+        return CMSGHDR.byteSize() + 4L * count;
+    }
+
+    /** CMSG_SPACE(count * sizeof(int)) on x86_64: the data rounded up to 8 bytes. */
+    static long cmsgSpace(int count) {
+        return CMSGHDR.byteSize() + ((4L * count + 7) & ~7L);
     }
 
     private static Fd socket(int domain, int type, String what) throws SyscallException {

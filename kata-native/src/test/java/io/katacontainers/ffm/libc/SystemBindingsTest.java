@@ -88,11 +88,20 @@ class SystemBindingsTest {
         constants.put("sizeof(posix_spawn_file_actions_t)", PosixSpawn.FILE_ACTIONS_SIZE);
         constants.put("sizeof(posix_spawnattr_t)", PosixSpawn.ATTR_SIZE);
         constants.put("sizeof(sigset_t)", PosixSpawn.SIGSET_SIZE);
+        constants.put("EPOLLIN", (long) Epoll.EPOLLIN);
+        constants.put("EPOLLOUT", (long) Epoll.EPOLLOUT);
+        constants.put("EPOLLERR", (long) Epoll.EPOLLERR);
+        constants.put("EPOLLHUP", (long) Epoll.EPOLLHUP);
+        constants.put("EPOLLRDHUP", (long) Epoll.EPOLLRDHUP);
+        constants.put("EPOLL_CTL_ADD", (long) Epoll.EPOLL_CTL_ADD);
+        constants.put("EPOLL_CTL_DEL", (long) Epoll.EPOLL_CTL_DEL);
+        constants.put("EPOLL_CTL_MOD", (long) Epoll.EPOLL_CTL_MOD);
+        constants.put("EPOLL_CLOEXEC", (long) Epoll.EPOLL_CLOEXEC);
 
         CProbe probe = new CProbe();
         for (String header : List.of("signal.h", "sys/wait.h", "sys/prctl.h", "fcntl.h", "poll.h", "sys/socket.h",
                 "linux/vm_sockets.h", "sys/mount.h", "sys/reboot.h", "sys/ioctl.h", "spawn.h", "stddef.h",
-                "sys/un.h", "sys/uio.h", "sys/time.h")) {
+                "sys/un.h", "sys/uio.h", "sys/time.h", "sys/epoll.h")) {
             probe.include(header);
         }
         Map<String, String> expected = new LinkedHashMap<>();
@@ -101,7 +110,8 @@ class SystemBindingsTest {
             expected.put(name, Long.toString(value));
         });
         for (StructLayout struct : List.of(Poll.POLLFD, Sockets.SOCKADDR_VM, Sockets.SOCKADDR_UN, Sockets.IOVEC,
-                Sockets.MSGHDR, Sockets.CMSGHDR, SystemControl.TIMEVAL, Terminals.WINSIZE)) {
+                Sockets.MSGHDR, Sockets.CMSGHDR, SystemControl.TIMEVAL, Terminals.WINSIZE, Epoll.EPOLL_EVENT,
+                ThreadSignals.SIGACTION)) {
             String name = struct.name().orElseThrow();
             probe.number("sizeof " + name, "sizeof(struct " + name + ")");
             expected.put("sizeof " + name, Long.toString(struct.byteSize()));
@@ -146,6 +156,25 @@ class SystemBindingsTest {
         SyscallException e = assertThrows(SyscallException.class, () -> PosixSpawn.spawn(dir.resolve("nope"),
                 List.of("nope"), List.of(), List.of(), false));
         assertTrue(e.is(Errno.ENOENT), e.getMessage());
+    }
+
+    @Test
+    void epollReportsTheReadyDescriptorWithItsData() throws Exception {
+        try (Epoll epoll = Epoll.create(4); Pipes.Pipe a = Pipes.pipe(Libc.O_CLOEXEC);
+             Pipes.Pipe b = Pipes.pipe(Libc.O_CLOEXEC); Arena arena = Arena.ofConfined()) {
+            epoll.add(a.read().get(), Epoll.EPOLLIN, 0x1_0000_0001L);
+            epoll.add(b.read().get(), Epoll.EPOLLIN, 0x2_0000_0002L);
+            assertEquals(0, epoll.await(0), "nothing written yet");
+            Libc.write(b.write().get(), arena.allocateFrom("x"));
+            assertEquals(1, epoll.await(1000));
+            assertEquals(Epoll.EPOLLIN, epoll.readyEvents(0));
+            assertEquals(0x2_0000_0002L, epoll.readyData(0));
+            epoll.modify(b.read().get(), Epoll.EPOLLOUT, 7);
+            assertEquals(0, epoll.await(0), "a read end never becomes writable");
+            epoll.remove(b.read().get());
+            SyscallException gone = assertThrows(SyscallException.class, () -> epoll.remove(b.read().get()));
+            assertTrue(gone.is(Errno.ENOENT), gone.getMessage());
+        }
     }
 
     @Test

@@ -8,9 +8,11 @@ import io.katacontainers.agent.proto.CreateContainerRequest;
 import io.katacontainers.agent.proto.CreateSandboxRequest;
 import io.katacontainers.agent.proto.DestroySandboxRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.PauseContainerRequest;
 import io.katacontainers.agent.proto.ReadStreamRequest;
 import io.katacontainers.agent.proto.ReadStreamResponse;
 import io.katacontainers.agent.proto.RemoveContainerRequest;
+import io.katacontainers.agent.proto.ResumeContainerRequest;
 import io.katacontainers.agent.proto.SignalProcessRequest;
 import io.katacontainers.agent.proto.StartContainerRequest;
 import io.katacontainers.agent.proto.TtyWinResizeRequest;
@@ -123,6 +125,14 @@ public final class AgentClient implements AutoCloseable {
 
     public void closeStdin(String containerId, String execId) throws AgentException {
         control("CloseStdin", CloseStdinRequest.newBuilder().setContainerId(containerId).setExecId(execId).build());
+    }
+
+    public void pauseContainer(String containerId) throws AgentException {
+        control("PauseContainer", PauseContainerRequest.newBuilder().setContainerId(containerId).build());
+    }
+
+    public void resumeContainer(String containerId) throws AgentException {
+        control("ResumeContainer", ResumeContainerRequest.newBuilder().setContainerId(containerId).build());
     }
 
     public void resizeTty(String containerId, String execId, int rows, int columns) throws AgentException {

@@ -18,12 +18,12 @@ import java.util.logging.StreamHandler;
  * Routes every {@link System.Logger} of the runtime to stderr (or a file) in Kata's logfmt-like line format,
  * at the level the user chose. Kept in one place so all commands log alike.
  */
-final class Logging {
+public final class Logging {
     private Logging() {
     }
 
     /** The levels the CLI accepts, from the most to the least verbose. */
-    enum LogLevel {
+    public enum LogLevel {
         debug(Level.FINE), info(Level.INFO), warn(Level.WARNING), error(Level.SEVERE);
 
         private final Level julLevel;
@@ -33,7 +33,7 @@ final class Logging {
         }
     }
 
-    static void configure(LogLevel level, Path logFile) throws IOException {
+    public static void configure(LogLevel level, Path logFile) throws IOException {
         Logger root = Logger.getLogger("");
         for (Handler handler : root.getHandlers()) {
             root.removeHandler(handler);

@@ -11,6 +11,7 @@ import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.io.HostTerminal;
 import io.katacontainers.runtime.io.ProcessIo;
+import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
 import io.katacontainers.runtime.oci.Signals;
@@ -139,7 +140,7 @@ final class OciCommands {
                 throw new Failure("container " + id + " already exists");
             }
             List<String> argv = new ArrayList<>(List.of("setsid"));
-            argv.addAll(launcher());
+            argv.addAll(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
             config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
             argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
             java.lang.Process holder = new ProcessBuilder(argv)
@@ -175,18 +176,6 @@ final class OciCommands {
             } catch (IOException e) {
                 return Optional.empty();
             }
-        }
-
-        /** How to run this program again: the installed launcher, else this JVM with its module path. */
-        private static List<String> launcher() {
-            String prefix = System.getProperty("kata.install.prefix");
-            if (prefix != null && Files.isExecutable(Path.of(prefix, "bin", "kata-runtime"))) {
-                return List.of(Path.of(prefix, "bin", "kata-runtime").toString());
-            }
-            String java = ProcessHandle.current().info().command().orElse("java");
-            return List.of(java, "--enable-native-access=io.katacontainers.ffm", "-p",
-                    System.getProperty("jdk.module.path", ""), "-m",
-                    "io.katacontainers.runtime/" + KataRuntimeCli.class.getName());
         }
     }
 

@@ -132,6 +132,36 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
+     * Removes a container from the guest and stops sharing its root filesystem. With {@code guestGone} (the VM
+     * died) only the host side is undone.
+     */
+    public void removeContainer(String containerId, boolean guestGone) throws SandboxException {
+        lock.lock();
+        try {
+            SharedRootfs shared = rootfs.remove(containerId);
+            if (closed || shared == null) {
+                return;
+            }
+            try {
+                if (!guestGone) {
+                    agent.removeContainer(containerId);
+                }
+            } catch (AgentException e) {
+                throw new SandboxException("cannot remove container " + containerId + ": " + e.getMessage(), e);
+            } finally {
+                try {
+                    shared.unshare();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot unmount {0}: {1}", shared.hostMount(),
+                            e.getMessage());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Asks the agent to end the sandbox, stops the VM, and removes the shared mounts. Errors are logged, not
      * thrown, so that every step runs.
      */

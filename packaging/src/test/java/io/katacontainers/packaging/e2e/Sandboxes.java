@@ -13,15 +13,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the end-to-end tests share: the built tree, busybox bundles, and the check that a sandbox left nothing. */
-final class Sandboxes {
-    static final Path DIST = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath().normalize();
-    static final Path REPO = DIST.getParent();
+public final class Sandboxes {
+    public static final Path DIST = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath().normalize();
+    public static final Path REPO = DIST.getParent();
 
     private Sandboxes() {
     }
 
     /** Fails early, with what to do, when the tree lacks what a VM needs. */
-    static void requireBuiltTree() {
+    public static void requireBuiltTree() {
         for (String file : List.of("bin/kata-runtime", "share/kata-containers/vmlinux.container",
                 "share/kata-containers/kata-containers-initrd.img")) {
             assertTrue(Files.exists(DIST.resolve(file)), DIST.resolve(file) + " is missing: run 'make build'");
@@ -45,7 +45,7 @@ final class Sandboxes {
     }
 
     /** No VMM, virtiofsd, mount or state directory of the sandbox survives it. */
-    static void assertNothingLeft(String id) throws IOException {
+    public static void assertNothingLeft(String id) throws IOException {
         Path runDir = Path.of("/run/vc/sbs", id);
         assertFalse(Files.exists(runDir), runDir + " was left behind");
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));

@@ -1,0 +1,94 @@
+package io.katacontainers.hypervisor.kvm;
+
+import io.katacontainers.api.hypervisor.HostSupport;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.ffm.libc.SyscallException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code builtin} hypervisor driver: the VMM of this module, running inside the caller's process. */
+public final class BuiltinDriver implements HypervisorDriver {
+    static final String MODULE = "io.katacontainers.hypervisor.kvm";
+    private static final long MIN_MEMORY_MIB = 64;
+
+    private final Path hostRoot;
+    private final Path kvmDevice;
+    private final Optional<Path> setpriv;
+
+    /** For {@link java.util.ServiceLoader}: the real host. */
+    public BuiltinDriver() {
+        this(Path.of("/"), KvmSystem.DEFAULT_DEVICE, ProcessLauncher.findOnPath("setpriv"));
+    }
+
+    /**
+     * @param hostRoot where /sys and /proc are read from (PVM detection)
+     * @param kvmDevice the KVM device to open
+     * @param setpriv util-linux setpriv, which ties virtiofsd's life to ours
+     */
+    BuiltinDriver(Path hostRoot, Path kvmDevice, Optional<Path> setpriv) {
+        this.hostRoot = hostRoot;
+        this.kvmDevice = kvmDevice;
+        this.setpriv = setpriv;
+    }
+
+    @Override
+    public String name() {
+        return "builtin";
+    }
+
+    @Override
+    public HostSupport hostSupport(VmSpec spec) {
+        List<String> notes = new ArrayList<>();
+        String version = BuiltinDriver.class.getModule().getDescriptor() == null ? ""
+                : BuiltinDriver.class.getModule().getDescriptor().rawVersion().orElse("");
+        String acceleration = "kvm";
+        if (!Files.exists(kvmDevice)) {
+            acceleration = "none";
+            notes.add(kvmDevice + " does not exist: the built-in VMM needs KVM (load kvm_intel or kvm_amd, or use"
+                    + " hypervisor qemu, which falls back to TCG)");
+        } else {
+            try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
+                if (kvm.apiVersion() != KvmSystem.STABLE_API_VERSION) {
+                    acceleration = "none";
+                    notes.add(kvmDevice + " speaks KVM API " + kvm.apiVersion() + ", not "
+                            + KvmSystem.STABLE_API_VERSION);
+                }
+            } catch (SyscallException e) {
+                acceleration = "none";
+                notes.add("cannot open " + kvmDevice + ": " + e.getMessage() + " (run as root or join group kvm)");
+            }
+        }
+        if (Files.exists(hostRoot.resolve("sys/module/kvm_pvm"))) {
+            acceleration = "none";
+            notes.add("/dev/kvm is served by PVM (kvm_pvm), which cannot boot a stock Linux guest kernel; use"
+                    + " hypervisor qemu here, or a host with VT-x/SVM");
+        }
+        return new HostSupport(MODULE, version, acceleration, notes);
+    }
+
+    @Override
+    public Hypervisor create(VmSpec spec) throws HypervisorException {
+        if (!Files.isRegularFile(spec.kernel())) {
+            throw new HypervisorException("guest kernel " + spec.kernel() + " does not exist; set kernel in"
+                    + " [hypervisor.builtin] to a vmlinux or bzImage");
+        }
+        if (spec.initrd().isPresent() && !Files.isRegularFile(spec.initrd().get())) {
+            throw new HypervisorException("guest initrd " + spec.initrd().get() + " does not exist; fix initrd in"
+                    + " [hypervisor.builtin]");
+        }
+        if (spec.vcpus() < 1 || spec.memoryMiB() < MIN_MEMORY_MIB) {
+            throw new HypervisorException("the built-in VMM needs at least 1 vCPU and " + MIN_MEMORY_MIB
+                    + " MiB, got " + spec.vcpus() + " vCPUs and " + spec.memoryMiB() + " MiB");
+        }
+        return new BuiltinHypervisor(spec, kvmDevice, setpriv);
+    }
+}

@@ -1,0 +1,251 @@
+package io.katacontainers.hypervisor.kvm;
+
+import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.api.process.ProcessLauncher;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
+import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
+import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsDevice;
+import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
+import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
+import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One VM of the built-in VMM. Control operations take one lock, so concurrent callers (a shutdown racing a
+ * delete, a pause racing a stop) run one after the other; {@link #state()} reads without it. A guest that ends
+ * by itself (reboot, triple fault, vCPU failure) is released on a thread of its own, under the same lock.
+ */
+final class BuiltinHypervisor implements Hypervisor {
+    private static final System.Logger LOG = System.getLogger(BuiltinHypervisor.class.getName());
+    static final int AGENT_VSOCK_PORT = 1024;
+    /** The guest's vsock context id: the VM is alone on its device, so any id above the reserved 0-2 does. */
+    static final long GUEST_CID = 3;
+    /** The virtio-fs tag the agent mounts, as in Kata. */
+    static final String SHARED_FS_TAG = "kataShared";
+    private static final Duration VIRTIOFSD_TIMEOUT = Duration.ofSeconds(10);
+    private static final int CONSOLE_TAIL_BYTES = 2048;
+    private static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final VmSpec spec;
+    private final Path kvmDevice;
+    private final Optional<Path> setpriv;
+    /** Starts virtiofsd; closed after the VMM, so nothing it started outlives the VM. */
+    private final ProcessLauncher launcher;
+    private final ReentrantLock control = new ReentrantLock();
+    private volatile VmState state = VmState.CREATED;
+    private Vmm vmm;
+    private ConsoleLog console;
+    private volatile VcpuExit guestExit;
+
+    BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
+        this.spec = spec;
+        this.kvmDevice = kvmDevice;
+        this.setpriv = setpriv;
+        this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
+    }
+
+    @Override
+    public void start(Duration timeout) throws HypervisorException {
+        control.lock();
+        try {
+            if (state != VmState.CREATED) {
+                throw new HypervisorException("VM " + spec.sandboxId() + " is " + state + "; only a new VM starts");
+            }
+            try {
+                console = new ConsoleLog(spec.runDir().resolve("console.log"), CONSOLE_TAIL_BYTES);
+                Vmm.Config config = new Vmm.Config(spec.vcpus(), spec.memoryMiB() << 20, spec.kernel(),
+                        spec.initrd(), KernelParams.compose(spec.debug(), spec.kernelParams()), true);
+                try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
+                    vmm = Vmm.create(kvm, config, console, this::guestEnded);
+                }
+                addVirtioDevices();
+                vmm.boot();
+                state = VmState.RUNNING;
+            } catch (IOException | RuntimeException e) {
+                release(CLOSE_TIMEOUT);
+                throw new HypervisorException("the built-in VMM could not start VM " + spec.sandboxId() + ": "
+                        + e.getMessage() + consoleSuffix(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                release(CLOSE_TIMEOUT);
+                throw new HypervisorException("interrupted while starting VM " + spec.sandboxId(), e);
+            }
+        } finally {
+            control.unlock();
+        }
+    }
+
+    /**
+     * The devices every sandbox gets, on one event loop: vsock (the agent's channel, as hybrid vsock on
+     * {@code kata.hvsock}), rng, and virtio-fs for the shared directory when there is one.
+     */
+    private void addVirtioDevices() throws IOException, InterruptedException {
+        EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
+        vmm.own(loop);
+        vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
+        vmm.addVirtioDevice("rng", RngDevice.open(), loop);
+        if (spec.sharedDir().isPresent()) {
+            if (setpriv.isEmpty()) {
+                throw new IOException("setpriv (util-linux) is not on PATH: virtiofsd would outlive a killed "
+                        + "runtime; apt-get install util-linux");
+            }
+            VirtiofsdCommand command = VirtiofsdCommand.withDefaults(spec.virtiofsd(),
+                    spec.runDir().resolve("virtiofsd.sock"), spec.sharedDir().get(), spec.virtiofsdExtraArgs());
+            vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
+                    command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
+        }
+    }
+
+    private Path hybridVsockSocket() {
+        return spec.runDir().resolve("kata.hvsock");
+    }
+
+    @Override
+    public AgentEndpoint agentEndpoint() {
+        return new AgentEndpoint.HybridVsock(hybridVsockSocket(), AGENT_VSOCK_PORT);
+    }
+
+    @Override
+    public void pause() throws HypervisorException {
+        control.lock();
+        try {
+            requireState(VmState.RUNNING, "pause");
+            if (!vmm.vcpus().pause(PAUSE_TIMEOUT)) {
+                vmm.vcpus().resume();
+                throw new HypervisorException("vCPUs of VM " + spec.sandboxId() + " did not pause within "
+                        + PAUSE_TIMEOUT + "; the VM keeps running");
+            }
+            state = VmState.PAUSED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            vmm.vcpus().resume();
+            throw new HypervisorException("interrupted while pausing VM " + spec.sandboxId(), e);
+        } finally {
+            control.unlock();
+        }
+    }
+
+    @Override
+    public void resume() throws HypervisorException {
+        control.lock();
+        try {
+            requireState(VmState.PAUSED, "resume");
+            vmm.vcpus().resume();
+            state = VmState.RUNNING;
+        } finally {
+            control.unlock();
+        }
+    }
+
+    @Override
+    public void stop(Duration timeout) throws HypervisorException {
+        control.lock();
+        try {
+            release(timeout);
+        } catch (RuntimeException e) {
+            throw new HypervisorException("stopping VM " + spec.sandboxId() + " failed: " + e.getMessage(), e);
+        } finally {
+            control.unlock();
+        }
+    }
+
+    @Override
+    public VmState state() {
+        return state;
+    }
+
+    @Override
+    public String consoleTail() {
+        ConsoleLog log = console;
+        return log == null ? "" : log.tail();
+    }
+
+    @Override
+    public long vmmPid() {
+        return ProcessHandle.current().pid();
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop(CLOSE_TIMEOUT);
+        } catch (HypervisorException e) {
+            LOG.log(System.Logger.Level.ERROR, "closing VM " + spec.sandboxId() + " left resources behind", e);
+        }
+    }
+
+    /** The guest ended by itself; runs on a vCPU thread, so the release (which joins vCPUs) goes elsewhere. */
+    private void guestEnded(VcpuExit exit) {
+        guestExit = exit;
+        Thread.ofVirtual().name("vm-" + spec.sandboxId() + "-release").start(() -> {
+            control.lock();
+            try {
+                release(CLOSE_TIMEOUT);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "releasing VM " + spec.sandboxId() + " after the guest ended", e);
+            } finally {
+                control.unlock();
+            }
+        });
+    }
+
+    /** Stops the vCPUs and releases everything; idempotent. Holds {@link #control}. */
+    private void release(Duration timeout) {
+        state = VmState.STOPPED;
+        RuntimeException failure = null;
+        if (vmm != null) {
+            try {
+                vmm.close(timeout);
+                vmm = null;
+                VcpuExit exit = guestExit;
+                if (exit != null) {
+                    LOG.log(System.Logger.Level.INFO, "VM {0} ended: {1}", spec.sandboxId(), exit.describe());
+                }
+            } catch (Exception e) {
+                failure = new IllegalStateException("releasing the VM: " + e.getMessage(), e);
+            }
+        }
+        try {
+            // The devices stopped virtiofsd; this kills whatever a failed start or close left running.
+            launcher.close();
+        } catch (IllegalStateException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (console != null) {
+            try {
+                console.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing the console log of VM " + spec.sandboxId(), e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void requireState(VmState wanted, String operation) throws HypervisorException {
+        if (state != wanted) {
+            throw new HypervisorException("cannot " + operation + " VM " + spec.sandboxId() + ": it is " + state);
+        }
+    }
+
+    private String consoleSuffix() {
+        String tail = consoleTail().strip();
+        return tail.isEmpty() ? "" : "\nguest console:\n" + tail;
+    }
+}

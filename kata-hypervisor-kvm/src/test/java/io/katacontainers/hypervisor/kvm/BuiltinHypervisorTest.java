@@ -1,0 +1,128 @@
+package io.katacontainers.hypervisor.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Hypervisor;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.hypervisor.kvm.tool.TinyPvhImage;
+
+import java.lang.module.ModuleDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code builtin} driver through the SPI, with tiny guests on the host's /dev/kvm. */
+class BuiltinHypervisorTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void moduleProvidesTheDriverForServiceLoader() {
+        ModuleDescriptor descriptor = BuiltinDriver.class.getModule().getDescriptor();
+        assertTrue(descriptor.provides().stream().anyMatch(p -> p.service().equals(HypervisorDriver.class.getName())
+                && p.providers().equals(List.of(BuiltinDriver.class.getName()))), descriptor.provides().toString());
+        assertEquals("builtin", new BuiltinDriver().name());
+    }
+
+    @Test
+    void missingKernelIsAClearError() {
+        VmSpec spec = spec(dir.resolve("no-such-vmlinux"), dir);
+        HypervisorException e = assertThrows(HypervisorException.class, () -> new BuiltinDriver().create(spec));
+        assertTrue(e.getMessage().contains("no-such-vmlinux") && e.getMessage().contains("[hypervisor.builtin]"),
+                e.getMessage());
+    }
+
+    @Test
+    void guestRebootStopsTheVmAndReleasesIt() throws Exception {
+        requireKvm();
+        Path kernel = new TinyPvhImage().print("KATA-BUILTIN-OK\n").resetThroughI8042().write(dir.resolve("k"));
+        try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir))) {
+            assertEquals(VmState.CREATED, vm.state());
+            assertEquals(new AgentEndpoint.HybridVsock(dir.resolve("kata.hvsock"), 1024), vm.agentEndpoint());
+            assertEquals(ProcessHandle.current().pid(), vm.vmmPid());
+            vm.start(Duration.ofSeconds(30));
+            for (int i = 0; i < 1000 && vm.state() != VmState.STOPPED; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(VmState.STOPPED, vm.state());
+            assertEquals("KATA-BUILTIN-OK\n", vm.consoleTail());
+            assertEquals("KATA-BUILTIN-OK\n", Files.readString(dir.resolve("console.log")));
+            assertThrows(HypervisorException.class, () -> vm.start(Duration.ofSeconds(1)));
+        }
+        assertNoVcpuThreads();
+        assertFalse(Files.exists(dir.resolve("kata.hvsock")), "the hybrid-vsock socket is removed");
+    }
+
+    @Test
+    void concurrentPauseResumeAndStopAreSerialized() throws Exception {
+        requireKvm();
+        Path kernel = new TinyPvhImage().spinCounting(TinyPvhImage.DATA_ADDRESS).write(dir.resolve("k"));
+        Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir));
+        vm.start(Duration.ofSeconds(30));
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        try {
+                            vm.pause();
+                        } catch (HypervisorException e) {
+                            assertTrue(e.getMessage().contains("cannot pause"), e.getMessage());
+                        }
+                        try {
+                            vm.resume();
+                        } catch (HypervisorException e) {
+                            assertTrue(e.getMessage().contains("cannot resume"), e.getMessage());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            work.add(pool.submit(() -> {
+                Thread.sleep(200);
+                vm.stop(Duration.ofSeconds(10));
+                return null;
+            }));
+            for (Future<?> f : work) {
+                f.get();
+            }
+        }
+        assertEquals(VmState.STOPPED, vm.state());
+        vm.close();
+        vm.close();
+        assertNoVcpuThreads();
+    }
+
+    private static void assertNoVcpuThreads() {
+        List<String> left = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("vcpu-")).toList();
+        assertEquals(List.of(), left, "vCPU threads left behind");
+    }
+
+    private static void requireKvm() {
+        Assumptions.assumeTrue(Files.exists(KvmSystem.DEFAULT_DEVICE), "no /dev/kvm on this host");
+    }
+
+    private static VmSpec spec(Path kernel, Path runDir) {
+        return new VmSpec("test", runDir, Path.of("builtin"), "microvm", 2, 64, kernel, Optional.empty(), "", Optional.empty(),
+                Path.of("/usr/lib/qemu/virtiofsd"), List.of(), false);
+    }
+}

@@ -1,0 +1,124 @@
+package io.katacontainers.runtime.service;
+
+import io.katacontainers.agent.proto.Process;
+import io.katacontainers.containerd.types.Status;
+import io.katacontainers.runtime.io.ProcessIo;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A container's init process or an exec'd process as the task service tracks it: status, stdio, and the exit,
+ * which any number of Wait calls share.
+ */
+final class ShimProcess {
+    /** How a process ended; the exit time is when the shim learned of it. */
+    record Exit(int status, Instant at) {
+    }
+
+    private final String containerId;
+    private final String execId;
+    private final boolean terminal;
+    private final String stdin;
+    private final String stdout;
+    private final String stderr;
+    private final Optional<Process> execSpec;
+    private final CompletableFuture<Exit> exit = new CompletableFuture<>();
+    private Status status = Status.CREATED;
+    private ProcessStdio stdio;
+    private ProcessIo io;
+
+    ShimProcess(String containerId, String execId, boolean terminal, String stdin, String stdout, String stderr,
+                Optional<Process> execSpec) {
+        this.containerId = containerId;
+        this.execId = execId;
+        this.terminal = terminal;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.execSpec = execSpec;
+    }
+
+    String containerId() {
+        return containerId;
+    }
+
+    /** Empty for a container's init process. */
+    String execId() {
+        return execId;
+    }
+
+    boolean isInit() {
+        return execId.isEmpty();
+    }
+
+    boolean terminal() {
+        return terminal;
+    }
+
+    String stdin() {
+        return stdin;
+    }
+
+    String stdout() {
+        return stdout;
+    }
+
+    String stderr() {
+        return stderr;
+    }
+
+    /** The process to exec; empty for init. */
+    Optional<Process> execSpec() {
+        return execSpec;
+    }
+
+    String name() {
+        return isInit() ? containerId : containerId + "/" + execId;
+    }
+
+    synchronized Status status() {
+        return status;
+    }
+
+    synchronized void status(Status newStatus) {
+        if (status != Status.STOPPED) {
+            status = newStatus;
+        }
+    }
+
+    synchronized void attach(ProcessStdio stdio, ProcessIo io) {
+        this.stdio = stdio;
+        this.io = io;
+    }
+
+    synchronized Optional<ProcessStdio> stdio() {
+        return Optional.ofNullable(stdio);
+    }
+
+    synchronized Optional<ProcessIo> io() {
+        return Optional.ofNullable(io);
+    }
+
+    /** Records the exit once; returns false when it was already recorded. */
+    boolean exited(int exitStatus) {
+        synchronized (this) {
+            if (status == Status.STOPPED) {
+                return false;
+            }
+            status = Status.STOPPED;
+        }
+        return exit.complete(new Exit(exitStatus, Instant.now()));
+    }
+
+    /** The exit, once the process has ended. */
+    Optional<Exit> exit() {
+        return Optional.ofNullable(exit.getNow(null));
+    }
+
+    /** Completes when the process ends; shared by every waiter. */
+    CompletableFuture<Exit> whenExited() {
+        return exit;
+    }
+}

@@ -1,0 +1,159 @@
+package io.katacontainers.packaging.shim;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Debian's containerd with its own config, root, state and socket (CRI disabled), finding shims on a PATH that
+ * starts with the built tree's {@code bin/}, so {@code --runtime io.containerd.kata.v2} runs our shim. Also
+ * records {@code ctr events} for the whole session.
+ */
+public final class PrivateContainerd implements AutoCloseable {
+    public static final String IMAGE = "docker.io/library/kata-busybox:test";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Path work;
+    private final Path socket;
+    private final Process containerd;
+    private Process events;
+
+    /** The outcome of one ctr command. */
+    public record Result(int exitCode, byte[] stdout, String stderr) {
+        public String out() {
+            return new String(stdout, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            String out = stdout.length > 4096 ? out().substring(0, 4096) + "... (" + stdout.length + " bytes)"
+                    : out();
+            return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    private PrivateContainerd(Path work, Path socket, Process containerd) {
+        this.work = work;
+        this.socket = socket;
+        this.containerd = containerd;
+    }
+
+    /** Starts containerd in {@code work}; {@code shimDir} goes first on its PATH (null: the system's shims only). */
+    public static PrivateContainerd start(Path work, Path shimDir) throws IOException, InterruptedException {
+        Path socket = work.resolve("containerd.sock");
+        Files.writeString(work.resolve("config.toml"), """
+                version = 2
+                root = "%s"
+                state = "%s"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%s"
+                """.formatted(work.resolve("root"), work.resolve("state"), socket));
+        ProcessBuilder builder = new ProcessBuilder("containerd", "--config", work.resolve("config.toml").toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve("containerd.log").toFile());
+        if (shimDir != null) {
+            builder.environment().put("PATH", shimDir + ":" + System.getenv("PATH"));
+        }
+        PrivateContainerd started = new PrivateContainerd(work, socket, builder.start());
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (!Files.exists(socket) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        if (!Files.exists(socket)) {
+            started.close();
+            throw new AssertionError("containerd did not start: " + started.log());
+        }
+        return started;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** containerd's directory of a task's bundle (config.json, address, shim.pid, log). */
+    public Path bundle(String id) {
+        return work.resolve("state/io.containerd.runtime.v2.task/default").resolve(id);
+    }
+
+    public String log() throws IOException {
+        return Files.readString(work.resolve("containerd.log"));
+    }
+
+    /** Builds the busybox image layout tar and imports it. */
+    public void importBusybox(Path repo) throws IOException, InterruptedException {
+        Path image = work.resolve("busybox.tar");
+        Process make = new ProcessBuilder(repo.resolve("packaging/bundle/make-image.sh").toString(),
+                image.toString(), IMAGE).redirectErrorStream(true).start();
+        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, make.waitFor(), output);
+        Result imported = ctr(Duration.ofSeconds(60), "image", "import", image.toString());
+        assertEquals(0, imported.exitCode(), imported.toString());
+        assertTrue(imported.out().contains(IMAGE), imported.toString());
+    }
+
+    /** Starts recording {@code ctr events} into {@code events.log}. */
+    public void recordEvents() throws IOException {
+        events = new ProcessBuilder(ctrArgv("events")).redirectErrorStream(true)
+                .redirectOutput(work.resolve("events.log").toFile()).start();
+    }
+
+    /** The event lines recorded so far. */
+    public List<String> events() throws IOException {
+        return Files.readAllLines(work.resolve("events.log"));
+    }
+
+    /** Runs ctr with stdin from /dev/null. */
+    public Result ctr(Duration timeout, String... args) throws IOException, InterruptedException {
+        return run(Path.of("/dev/null"), timeout, ctrArgv(args));
+    }
+
+    /** Runs a command (ctr under {@code script}, for a terminal) with stdin from a file. */
+    public static Result run(Path stdin, Duration timeout, List<String> argv) throws IOException,
+            InterruptedException {
+        Process process = new ProcessBuilder(argv).redirectInput(stdin.toFile()).start();
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError(argv + " did not finish within " + timeout);
+        }
+        return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
+    }
+
+    public List<String> ctrArgv(String... args) {
+        List<String> argv = new ArrayList<>(List.of("ctr", "--address", socket.toString()));
+        argv.addAll(Arrays.asList(args));
+        return argv;
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (events != null) {
+            events.destroyForcibly().waitFor();
+        }
+        containerd.destroy();
+        if (!containerd.waitFor(10, TimeUnit.SECONDS)) {
+            containerd.destroyForcibly().waitFor();
+        }
+    }
+}
