@@ -112,7 +112,7 @@ args=(--runs "$runs" --machine "$machine" --in-l1 "$tmp/samples")
 [ ${#hypervisors[@]} = 1 ] && args+=(--hypervisor "${hypervisors[0]}") || args+=(--hypervisor both)
 echo ">> one nested KVM harness run: ${hypervisors[*]}, $runs run(s) each" >&2
 "$root/packaging/harness/nested-kvm.sh" --verbose --timeout $((600 + 240 * runs * ${#hypervisors[@]})) \
-  -- "$module/scripts/nested-boot.sh" "${args[@]}" 2> >(grep -v '^L1| ' >&2) \
+  -- "$module/scripts/nested-boot.sh" "${args[@]}" 2> >(grep --line-buffered -v '^L1| ' >&2) \
   || die "the harness run failed (see above)"
 column() { awk -v h="$1" -v c="$2" '$1 == "sample" && $2 == h {print $c}' "$tmp/samples" | median; }
 declare -A boot vmm vfs total

@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,10 +69,12 @@ class NestedKvmTest {
 
     @Test
     void aTimeoutKillsTheVmWithExitCode124AndLeavesNothing() throws Exception {
-        Command run = NestedKvm.run(Duration.ofSeconds(40), "echo \"harness_dir=$NESTED_KVM_DIR\"; exec sleep 600");
+        Command run = NestedKvm.run(Duration.ofSeconds(20), "echo \"harness_dir=$NESTED_KVM_DIR\"; exec sleep 600");
         assertEquals(124, run.exitCode(), run.toString());
-        assertTrue(run.stderr().contains("timed out after 40 s; the VM was killed"), run.toString());
-        NestedKvm.assertNothingLeft(Path.of(NestedKvm.values(run.stdout()).get("harness_dir")));
+        assertTrue(run.stderr().contains("timed out after 20 s; the VM was killed"), run.toString());
+        String dir = NestedKvm.values(run.stdout()).get("harness_dir");
+        assertNotNull(dir, "L1 did not reach the command within the timeout: " + run);
+        NestedKvm.assertNothingLeft(Path.of(dir));
     }
 
     /**
