@@ -5,6 +5,7 @@ import io.katacontainers.ffm.kvm.KvmExitReason;
 import io.katacontainers.ffm.kvm.KvmRun;
 import io.katacontainers.ffm.kvm.KvmVcpu;
 import io.katacontainers.ffm.kvm.MmioExit;
+import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.ffm.libc.ThreadSignals;
 import io.katacontainers.hypervisor.kvm.devices.Bus;
@@ -181,7 +182,7 @@ public final class Vcpu {
         }
         try {
             while (awaitRunRequest()) {
-                KvmExitReason reason = kvm.run();
+                KvmExitReason reason = enterGuest();
                 exits.increment();
                 exit = handle(reason);
                 if (exit != null) {
@@ -205,6 +206,21 @@ public final class Vcpu {
             LOG.log(ended instanceof VcpuExit.Failure ? System.Logger.Level.ERROR : System.Logger.Level.DEBUG,
                     ended::describe);
             onExit.accept(ended);
+        }
+    }
+
+    /**
+     * KVM_RUN once. EAGAIN is not a failure: an application processor waiting for INIT/SIPI (in-kernel LAPIC)
+     * returns it when the boot processor starts it, and is then simply run again.
+     */
+    private KvmExitReason enterGuest() throws SyscallException {
+        try {
+            return kvm.run();
+        } catch (SyscallException e) {
+            if (e.is(Errno.EAGAIN)) {
+                return KvmExitReason.INTR;
+            }
+            throw e;
         }
     }
 
