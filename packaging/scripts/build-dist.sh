@@ -46,6 +46,7 @@ for launcher in kata-runtime containerd-shim-kata-v2; do
 done
 
 "$here/install-config.sh" "$packaging/config" "$dest/share/defaults/kata-containers" "$prefix"
+"$here/select-default-config.sh" "$dest"
 
 "$here/train-aot.sh" "$dest"
 echo ">> built $dest ($(du -sh "$dest" | cut -f1), JRE $(du -sh "$lib/jre" | cut -f1))"

@@ -8,5 +8,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$2"
 cp -a "$1/." "$2/"
 "$here/install-config.sh" "$(dirname "$here")/config" "$2/share/defaults/kata-containers" "$2"
+"$here/select-default-config.sh" "$2"
 "$here/train-aot.sh" "$2"
 echo ">> installed into $2"
