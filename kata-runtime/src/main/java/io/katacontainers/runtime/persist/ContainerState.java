@@ -103,7 +103,7 @@ public record ContainerState(String id, String bundle, String rootfs, String sta
     }
 
     /** Whether {@code /proc/<pid>/stat} shows a dead process that waits to be reaped (state Z or X). */
-    static boolean zombie(long pid) {
+    public static boolean zombie(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             int end = stat.lastIndexOf(')');

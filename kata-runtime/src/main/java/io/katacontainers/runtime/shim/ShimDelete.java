@@ -4,6 +4,7 @@ import com.google.protobuf.Empty;
 import io.katacontainers.containerd.task.DeleteRequest;
 import io.katacontainers.containerd.task.DeleteResponse;
 import io.katacontainers.containerd.task.ShutdownRequest;
+import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
 import io.katacontainers.runtime.service.EventPublisher;
@@ -48,7 +49,10 @@ final class ShimDelete {
             throw new ShimException(bundle.resolve("config.json") + ": " + e.getMessage(), e);
         }
         Path socket = SocketAddress.of(args.address(), args.namespace(), pod.shimId(args.id()));
-        if (!askLiveShim(socket, args.id()) && pod.sandboxId().isEmpty()) {
+        boolean live = askLiveShim(socket, args.id());
+        LOG.log(System.Logger.Level.DEBUG, "delete {0}: shim on {1} {2}", args.id(), socket,
+                live ? "answered" : "is gone");
+        if (!live && pod.sandboxId().isEmpty()) {
             killDeadShim(bundle, args.id());
             Path runDir = store.sandboxDir(StateStore.checkId(args.id()));
             if (Files.exists(runDir)) { // the usual case after a clean Shutdown: nothing to look for
@@ -100,9 +104,15 @@ final class ShimDelete {
                         .filter(line -> line.contains(ShimMain.class.getName()) && line.contains("-id " + id))
                         .isPresent());
         if (shim.isPresent()) {
+            LOG.log(System.Logger.Level.DEBUG, "killing shim {0} of {1}", shim.get().pid(), id);
             shim.get().destroyForcibly();
-            shim.get().onExit().orTimeout(EXIT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .exceptionally(e -> null).join();
+            // Polled: onExit() of a process that is not our child notices its end only after a second or so,
+            // and a killed shim stays a zombie until containerd (its subreaper) reaps it.
+            long deadline = System.nanoTime() + EXIT_WAIT.toNanos();
+            while (shim.get().isAlive() && !ContainerState.zombie(shim.get().pid())
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
         }
     }
 
