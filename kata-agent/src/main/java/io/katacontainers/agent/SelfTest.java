@@ -51,8 +51,7 @@ final class SelfTest {
                     failure.set(e);
                 }
             });
-            awaitSocket(socket, server);
-            try (var client = TtrpcClient.connect(socket)) {
+            try (var client = connect(socket, server)) {
                 client.call("grpc.Health", "Check", CheckRequest.getDefaultInstance(), HealthCheckResponse.parser(),
                         CALL);
                 client.call("grpc.Health", "Version", CheckRequest.getDefaultInstance(),
@@ -77,11 +76,16 @@ final class SelfTest {
         }
     }
 
-    private static void awaitSocket(Path socket, Thread server) throws IOException, InterruptedException {
+    /** Connects once the agent listens: its socket file exists from bind(2), before listen(2) accepts anyone. */
+    private static TtrpcClient connect(Path socket, Thread server) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(SOCKET_WAIT);
-        while (!Files.exists(socket)) {
-            if (!server.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IOException("the self-test agent did not listen on " + socket);
+        while (true) {
+            try {
+                return TtrpcClient.connect(socket);
+            } catch (IOException e) {
+                if (!server.isAlive() || Instant.now().isAfter(deadline)) {
+                    throw new IOException("the self-test agent did not accept on " + socket + ": " + e.getMessage(), e);
+                }
             }
             Thread.sleep(10);
         }
