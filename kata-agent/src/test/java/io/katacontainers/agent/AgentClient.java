@@ -10,7 +10,9 @@ import io.katacontainers.agent.proto.CreateSandboxRequest;
 import io.katacontainers.agent.proto.DestroySandboxRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
 import io.katacontainers.agent.proto.Process;
+import io.katacontainers.agent.proto.PauseContainerRequest;
 import io.katacontainers.agent.proto.ReadStreamRequest;
+import io.katacontainers.agent.proto.ResumeContainerRequest;
 import io.katacontainers.agent.proto.ReadStreamResponse;
 import io.katacontainers.agent.proto.RemoveContainerRequest;
 import io.katacontainers.agent.proto.SignalProcessRequest;
@@ -60,6 +62,14 @@ final class AgentClient {
     void createContainer(String id, String initExecId, Spec spec, List<Storage> storages) throws StatusException {
         call("CreateContainer", CreateContainerRequest.newBuilder().setContainerId(id).setExecId(initExecId)
                 .setOCI(spec).addAllStorages(storages).build(), Empty.parser());
+    }
+
+    void pause(String id) throws StatusException {
+        call("PauseContainer", PauseContainerRequest.newBuilder().setContainerId(id).build(), Empty.parser());
+    }
+
+    void resume(String id) throws StatusException {
+        call("ResumeContainer", ResumeContainerRequest.newBuilder().setContainerId(id).build(), Empty.parser());
     }
 
     void startContainer(String id) throws StatusException {

@@ -170,6 +170,24 @@ class ContainersEndToEndTest {
     }
 
     @Test
+    void pauseFreezesAndResumeThawsTheContainer() throws Exception {
+        Path runtimeRoot = agentProcess.stateDir().resolve(".agent/runtime");
+        agent.createContainer("frozen", Specs.busybox(rootfs, List.of("sh", "-c", "read line; echo got:$line")),
+                List.of());
+        StatusException early = assertThrows(StatusException.class, () -> agent.pause("frozen"));
+        assertTrue(early.getMessage().contains("not started"), early.getMessage());
+        agent.startContainer("frozen");
+        agent.pause("frozen");
+        assertEquals("paused", RuncState.status(runtimeRoot, "frozen"));
+        agent.resume("frozen");
+        assertEquals("running", RuncState.status(runtimeRoot, "frozen"));
+        agent.write("frozen", "", "thawed\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("got:thawed\n", agent.stdout("frozen", ""));
+        assertEquals(0, agent.await("frozen", ""));
+        agent.remove("frozen");
+    }
+
+    @Test
     void terminalProcessesGetAPtyThatResizes() throws Exception {
         var spec = Specs.withTerminal(Specs.busybox(rootfs, List.of("sh", "-c",
                 "stty size; read line; stty size; echo got:$line")), 24, 80);

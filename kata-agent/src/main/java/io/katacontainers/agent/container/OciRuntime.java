@@ -88,6 +88,11 @@ final class OciRuntime {
         run(bundle, args, Optional.empty());
     }
 
+    /** {@code pause} ({@code true}) or {@code resume}: freezes or thaws the container's cgroup. */
+    void freeze(Bundle bundle, boolean frozen) throws IOException, InterruptedException {
+        run(bundle, List.of(frozen ? "pause" : "resume", bundle.containerId()), Optional.empty());
+    }
+
     /** {@code delete --force}: kills what is left, removes the cgroup and the runtime's state. */
     void delete(Bundle bundle) throws IOException, InterruptedException {
         run(bundle, List.of("delete", "--force", bundle.containerId()), Optional.empty());

@@ -117,6 +117,20 @@ public final class Sandbox {
         }
     }
 
+    /** PauseContainer ({@code true}) and ResumeContainer: the runtime freezes or thaws the container's cgroup. */
+    public void freeze(String id, boolean frozen) throws IOException, InterruptedException {
+        lifecycle.lock();
+        try {
+            Container container = container(id);
+            if (!container.isStarted()) {
+                throw new IllegalStateException("container " + id + " is not started");
+            }
+            runtime.freeze(container.bundle(), frozen);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
     /** ExecProcess: {@code runtime exec --detach} with the process written beside the bundle. */
     public void exec(String id, String execId, Process process) throws IOException, InterruptedException {
         Ids.checkExec(execId);

@@ -4,7 +4,9 @@ import com.google.protobuf.Empty;
 import io.katacontainers.agent.container.Sandbox;
 import io.katacontainers.agent.proto.CreateContainerRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.PauseContainerRequest;
 import io.katacontainers.agent.proto.RemoveContainerRequest;
+import io.katacontainers.agent.proto.ResumeContainerRequest;
 import io.katacontainers.agent.proto.SignalProcessRequest;
 import io.katacontainers.agent.proto.StartContainerRequest;
 import io.katacontainers.agent.proto.WaitProcessRequest;
@@ -31,6 +33,20 @@ final class ContainerRpcs {
         service.method("WaitProcess", WaitProcessRequest.parser(), Failures.translated("WaitProcess", this::await));
         service.method("RemoveContainer", RemoveContainerRequest.parser(),
                 Failures.translated("RemoveContainer", this::remove));
+        service.method("PauseContainer", PauseContainerRequest.parser(),
+                Failures.translated("PauseContainer", this::pause));
+        service.method("ResumeContainer", ResumeContainerRequest.parser(),
+                Failures.translated("ResumeContainer", this::resume));
+    }
+
+    private Empty pause(PauseContainerRequest request) throws Exception {
+        sandbox.freeze(request.getContainerId(), true);
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty resume(ResumeContainerRequest request) throws Exception {
+        sandbox.freeze(request.getContainerId(), false);
+        return Empty.getDefaultInstance();
     }
 
     private Empty create(CreateContainerRequest request) throws Exception {
