@@ -43,8 +43,6 @@ idle_seconds=2
 
 # ---- inside L1: the runs ----
 if [ -n "$in_l1" ]; then
-  # The runtime dials no kernel vsock yet, and QEMU would take L1's /dev/vhost-vsock: hide it (virtio-serial then).
-  rm -f /dev/vhost-vsock
   # The container says it runs, then idles until kata-runtime forwards it our SIGTERM.
   make_bundle "$tmp/bundle" sh -c 'trap "exit 0" TERM; echo started; while :; do sleep 1; done'
 

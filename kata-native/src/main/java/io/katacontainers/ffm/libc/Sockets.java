@@ -103,11 +103,7 @@ public final class Sockets {
     public static Fd listenVsock(int port, int backlog, int extraFlags) throws SyscallException {
         Fd socket = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, "socket(AF_VSOCK)");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment address = arena.allocate(SOCKADDR_VM);
-            address.set(JAVA_SHORT, 0, (short) AF_VSOCK);
-            address.set(JAVA_INT, 4, port);
-            address.set(JAVA_INT, 8, VMADDR_CID_ANY);
-            bindAndListen(socket, address, backlog, "vsock port " + port);
+            bindAndListen(socket, vsockAddress(arena, VMADDR_CID_ANY, port), backlog, "vsock port " + port);
             return socket;
         } catch (SyscallException | RuntimeException e) {
             closeAfterFailure(socket, e);
@@ -144,6 +140,30 @@ public final class Sockets {
                 throw Downcalls.failure(t);
             }
             Downcalls.check(rc, state, "connect(" + path + ")");
+            return socket;
+        } catch (SyscallException | RuntimeException e) {
+            closeAfterFailure(socket, e);
+            throw e;
+        }
+    }
+
+    /**
+     * An AF_VSOCK stream socket connected to {@code port} of context id {@code cid} (a guest behind vhost-vsock).
+     *
+     * @throws SyscallException e.g. ECONNRESET or ETIMEDOUT while the guest does not listen yet
+     */
+    public static Fd connectVsock(long cid, int port, int extraFlags) throws SyscallException {
+        Fd socket = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, "socket(AF_VSOCK)");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Downcalls.callState(arena);
+            MemorySegment address = vsockAddress(arena, (int) cid, port);
+            int rc;
+            try {
+                rc = (int) CONNECT.invokeExact(state, socket.get(), address, (int) address.byteSize());
+            } catch (Throwable t) {
+                throw Downcalls.failure(t);
+            }
+            Downcalls.check(rc, state, "connect(vsock " + cid + ":" + port + ")");
             return socket;
         } catch (SyscallException | RuntimeException e) {
             closeAfterFailure(socket, e);
@@ -331,6 +351,14 @@ public final class Sockets {
             }
             Downcalls.check(rc, state, "listen(" + what + ")");
         }
+    }
+
+    private static MemorySegment vsockAddress(Arena arena, int cid, int port) {
+        MemorySegment address = arena.allocate(SOCKADDR_VM);
+        address.set(JAVA_SHORT, 0, (short) AF_VSOCK);
+        address.set(JAVA_INT, 4, port);
+        address.set(JAVA_INT, 8, cid);
+        return address;
     }
 
     private static MemorySegment unixAddress(Arena arena, Path path) {

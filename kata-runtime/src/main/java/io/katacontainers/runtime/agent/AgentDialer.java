@@ -10,6 +10,11 @@ import io.katacontainers.ttrpc.StatusException;
 import io.katacontainers.ttrpc.Transport;
 import io.katacontainers.ttrpc.TtrpcClient;
 
+import io.katacontainers.ffm.libc.Errno;
+import io.katacontainers.ffm.libc.Fd;
+import io.katacontainers.ffm.libc.FdStreams;
+import io.katacontainers.ffm.libc.Sockets;
+import io.katacontainers.ffm.libc.SyscallException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,9 +87,25 @@ public final class AgentDialer {
         return switch (endpoint) {
             case AgentEndpoint.VirtioSerial serial -> Transport.connect(serial.socket());
             case AgentEndpoint.HybridVsock hybrid -> hybridVsock(hybrid);
-            case AgentEndpoint.Vsock vsock -> throw new IOException("kernel vsock (cid " + vsock.contextId()
-                    + ") is not supported by this runtime yet; configure a virtio-serial or hybrid-vsock channel");
+            case AgentEndpoint.Vsock vsock -> kernelVsock(vsock);
         };
+    }
+
+    /**
+     * Kernel vsock (QEMU's vhost-vsock). Closing shuts the socket down first, which wakes the client's reader
+     * blocked in read(2), then releases the descriptor.
+     */
+    private static Transport kernelVsock(AgentEndpoint.Vsock vsock) throws IOException {
+        Fd socket = Sockets.connectVsock(vsock.contextId(), vsock.port(), 0);
+        return Transport.of(FdStreams.input(socket), FdStreams.output(socket), () -> {
+            try (socket) {
+                Sockets.shutdown(socket.get());
+            } catch (SyscallException e) {
+                if (!e.is(Errno.ENOTCONN)) {
+                    throw e;
+                }
+            }
+        });
     }
 
     /** Firecracker-style hybrid vsock: {@code CONNECT <port>\n} answered by {@code OK <host port>\n}. */

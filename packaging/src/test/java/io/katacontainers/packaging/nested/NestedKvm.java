@@ -66,8 +66,6 @@ public final class NestedKvm {
      */
     public static String kataRuntimeRun(Path config, Path bundle, String id) {
         return """
-                # The runtime dials no kernel vsock yet, and QEMU would pick L1's /dev/vhost-vsock: hide it.
-                rm -f /dev/vhost-vsock
                 run_exit=0
                 KATA_CONF_FILE=%s build/bin/kata-runtime run --bundle %s %s || run_exit=$?
                 echo "run_exit=$run_exit"

@@ -109,9 +109,10 @@ class NestedKvmTest {
                 %s
                 kill $watcher
                 echo "qemu_accel=$(grep -o -m1 -E -- '-accel [a-z]+' %s || echo none)"
+                echo "qemu_vsock=$(grep -q -- vhost-vsock %s && echo yes || echo no)"
                 """.formatted(NestedKvm.quote(report.toString()), id, NestedKvm.quote(qemuArgs.toString()),
                 NestedKvm.kataRuntimeRun(NestedKvm.configuration(DIST, "configuration-qemu.toml", work), bundle, id),
-                NestedKvm.quote(qemuArgs.toString()));
+                NestedKvm.quote(qemuArgs.toString()), NestedKvm.quote(qemuArgs.toString()));
         Command run = NestedKvm.run(Duration.ofSeconds(600), script);
         Map<String, String> values = NestedKvm.values(run.stdout());
         assertEquals(0, run.exitCode(), run.toString());
@@ -126,6 +127,8 @@ class NestedKvmTest {
         assertEquals("kvm", check.at("/hypervisor/accelerator").asText(), check.toPrettyString());
 
         assertEquals("-accel kvm", values.get("qemu_accel"), "QEMU ran on KVM in L1, not TCG: " + run);
+        assertEquals("yes", values.get("qemu_vsock"),
+                "L1 has /dev/vhost-vsock, so the agent is dialled over kernel vsock: " + run);
         assertEquals("3", values.get("run_exit"), "the container's exit code comes back: " + run);
         assertTrue(values.getOrDefault("guest_clocksources", "").contains("kvm-clock"),
                 "the guest runs on KVM (kvm-clock is offered): " + run);
