@@ -116,11 +116,29 @@ class DistributionTest {
         assertEquals(0, env.exitCode(), env.toString());
         JsonNode json = new ObjectMapper().readTree(env.stdout());
         String text = json.toString();
-        assertTrue(text.contains(dist.resolve("share/defaults/kata-containers/configuration.toml").toString()),
+        // As Kata's env does, the link configuration.toml is shown resolved, e.g. to configuration-qemu.toml.
+        Path installed = dist.resolve("share/defaults/kata-containers/configuration.toml").toRealPath();
+        assertTrue(text.contains(installed.toString()),
                 "env names the install's default configuration: " + json.toPrettyString());
         Command toml = kata("env");
         assertEquals(0, toml.exitCode(), toml.toString());
         assertTrue(toml.stdout().contains("[Hypervisor]"), toml.toString());
+    }
+
+    /** configuration.toml is a link to the file check names for this host, as Kata's packages link it. */
+    @Test
+    void theDefaultConfigurationIsTheOneCheckChooses() throws Exception {
+        JsonNode report = new ObjectMapper().readTree(kata("check", "--json").stdout());
+        String chosen = report.at("/hypervisor/configuration").asText();
+        assertTrue(chosen.matches("configuration-(qemu|builtin)\\.toml"), report.toPrettyString());
+        Path link = dist.resolve("share/defaults/kata-containers/configuration.toml");
+        assertTrue(Files.isSymbolicLink(link), link + " is a link");
+        assertEquals(Path.of(chosen), Files.readSymbolicLink(link));
+        Command env = kata("env", "--json");
+        assertEquals(0, env.exitCode(), env.toString());
+        String hypervisor = chosen.equals("configuration-builtin.toml") ? "builtin" : "qemu";
+        assertTrue(new ObjectMapper().readTree(env.stdout()).toString().toLowerCase().contains(hypervisor),
+                "env shows the chosen hypervisor: " + env.stdout());
     }
 
     @Test

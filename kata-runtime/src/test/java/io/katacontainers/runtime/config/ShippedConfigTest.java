@@ -41,11 +41,6 @@ class ShippedConfigTest {
         assertTrue(config.runtime().staticSandboxResourceMgmt(), "the built-in VMM has no hotplug");
     }
 
-    @Test
-    void theDefaultIsForNowTheQemuFile() throws Exception {
-        assertEquals(load("configuration-qemu.toml").settings(), load("configuration.toml").settings());
-    }
-
     /** Installs one shipped file as the packaging step does (substituting @PREFIX@) and loads it. */
     private KataConfig load(String name) throws Exception {
         Path installed = install(name);
