@@ -8,12 +8,6 @@
 set -euo pipefail
 usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
 for a in "$@"; do case "$a" in -h|--help) usage; exit 0 ;; esac; done
-root=$(cd "$(dirname "$0")/../.." && pwd)
-java_home=$("$root/packaging/scripts/find-jdk.sh")
-echo ">> compiling kata-hypervisor-kvm and its tests" >&2
-JAVA_HOME=$java_home mvn -q -o -f "$root/pom.xml" -pl kata-hypervisor-kvm -am test-compile >&2 \
-  || { echo "virtiofs-rtt.sh: the build failed (see above); fix it or run 'mvn -o install -DskipTests' first" >&2; exit 1; }
-cp="$root/kata-hypervisor-kvm/target/classes:$root/kata-hypervisor-kvm/target/test-classes"
-cp="$cp:$root/kata-native/target/classes:$root/kata-api/target/classes"
-exec "$java_home/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" \
-  io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsRoundTripBenchmark "$@"
+# shellcheck source=lib/kvm-test-main.sh
+. "$(dirname "$0")/lib/kvm-test-main.sh"
+run_kvm_test_main io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsRoundTripBenchmark "$@"
