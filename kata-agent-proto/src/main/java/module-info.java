@@ -17,6 +17,7 @@ module io.katacontainers.agent.proto {
   exports io.katacontainers.containerd.types;
   exports io.katacontainers.containerd.task;
   exports io.katacontainers.containerd.events;
+  exports io.katacontainers.containerd.cgroups.v2;
   exports io.katacontainers.containerd.runtimeoptions;
 
   exports io.katacontainers.ttrpc;

@@ -58,12 +58,24 @@ public final class OciSpecJson {
      * @throws OciSpecException naming the JSON path of the first value of the wrong type
      */
     public static Spec fromJson(JsonNode json, Consumer<String> unknownKeys) throws OciSpecException {
+        return fromJson(json, Spec.newBuilder(), unknownKeys).build();
+    }
+
+    /**
+     * Parses one object of the runtime spec (a whole spec, a process, the resources of an update) into the
+     * builder of its oci.proto message.
+     *
+     * @param unknownKeys receives the JSON path of every key that has no protobuf counterpart (dropped)
+     * @throws OciSpecException naming the JSON path of the first value of the wrong type
+     */
+    public static <B extends Message.Builder> B fromJson(JsonNode json, B builder, Consumer<String> unknownKeys)
+            throws OciSpecException {
         if (!json.isObject()) {
-            throw new OciSpecException("the OCI spec must be a JSON object, not " + json.getNodeType());
+            throw new OciSpecException("the OCI " + builder.getDescriptorForType().getName()
+                    + " must be a JSON object, not " + json.getNodeType());
         }
-        Spec.Builder spec = Spec.newBuilder();
-        readMessage(json, spec, "", unknownKeys);
-        return spec.build();
+        readMessage(json, builder, "", unknownKeys);
+        return builder;
     }
 
     /** Writes the runtime-spec document for a protobuf spec; unset message fields and empty lists are omitted. */

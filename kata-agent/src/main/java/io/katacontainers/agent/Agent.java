@@ -1,5 +1,6 @@
 package io.katacontainers.agent;
 
+import io.katacontainers.agent.cgroup.OomMonitor;
 import io.katacontainers.agent.channel.AgentChannel;
 import io.katacontainers.agent.channel.ChannelAddress;
 import io.katacontainers.agent.channel.ChannelDiscovery;
@@ -58,9 +59,9 @@ final class Agent {
         }
         Files.createDirectories(options.stateDir());
         var destroyed = new CountDownLatch(1);
-        try (Reaper reaper = Reaper.start()) {
+        try (Reaper reaper = Reaper.start(); OomMonitor oom = OomMonitor.start()) {
             var sandbox = new Sandbox(options.runtime(), options.stateDir(), options.cgroupParent(), reaper, mounter,
-                    new Storages(mounter), options.runtimeTimeout());
+                    new Storages(mounter), options.runtimeTimeout(), oom);
             try (var server = new TtrpcServer(AgentService.definitions(sandbox, platform, destroyed::countDown))) {
                 List<AgentChannel> channels = open(server);
                 try {

@@ -26,6 +26,11 @@ record Bundle(String containerId, Path dir) {
         return dir.resolve(execId.isEmpty() ? "init.pid" : "exec-" + execId + ".pid");
     }
 
+    /** The runtime-spec resources of an update, for {@code update --resources}. */
+    Path resourcesFile() {
+        return dir.resolve("resources.json");
+    }
+
     /** The runtime-spec process of an exec, for {@code exec --process}. */
     Path processFile(String execId) {
         return dir.resolve("exec-" + execId + ".json");

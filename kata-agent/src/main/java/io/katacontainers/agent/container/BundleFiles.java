@@ -1,7 +1,9 @@
 package io.katacontainers.agent.container;
 
+import io.katacontainers.agent.cgroup.CgroupDir;
 import io.katacontainers.agent.mount.MountOptions;
 import io.katacontainers.agent.mount.Mounter;
+import io.katacontainers.agent.proto.LinuxResources;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.ffm.libc.Mounts;
@@ -59,6 +61,16 @@ final class BundleFiles {
             throw e;
         }
         return bundle;
+    }
+
+    /** The cgroup the runtime gives container {@code id} of this spec. */
+    CgroupDir cgroupOf(String id, Spec spec) {
+        return CgroupDir.of(GuestSpec.cgroupsPath(spec, id, cgroupParent));
+    }
+
+    /** Writes the runtime-spec resources of an update, for {@code update --resources}. */
+    void writeResources(Bundle bundle, LinuxResources resources) throws IOException {
+        json.write(OciSpecJson.toJson(resources), bundle.resourcesFile());
     }
 
     /** Writes the runtime-spec process of an exec. */

@@ -1,5 +1,6 @@
 package io.katacontainers.agent.container;
 
+import io.katacontainers.agent.cgroup.CgroupDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ final class Container {
     private final List<Path> storages;
     private final ContainerProcess init;
     private final String initExecId;
+    private final CgroupDir cgroup;
     private final Map<String, ContainerProcess> execs = new ConcurrentHashMap<>();
     private volatile boolean started;
 
@@ -20,11 +22,12 @@ final class Container {
      * @param initExecId the exec id CreateContainer gave the init process; Kata's runtime names the init by it,
      *        other clients by the empty id, and both must reach the same process
      */
-    Container(Bundle bundle, List<Path> storages, ContainerProcess init, String initExecId) {
+    Container(Bundle bundle, List<Path> storages, ContainerProcess init, String initExecId, CgroupDir cgroup) {
         this.bundle = bundle;
         this.storages = List.copyOf(storages);
         this.init = init;
         this.initExecId = initExecId;
+        this.cgroup = cgroup;
     }
 
     String id() {
@@ -33,6 +36,10 @@ final class Container {
 
     Bundle bundle() {
         return bundle;
+    }
+
+    CgroupDir cgroup() {
+        return cgroup;
     }
 
     List<Path> storages() {

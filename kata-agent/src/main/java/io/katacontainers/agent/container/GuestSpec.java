@@ -36,13 +36,16 @@ final class GuestSpec {
                 .toList();
         linux.clearNamespaces().addAllNamespaces(namespaces)
                 .addNamespaces(LinuxNamespace.newBuilder().setType("pid"));
-        String cgroupsPath = linux.getCgroupsPath();
-        if (!cgroupsPath.startsWith("/") || cgroupsPath.contains(":")) {
-            linux.setCgroupsPath(cgroupParent + "/" + containerId);
-        }
+        linux.setCgroupsPath(cgroupsPath(spec, containerId, cgroupParent));
         if (builder.getProcessBuilder().getCwd().isEmpty()) {
             builder.getProcessBuilder().setCwd("/");
         }
         return builder.build();
+    }
+
+    /** The container's cgroup: the spec's if it is an absolute cgroupfs path, else {@code <parent>/<id>}. */
+    static String cgroupsPath(Spec spec, String containerId, String cgroupParent) {
+        String requested = spec.getLinux().getCgroupsPath();
+        return requested.startsWith("/") && !requested.contains(":") ? requested : cgroupParent + "/" + containerId;
     }
 }

@@ -93,6 +93,12 @@ final class OciRuntime {
         run(bundle, List.of(frozen ? "pause" : "resume", bundle.containerId()), Optional.empty());
     }
 
+    /** {@code update --resources}: applies new limits to the container's cgroup. */
+    void update(Bundle bundle) throws IOException, InterruptedException {
+        run(bundle, List.of("update", "--resources", bundle.resourcesFile().toString(), bundle.containerId()),
+                Optional.empty());
+    }
+
     /** {@code delete --force}: kills what is left, removes the cgroup and the runtime's state. */
     void delete(Bundle bundle) throws IOException, InterruptedException {
         run(bundle, List.of("delete", "--force", bundle.containerId()), Optional.empty());

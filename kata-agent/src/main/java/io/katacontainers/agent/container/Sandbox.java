@@ -1,13 +1,19 @@
 package io.katacontainers.agent.container;
 
+import io.katacontainers.agent.cgroup.CgroupDir;
+import io.katacontainers.agent.cgroup.CgroupStatsReader;
+import io.katacontainers.agent.cgroup.OomMonitor;
 import io.katacontainers.agent.mount.Mounter;
 import io.katacontainers.agent.mount.Storages;
 import io.katacontainers.agent.process.Reaper;
 import io.katacontainers.agent.process.SignalDisposition;
 import io.katacontainers.agent.process.Termination;
+import io.katacontainers.agent.proto.LinuxResources;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.agent.proto.StatsContainerResponse;
 import io.katacontainers.agent.proto.Storage;
+import io.katacontainers.agent.system.NetDevStats;
 import io.katacontainers.ffm.libc.Processes;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -41,6 +47,7 @@ public final class Sandbox {
     private final OciRuntime runtime;
     private final BundleFiles bundles;
     private final ProcessLauncher launcher;
+    private final OomMonitor oom;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final List<Path> sandboxStorages = new ArrayList<>();
@@ -50,10 +57,12 @@ public final class Sandbox {
      * @param stateDir      bundles ({@code <state>/<id>}) and the runtime's state ({@code <state>/.agent}) live here
      *                      ({@code /run/kata-containers} in the guest)
      * @param cgroupParent  the cgroup under which each container gets its own
+     * @param oom           watches the containers' cgroups for OOM kills
      */
     public Sandbox(Path runtimeBinary, Path stateDir, String cgroupParent, Reaper reaper, Mounter mounter,
-                   Storages storages, Duration runtimeTimeout) {
+                   Storages storages, Duration runtimeTimeout, OomMonitor oom) {
         this.storages = storages;
+        this.oom = oom;
         // The agent's own directories start with a dot, which no container id can (see Ids).
         Path own = stateDir.resolve(".agent");
         this.runtime = new OciRuntime(runtimeBinary, own.resolve("runtime"), reaper, runtimeTimeout);
@@ -88,7 +97,9 @@ public final class Sandbox {
                 Bundle bundle = bundles.prepare(id, spec);
                 try {
                     ContainerProcess init = launcher.create(bundle, spec.getProcess());
-                    containers.put(id, new Container(bundle, attached, init, initExecId));
+                    CgroupDir cgroup = bundles.cgroupOf(id, spec);
+                    containers.put(id, new Container(bundle, attached, init, initExecId, cgroup));
+                    watchOom(id, cgroup);
                 } catch (IOException | InterruptedException | RuntimeException e) {
                     undoCreate(bundle, e);
                     throw e;
@@ -131,6 +142,34 @@ public final class Sandbox {
         }
     }
 
+    /** UpdateContainer: {@code runtime update} with the new resources written beside the bundle. */
+    public void update(String id, LinuxResources resources) throws IOException, InterruptedException {
+        lifecycle.lock();
+        try {
+            Container container = container(id);
+            bundles.writeResources(container.bundle(), resources);
+            try {
+                runtime.update(container.bundle());
+            } finally {
+                Files.deleteIfExists(container.bundle().resourcesFile());
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** StatsContainer: the container's cgroup counters and the VM's interfaces. */
+    public StatsContainerResponse stats(String id) throws IOException {
+        Container container = container(id);
+        return StatsContainerResponse.newBuilder().setCgroupStats(CgroupStatsReader.read(container.cgroup()))
+                .addAllNetworkStats(NetDevStats.read(NetDevStats.PROC_NET_DEV)).build();
+    }
+
+    /** GetOOMEvent: blocks until the OOM killer hits a container, and names it. */
+    public String nextOomKilled() throws InterruptedException {
+        return oom.next();
+    }
+
     /** ExecProcess: {@code runtime exec --detach} with the process written beside the bundle. */
     public void exec(String id, String execId, Process process) throws IOException, InterruptedException {
         Ids.checkExec(execId);
@@ -159,25 +198,27 @@ public final class Sandbox {
     }
 
     /**
-     * SignalProcess with Kata's reading of the request: an empty exec id with SIGKILL means every process of the
-     * container; SIGTERM to an init that does not handle it becomes SIGKILL.
+     * SignalProcess with Kata's reading of the request: SIGTERM to an init that does not handle it becomes SIGKILL;
+     * SIGKILL to the init takes every process of the container with it; the empty exec id (what Kata's runtime sends
+     * for containerd's Kill with {@code all}) signals every process of the container, the init included.
      */
     public void signal(String id, String execId, int signal) throws IOException, InterruptedException {
         Container container = container(id);
-        boolean init = container.isInit(execId);
-        if (init && signal == Processes.SIGKILL) {
-            if (!container.init().hasExited()) {
-                killAll(container);
-            }
+        if (!container.isInit(execId)) {
+            process(id, execId).signal(signal);
             return;
         }
-        ContainerProcess process = process(id, execId);
-        int effective = signal;
-        if (init && signal == Processes.SIGTERM
-                && !SignalDisposition.isHandled(process.pid(), Processes.SIGTERM)) {
-            effective = Processes.SIGKILL;
+        ContainerProcess init = container.init();
+        if (init.hasExited()) {
+            return; // its pid namespace, and so every process of the container, ended with it
         }
-        process.signal(effective);
+        int effective = signal == Processes.SIGTERM && !SignalDisposition.isHandled(init.pid(), Processes.SIGTERM)
+                ? Processes.SIGKILL : signal;
+        if (effective == Processes.SIGKILL || execId.isEmpty()) {
+            signalAll(container, effective);
+        } else {
+            init.signal(effective);
+        }
     }
 
     /**
@@ -204,9 +245,10 @@ public final class Sandbox {
         try {
             Container container = container(id);
             if (!container.init().hasExited()) {
-                killAll(container);
+                signalAll(container, Processes.SIGKILL);
                 awaitInit(container, timeout);
             }
+            oom.forget(id);
             runtime.delete(container.bundle());
             containers.remove(id);
             IOException failure = null;
@@ -270,11 +312,11 @@ public final class Sandbox {
         return container;
     }
 
-    private void killAll(Container container) throws IOException, InterruptedException {
+    private void signalAll(Container container, int signal) throws IOException, InterruptedException {
         try {
-            runtime.kill(container.bundle(), Processes.SIGKILL, true);
+            runtime.kill(container.bundle(), signal, true);
         } catch (OciRuntimeException e) {
-            // The init may have died on its own meanwhile; then the runtime has nothing left to kill.
+            // The init may have died on its own meanwhile; then the runtime has nothing left to signal.
             if (!container.init().hasExited()) {
                 throw e;
             }
@@ -292,6 +334,15 @@ public final class Sandbox {
             throw new IOException("container " + container.id() + " did not stop within " + timeout, e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("the reaper never fails an exit", e);
+        }
+    }
+
+    private void watchOom(String id, CgroupDir cgroup) {
+        try {
+            oom.watch(id, cgroup);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "container {0} runs without OOM events: cannot watch {1}: {2}", id,
+                    cgroup.path(), e.getMessage());
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * {@code grpc.AgentService} and {@code grpc.Health} as this agent serves them. Methods not registered here
- * (networking, stats, hotplug, policy...) are answered UNIMPLEMENTED by the ttrpc server.
+ * (networking, hotplug, policy...) are answered UNIMPLEMENTED by the ttrpc server.
  */
 public final class AgentService {
     public static final String NAME = "grpc.AgentService";

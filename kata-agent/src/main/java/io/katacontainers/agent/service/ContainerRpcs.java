@@ -4,11 +4,16 @@ import com.google.protobuf.Empty;
 import io.katacontainers.agent.container.Sandbox;
 import io.katacontainers.agent.proto.CreateContainerRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.GetOOMEventRequest;
+import io.katacontainers.agent.proto.OOMEvent;
 import io.katacontainers.agent.proto.PauseContainerRequest;
 import io.katacontainers.agent.proto.RemoveContainerRequest;
 import io.katacontainers.agent.proto.ResumeContainerRequest;
 import io.katacontainers.agent.proto.SignalProcessRequest;
 import io.katacontainers.agent.proto.StartContainerRequest;
+import io.katacontainers.agent.proto.StatsContainerRequest;
+import io.katacontainers.agent.proto.StatsContainerResponse;
+import io.katacontainers.agent.proto.UpdateContainerRequest;
 import io.katacontainers.agent.proto.WaitProcessRequest;
 import io.katacontainers.agent.proto.WaitProcessResponse;
 import io.katacontainers.ttrpc.ServiceDefinition;
@@ -37,6 +42,24 @@ final class ContainerRpcs {
                 Failures.translated("PauseContainer", this::pause));
         service.method("ResumeContainer", ResumeContainerRequest.parser(),
                 Failures.translated("ResumeContainer", this::resume));
+        service.method("UpdateContainer", UpdateContainerRequest.parser(),
+                Failures.translated("UpdateContainer", this::update));
+        service.method("StatsContainer", StatsContainerRequest.parser(),
+                Failures.translated("StatsContainer", this::stats));
+        service.method("GetOOMEvent", GetOOMEventRequest.parser(), Failures.translated("GetOOMEvent",
+                request -> OOMEvent.newBuilder().setContainerId(sandbox.nextOomKilled()).build()));
+    }
+
+    private Empty update(UpdateContainerRequest request) throws Exception {
+        if (!request.hasResources()) {
+            throw new IllegalArgumentException("no resources in the update of container " + request.getContainerId());
+        }
+        sandbox.update(request.getContainerId(), request.getResources());
+        return Empty.getDefaultInstance();
+    }
+
+    private StatsContainerResponse stats(StatsContainerRequest request) throws Exception {
+        return sandbox.stats(request.getContainerId());
     }
 
     private Empty pause(PauseContainerRequest request) throws Exception {

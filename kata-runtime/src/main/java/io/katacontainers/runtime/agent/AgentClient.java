@@ -8,6 +8,9 @@ import io.katacontainers.agent.proto.CreateContainerRequest;
 import io.katacontainers.agent.proto.CreateSandboxRequest;
 import io.katacontainers.agent.proto.DestroySandboxRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.GetOOMEventRequest;
+import io.katacontainers.agent.proto.LinuxResources;
+import io.katacontainers.agent.proto.OOMEvent;
 import io.katacontainers.agent.proto.PauseContainerRequest;
 import io.katacontainers.agent.proto.ReadStreamRequest;
 import io.katacontainers.agent.proto.ReadStreamResponse;
@@ -15,7 +18,10 @@ import io.katacontainers.agent.proto.RemoveContainerRequest;
 import io.katacontainers.agent.proto.ResumeContainerRequest;
 import io.katacontainers.agent.proto.SignalProcessRequest;
 import io.katacontainers.agent.proto.StartContainerRequest;
+import io.katacontainers.agent.proto.StatsContainerRequest;
+import io.katacontainers.agent.proto.StatsContainerResponse;
 import io.katacontainers.agent.proto.TtyWinResizeRequest;
+import io.katacontainers.agent.proto.UpdateContainerRequest;
 import io.katacontainers.agent.proto.WaitProcessRequest;
 import io.katacontainers.agent.proto.WaitProcessResponse;
 import io.katacontainers.agent.proto.WriteStreamRequest;
@@ -30,7 +36,7 @@ import java.util.Optional;
 
 /**
  * The agent API as the runtime uses it. Control calls carry a timeout; the calls that block in the guest until
- * something happens (WaitProcess, ReadStdout/ReadStderr) carry none, as in Kata.
+ * something happens (WaitProcess, ReadStdout/ReadStderr, GetOOMEvent) carry none, as in Kata.
  */
 public final class AgentClient implements AutoCloseable {
     static final String AGENT = "grpc.AgentService";
@@ -138,6 +144,22 @@ public final class AgentClient implements AutoCloseable {
     public void resizeTty(String containerId, String execId, int rows, int columns) throws AgentException {
         control("TtyWinResize", TtyWinResizeRequest.newBuilder().setContainerId(containerId).setExecId(execId)
                 .setRow(rows).setColumn(columns).build());
+    }
+
+    public void updateContainer(String containerId, LinuxResources resources) throws AgentException {
+        control("UpdateContainer", UpdateContainerRequest.newBuilder().setContainerId(containerId)
+                .setResources(resources).build());
+    }
+
+    public StatsContainerResponse statsContainer(String containerId) throws AgentException {
+        return call("StatsContainer", StatsContainerRequest.newBuilder().setContainerId(containerId).build(),
+                StatsContainerResponse.parser(), CONTROL);
+    }
+
+    /** Blocks until the OOM killer hits a container of the sandbox; its id. */
+    public String nextOomEvent() throws AgentException {
+        return call("GetOOMEvent", GetOOMEventRequest.getDefaultInstance(), OOMEvent.parser(), CallOptions.DEFAULT)
+                .getContainerId();
     }
 
     private Optional<byte[]> read(String method, String containerId, String execId, int max) throws AgentException {

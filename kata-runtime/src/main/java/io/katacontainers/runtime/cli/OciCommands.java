@@ -52,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  * control socket, or, when the holder is gone (killed), clean up after it from the state on disk.
  */
 final class OciCommands {
-    private static final String INIT = "";
+    /** The exec id by which the agent signals every process of a container; the init goes by the container's id. */
+    private static final String ALL_PROCESSES = "";
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(60);
 
     private OciCommands() {
@@ -322,7 +323,7 @@ final class OciCommands {
                     throw new Failure("container " + id + " is not running");
                 }
                 try (AgentClient agent = connect(id)) {
-                    agent.signalProcess(id, INIT, number);
+                    agent.signalProcess(id, all ? ALL_PROCESSES : id, number);
                 }
             }
             return 0;

@@ -40,8 +40,6 @@ import java.util.concurrent.Callable;
         footer = {"", "Example:", "  kata-runtime run --bundle /path/to/bundle mycontainer"})
 public final class RunCommand implements Callable<Integer> {
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
-    /** The agent names a container's own process by the empty exec id. */
-    private static final String INIT = "";
 
     @CommandLine.Spec
     private CommandSpec spec;
@@ -106,14 +104,14 @@ public final class RunCommand implements Callable<Integer> {
             sandbox.createContainer(id, containerSpec, bundle.rootfs());
             Optional<HostTerminal> raw = terminal ? HostTerminal.rawIfTerminal() : Optional.empty();
             try {
-                ProcessIo io = ProcessIo.attach(sandbox.agent(), id, INIT, terminal, System.in, System.out,
+                ProcessIo io = ProcessIo.attach(sandbox.agent(), id, initExecId(), terminal, System.in, System.out,
                         System.err);
                 sandbox.agent().startContainer(id);
                 SignalForwarder.install(signal -> forward(sandbox, signal));
                 if (terminal) {
                     SignalForwarder.onWindowChange(() -> resize(sandbox));
                 }
-                int status = sandbox.agent().waitProcess(id, INIT);
+                int status = sandbox.agent().waitProcess(id, initExecId());
                 io.awaitOutput(OUTPUT_DRAIN);
                 return status;
             } finally {
@@ -131,9 +129,14 @@ public final class RunCommand implements Callable<Integer> {
                 .orElse(spec);
     }
 
+    /** The agent names a container's own process by the exec id CreateContainer gave it: the container's id. */
+    private String initExecId() {
+        return id;
+    }
+
     private void forward(Sandbox sandbox, int signal) {
         try {
-            sandbox.agent().signalProcess(id, INIT, signal);
+            sandbox.agent().signalProcess(id, initExecId(), signal);
         } catch (AgentException e) {
             spec.commandLine().getErr().println("kata-runtime run: cannot forward signal " + signal + ": "
                     + e.getMessage());
@@ -143,7 +146,7 @@ public final class RunCommand implements Callable<Integer> {
     private void resize(Sandbox sandbox) {
         HostTerminal.size().ifPresent(size -> {
             try {
-                sandbox.agent().resizeTty(id, INIT, size[0], size[1]);
+                sandbox.agent().resizeTty(id, initExecId(), size[0], size[1]);
             } catch (AgentException e) {
                 spec.commandLine().getErr().println("kata-runtime run: cannot resize the terminal: "
                         + e.getMessage());

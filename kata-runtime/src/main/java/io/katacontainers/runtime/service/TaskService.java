@@ -1,7 +1,6 @@
 package io.katacontainers.runtime.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Empty;
 import io.katacontainers.agent.proto.ExecProcessRequest;
 import io.katacontainers.agent.proto.Process;
@@ -14,6 +13,7 @@ import io.katacontainers.containerd.events.TaskExecAdded;
 import io.katacontainers.containerd.events.TaskExecStarted;
 import io.katacontainers.containerd.events.TaskExit;
 import io.katacontainers.containerd.events.TaskIO;
+import io.katacontainers.containerd.events.TaskOOM;
 import io.katacontainers.containerd.events.TaskPaused;
 import io.katacontainers.containerd.events.TaskResumed;
 import io.katacontainers.containerd.events.TaskStart;
@@ -89,8 +89,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TaskService {
     public static final String SERVICE = "containerd.task.v2.Task";
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
-    /** What the agent calls a container's init process. */
-    private static final String AGENT_INIT = "";
+    /** The exec id by which the agent signals every process of a container (Kill with {@code all}), as Kata's. */
+    private static final String AGENT_ALL_PROCESSES = "";
     /** How long a dead VM's process gets to report its output before its exit is recorded anyway. */
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
@@ -132,10 +132,7 @@ public final class TaskService {
                         (request, context) -> exec(request))
                 .method("ResizePty", ResizePtyRequest.parser(), (request, context) -> resizePty(request))
                 .method("CloseIO", CloseIORequest.parser(), (request, context) -> closeIo(request))
-                .method("Update", UpdateTaskRequest.parser(), (request, context) -> {
-                    throw new StatusException(Code.UNIMPLEMENTED, "update of a container's resources is not "
-                            + "supported by this runtime's agent yet");
-                })
+                .method("Update", UpdateTaskRequest.parser(), (request, context) -> update(request))
                 .method("Wait", WaitRequest.parser(), (request, context) -> await(request, context))
                 .method("Stats", StatsRequest.parser(), (request, context) -> stats(request))
                 .method("Connect", ConnectRequest.parser(), (request, context) -> connect(request))
@@ -222,6 +219,7 @@ public final class TaskService {
         try {
             sandbox = Sandbox.start(id, hostname, config, driver, dir);
             runDir = dir;
+            watchOom(sandbox);
         } catch (SandboxException | RuntimeException e) {
             SandboxCleanup.cleanUp(dir);
             throw e;
@@ -243,8 +241,8 @@ public final class TaskService {
             ShimProcess init = new ShimProcess(id, "", request.getTerminal(), request.getStdin(),
                     request.getStdout(), request.getStderr(), Optional.empty());
             // Readers start before the process does; the agent keeps what it writes until they come.
-            init.attach(stdio, ProcessIo.attach(sandbox.agent(), id, AGENT_INIT, request.getTerminal(), stdio.in(),
-                    stdio.out(), stdio.err()));
+            init.attach(stdio, ProcessIo.attach(sandbox.agent(), id, agentExecId(init), request.getTerminal(),
+                    stdio.in(), stdio.out(), stdio.err()));
             containers.put(id, new ShimContainer(id, request.getBundle(), init, mount));
         } catch (Exception e) {
             if (created) {
@@ -295,9 +293,8 @@ public final class TaskService {
     private static Process execSpec(io.katacontainers.containerd.task.ExecProcessRequest request)
             throws StatusException {
         try {
-            ObjectNode spec = JSON.createObjectNode();
-            spec.set("process", JSON.readTree(request.getSpec().getValue().toByteArray()));
-            Process process = OciSpecJson.fromJson(spec, ignored -> { }).getProcess();
+            Process process = OciSpecJson.fromJson(JSON.readTree(request.getSpec().getValue().toByteArray()),
+                    Process.newBuilder(), ignored -> { }).build();
             if (process.getArgsCount() == 0) {
                 throw new StatusException(Code.INVALID_ARGUMENT, "the exec'd process has no args");
             }
@@ -356,7 +353,7 @@ public final class TaskService {
         Thread.ofVirtual().name("wait-" + process.name()).start(() -> {
             int status;
             ProcessIo io = process.io().orElseThrow();
-            String agentExecId = process.isInit() ? AGENT_INIT : process.execId();
+            String agentExecId = agentExecId(process);
             try {
                 if (process.isInit()) {
                     status = agent.waitProcess(process.containerId(), agentExecId);
@@ -410,15 +407,18 @@ public final class TaskService {
         lifecycle.lock();
         try {
             ShimProcess process = process(container(request.getId()), request.getExecId());
-            signal(process, request.getSignal());
+            signal(process, request.getSignal(), request.getAll());
             return Empty.getDefaultInstance();
         } finally {
             lifecycle.unlock();
         }
     }
 
-    /** Kata's semantics: signalling a stopped process is a no-op; one never started just ends. */
-    private void signal(ShimProcess process, int signal) throws Exception {
+    /**
+     * Kata's semantics: signalling a stopped process is a no-op; one never started just ends; {@code all} signals
+     * every process of the container.
+     */
+    private void signal(ShimProcess process, int signal, boolean all) throws Exception {
         switch (process.status()) {
             case STOPPED -> LOG.log(System.Logger.Level.DEBUG, "{0} already stopped: signal {1} ignored",
                     process.name(), signal);
@@ -427,7 +427,7 @@ public final class TaskService {
             default -> {
                 try {
                     sandbox.agent().signalProcess(process.containerId(),
-                            process.isInit() ? AGENT_INIT : process.execId(), signal);
+                            all && process.isInit() ? AGENT_ALL_PROCESSES : agentExecId(process), signal);
                 } catch (AgentException e) {
                     if (process.status() != Status.STOPPED) {
                         throw e;
@@ -478,8 +478,8 @@ public final class TaskService {
             throw new StatusException(Code.FAILED_PRECONDITION, process.name() + " has no terminal");
         }
         if (process.status() == Status.RUNNING) {
-            sandbox.agent().resizeTty(process.containerId(), process.isInit() ? AGENT_INIT : process.execId(),
-                    request.getHeight(), request.getWidth());
+            sandbox.agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
+                    request.getWidth());
         }
         return Empty.getDefaultInstance();
     }
@@ -505,7 +505,7 @@ public final class TaskService {
             ShimProcess init = container.init();
             if (init.status() == Status.RUNNING || init.status() == Status.PAUSED) {
                 // Kata stops a container that is still running when it is deleted.
-                signal(init, 9);
+                signal(init, 9, true);
                 awaitExit(init);
             }
             if (init.status() == Status.CREATED) {
@@ -637,10 +637,56 @@ public final class TaskService {
         return PidsResponse.newBuilder().addProcesses(ProcessInfo.newBuilder().setPid(pid())).build();
     }
 
-    private StatsResponse stats(StatsRequest request) throws StatusException {
-        container(request.getId());
-        throw new StatusException(Code.UNIMPLEMENTED, "container statistics are not supported by this runtime's "
-                + "agent yet");
+    private StatsResponse stats(StatsRequest request) throws Exception {
+        ShimContainer container = container(request.getId());
+        Sandbox current = runningSandbox(container);
+        return StatsResponse.newBuilder().setStats(CgroupMetrics.pack(current.agent().statsContainer(container.id())))
+                .build();
+    }
+
+    private Empty update(UpdateTaskRequest request) throws Exception {
+        lifecycle.lock();
+        try {
+            ShimContainer container = container(request.getId());
+            if (!request.hasResources()) {
+                throw new StatusException(Code.INVALID_ARGUMENT, "the update of " + container.id()
+                        + " names no resources");
+            }
+            runningSandbox(container).agent().updateContainer(container.id(),
+                    ResourcesUpdate.parse(request.getResources()));
+            return Empty.getDefaultInstance();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** The sandbox, for a request that needs the container's processes in it. */
+    private Sandbox runningSandbox(ShimContainer container) throws StatusException {
+        Sandbox current = sandbox;
+        if (current == null || container.init().status() == Status.STOPPED) {
+            throw new StatusException(Code.FAILED_PRECONDITION, "container " + container.id() + " is not running");
+        }
+        return current;
+    }
+
+    /** Publishes TaskOOM for every OOM kill the agent reports, until the sandbox's agent connection ends. */
+    private void watchOom(Sandbox started) {
+        var agent = started.agent();
+        Thread.ofVirtual().name("oom-" + started.id()).start(() -> {
+            while (true) {
+                String containerId;
+                try {
+                    containerId = agent.nextOomEvent();
+                } catch (AgentException e) {
+                    // The VM went away, or its agent reports no OOM kills: no event can come any more.
+                    LOG.log(System.Logger.Level.DEBUG, "no more OOM events from sandbox {0}: {1}", started.id(),
+                            e.getMessage());
+                    return;
+                }
+                LOG.log(System.Logger.Level.INFO, "the OOM killer hit container {0}", containerId);
+                events.publish(TaskOOM.newBuilder().setContainerId(containerId).build());
+            }
+        });
     }
 
     private ConnectResponse connect(ConnectRequest request) throws StatusException {
@@ -657,6 +703,11 @@ public final class TaskService {
             throw new StatusException(Code.NOT_FOUND, "container " + id + " does not exist in this shim");
         }
         return container;
+    }
+
+    /** The agent names a container's init by the exec id CreateContainer gave it: the container's id, as Kata. */
+    private static String agentExecId(ShimProcess process) {
+        return process.isInit() ? process.containerId() : process.execId();
     }
 
     private static ShimProcess process(ShimContainer container, String execId) throws StatusException {

@@ -1,5 +1,7 @@
 package io.katacontainers.packaging.shim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.containerd.task.DeleteRequest;
 import io.katacontainers.containerd.task.DeleteResponse;
 import io.katacontainers.containerd.task.ShutdownRequest;
@@ -202,10 +204,11 @@ class ShimEndToEndTest {
     }
 
     @Test
-    void execStdinKillAndDeleteOfADetachedTask() throws Exception {
+    void execStdinMetricsUpdateKillAllAndDeleteOfADetachedTask() throws Exception {
         String id = id("shim-detached");
+        // The init ignores USR1 (and so do its sleeps), so only Kill with all can reach other processes with it.
         Result run = ctr(RUN, runArgs("-d", PrivateContainerd.IMAGE, id, "sh", "-c",
-                "trap 'exit 3' TERM; while true; do sleep 1; done"));
+                "trap '' USR1; trap 'exit 3' TERM; while true; do sleep 1; done"));
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals("RUNNING", task(id)[0]);
 
@@ -221,6 +224,29 @@ class ShimEndToEndTest {
         assertEquals(0, cat.exitCode(), cat.toString());
         assertEquals("line one\nline two\neof-seen\n", cat.out(), "stdin passes, and its end reaches the process");
 
+        JsonNode metrics = metrics(id);
+        assertTrue(metrics.path("memory").path("usage").asLong() > 0, "the container's memory use: " + metrics);
+        assertTrue(metrics.path("pids").path("current").asLong() >= 2, "sh and its sleep: " + metrics);
+        assertTrue(metrics.path("cpu").path("usage_usec").asLong() > 0, "CPU time: " + metrics);
+        Result update = containerd.ctr(QUICK, "task", "update", "--memory-limit", "67108864", id);
+        assertEquals(0, update.exitCode(), update.toString());
+        assertEquals(67108864, metrics(id).path("memory").path("usage_limit").asLong(), "the new limit applies");
+
+        Result waiter = containerd.ctr(QUICK, "task", "exec", "--detach", "--exec-id", "e4", id, "sh", "-c",
+                "trap 'echo usr1-seen > /tmp/usr1; exit 0' USR1; while true; do sleep 1; done");
+        assertEquals(0, waiter.exitCode(), waiter.toString());
+        Result killAll = containerd.ctr(QUICK, "task", "kill", "--all", "-s", "USR1", id);
+        assertEquals(0, killAll.exitCode(), killAll.toString());
+        await("the exec'd process to see USR1", () -> {
+            try {
+                return containerd.ctr(QUICK, "task", "exec", "--exec-id", "e5-" + System.nanoTime(), id,
+                        "cat", "/tmp/usr1").out().equals("usr1-seen\n");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals("RUNNING", task(id)[0], "the init ignored it");
+
         Result kill = containerd.ctr(QUICK, "task", "kill", id); // SIGTERM
         assertEquals(0, kill.exitCode(), kill.toString());
         awaitStopped(id);
@@ -231,6 +257,30 @@ class ShimEndToEndTest {
         assertTrue(delete.stderr().contains("exit code 3"), "the trap's exit status: " + delete);
         assertEquals(0, containerd.ctr(QUICK, "container", "delete", id).exitCode());
         assertNothingLeft(id);
+    }
+
+    @Test
+    void aContainerOverItsMemoryLimitIsOomKilledAndContainerdHearsOfIt() throws Exception {
+        String id = id("shim-oom");
+        // tail keeps the current line: /dev/zero has no newline, so it grows until the limit's OOM kill.
+        Result run = ctr(RUN, runArgs("--rm", "--memory-limit", Long.toString(32 << 20), PrivateContainerd.IMAGE,
+                id, "tail", "/dev/zero"));
+        assertEquals(137, run.exitCode(), "SIGKILL by the OOM killer: " + run);
+        await("the OOM event", () -> {
+            try {
+                return containerd.events().stream().anyMatch(l -> l.contains("/tasks/oom") && l.contains(id));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertNothingLeft(id);
+    }
+
+    /** {@code ctr task metrics --format json}: containerd's cgroup v2 metrics as the shim's Stats answered. */
+    private JsonNode metrics(String id) throws Exception {
+        Result metrics = containerd.ctr(QUICK, "task", "metrics", "--format", "json", id);
+        assertEquals(0, metrics.exitCode(), metrics.toString());
+        return new ObjectMapper().readTree(metrics.out());
     }
 
     @Test
