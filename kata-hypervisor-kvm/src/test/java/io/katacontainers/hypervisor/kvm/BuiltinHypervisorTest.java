@@ -43,6 +43,17 @@ class BuiltinHypervisorTest {
     }
 
     @Test
+    void theGuestGetsTheSerialConsoleRebootsThroughTheI8042AndSkipsPciWhileConfiguredParamsWin() {
+        assertEquals("console=ttyS0 quiet no_timer_check reboot=k panic=-1 pci=off",
+                BuiltinHypervisor.kernelCommandLine(spec(dir.resolve("k"), dir)).line());
+        VmSpec configured = new VmSpec("test", dir, Path.of("builtin"), "microvm", 1, 64, dir.resolve("k"),
+                Optional.empty(), "console=hvc0 pci=on", Optional.empty(), Path.of("/usr/lib/qemu/virtiofsd"),
+                List.of(), true);
+        assertEquals("debug no_timer_check reboot=k panic=-1 console=hvc0 pci=on",
+                BuiltinHypervisor.kernelCommandLine(configured).line());
+    }
+
+    @Test
     void missingKernelIsAClearError() {
         VmSpec spec = spec(dir.resolve("no-such-vmlinux"), dir);
         HypervisorException e = assertThrows(HypervisorException.class, () -> new BuiltinDriver().create(spec));

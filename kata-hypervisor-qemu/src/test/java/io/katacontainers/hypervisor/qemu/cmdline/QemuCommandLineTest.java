@@ -52,7 +52,7 @@ class QemuCommandLineTest {
         assertEquals("memory-backend-memfd,id=mem,size=512M,share=off", value(args, "-object"));
         assertEquals("/k/vmlinux", value(args, "-kernel"));
         assertEquals("/k/initrd", value(args, "-initrd"));
-        assertEquals("console=ttyS0 quiet no_timer_check tsc_early_khz=2596124 reboot=t panic=-1 init=/init",
+        assertEquals("console=ttyS0 quiet no_timer_check reboot=t panic=-1 tsc_early_khz=2596124 init=/init",
                 value(args, "-append"));
         assertEquals("/run/kata/sb1/qemu.pid", value(args, "-pidfile"));
         assertTrue(args.containsAll(List.of("-nographic", "-nodefaults", "-no-reboot")));
@@ -78,6 +78,13 @@ class QemuCommandLineTest {
         assertTrue(args.contains("virtio-serial-pci"));
         assertTrue(value(args, "-append").contains("reboot=k"));
         assertFalse(value(args, "-append").contains("tsc_early_khz"));
+    }
+
+    @Test
+    void microvmWithoutAKnownTscFrequencyLeavesItOut() {
+        QemuCommandLine line = new QemuCommandLine(spec("microvm", Optional.empty()), MachineType.MICROVM, TCG,
+                RunFiles.in(RUN), new AgentChannel.Serial(RUN.resolve("agent.sock")), OptionalLong.empty());
+        assertEquals("console=ttyS0 quiet no_timer_check reboot=t panic=-1 init=/init", line.kernelCommandLine());
     }
 
     @Test
