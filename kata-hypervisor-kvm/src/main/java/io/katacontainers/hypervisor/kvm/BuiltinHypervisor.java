@@ -110,8 +110,7 @@ final class BuiltinHypervisor implements Hypervisor {
                 throw new IOException("setpriv (util-linux) is not on PATH: virtiofsd would outlive a killed "
                         + "runtime; apt-get install util-linux");
             }
-            VirtiofsdCommand command = VirtiofsdCommand.withDefaults(spec.virtiofsd(),
-                    spec.runDir().resolve("virtiofsd.sock"), spec.sharedDir().get(), spec.virtiofsdExtraArgs());
+            VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, spec.runDir().resolve("virtiofsd.sock"));
             vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
                     command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
         }

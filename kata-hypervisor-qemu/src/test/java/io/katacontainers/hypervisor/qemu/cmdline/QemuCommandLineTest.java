@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu.cmdline;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
@@ -24,7 +25,7 @@ class QemuCommandLineTest {
     private static VmSpec spec(String machine, Optional<Path> shared) {
         return new VmSpec("sb1", RUN, Path.of("/usr/bin/qemu-system-x86_64"), machine, 2, 512,
                 Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")), "init=/init", shared,
-                Path.of("/usr/lib/qemu/virtiofsd"), List.of(), false);
+                Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
     }
 
     private static List<String> args(VmSpec spec, MachineType machine, Acceleration accel, AgentChannel agent) {
