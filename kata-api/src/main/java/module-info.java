@@ -1,10 +1,11 @@
 /**
- * Types shared by every module: the configuration model, the hypervisor driver SPI, and the host processes
- * (child processes tied to this JVM, virtiofsd) that drivers run next to their VMs.
+ * Types shared by every module: the configuration model, the hypervisor driver SPI, the guest kernel command line,
+ * and the host processes (child processes tied to this JVM, virtiofsd) that drivers run next to their VMs.
  */
 module io.katacontainers.api {
     exports io.katacontainers.api.config;
     exports io.katacontainers.api.hypervisor;
+    exports io.katacontainers.api.kernel;
     exports io.katacontainers.api.process;
     exports io.katacontainers.api.virtiofs;
 

@@ -1,5 +1,7 @@
 package io.katacontainers.api.config;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -52,8 +54,7 @@ public final class ConfigSchema {
             Validator.absolutePathOrEmpty());
     private static final Key<List<String>> VALID_VIRTIO_FS_DAEMON_PATHS = Key.strings("valid_virtio_fs_daemon_paths",
             List.of("/usr/lib/qemu/virtiofsd"), Validator.any());
-    private static final Key<String> VIRTIO_FS_CACHE = Key.string("virtio_fs_cache", "auto",
-            Validator.oneOf("never", "none", "metadata", "auto", "always"));
+    private static final Key<String> VIRTIO_FS_CACHE = Key.string("virtio_fs_cache", "auto", VirtiofsCache::problem);
     private static final Key<Integer> VIRTIO_FS_QUEUE_SIZE = Key.integer("virtio_fs_queue_size", 1024,
             Validator.nonNegative());
     private static final Key<List<String>> VIRTIO_FS_EXTRA_ARGS = Key.strings("virtio_fs_extra_args",

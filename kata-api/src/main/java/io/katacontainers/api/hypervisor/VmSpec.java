@@ -1,7 +1,10 @@
 package io.katacontainers.api.hypervisor;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
+
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -18,13 +21,15 @@ import java.util.Optional;
  * @param kernelParams extra kernel command line from the configuration
  * @param sharedDir the host directory shared with the guest by virtio-fs, if any
  * @param virtiofsd the virtio-fs daemon binary
+ * @param virtiofsCache how much of the shared directory the guest caches
  * @param virtiofsdExtraArgs extra virtiofsd arguments from the configuration
  * @param debug whether the guest console is verbose
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                      Path kernel, Optional<Path> initrd, String kernelParams, Optional<Path> sharedDir,
-                     Path virtiofsd, List<String> virtiofsdExtraArgs, boolean debug) {
+                     Path virtiofsd, VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
     public VmSpec {
+        Objects.requireNonNull(virtiofsCache, "virtiofsCache");
         virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);
     }
 }

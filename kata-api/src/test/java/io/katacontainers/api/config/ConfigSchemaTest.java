@@ -63,6 +63,18 @@ class ConfigSchemaTest {
     }
 
     @Test
+    void bothHypervisorsTakeTheCacheModesTheCVirtiofsdHas() {
+        assertEquals("never", ConfigSchema.QEMU.build(Map.of("virtio_fs_cache", "never")).virtioFsCache());
+        assertEquals("always", ConfigSchema.BUILTIN.build(Map.of("virtio_fs_cache", "always")).virtioFsCache());
+        for (Section<?> section : List.of(ConfigSchema.QEMU, ConfigSchema.BUILTIN)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> section.build(Map.of("virtio_fs_cache", "metadata")));
+            assertTrue(e.getMessage().startsWith(section + " virtio_fs_cache: \"metadata\" needs the Rust virtiofsd"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void validatorsExplainTheProblem() {
         assertEquals(Optional.of("100 is below the minimum of 256 MiB"),
                 Validator.atLeast(256, " MiB").problem(100));

@@ -18,8 +18,8 @@ public final class OrphanedVirtiofsdMain {
     public static void main(String[] args) throws Exception {
         Path run = Files.createDirectories(Path.of(args[0]));
         ProcessLauncher launcher = new ProcessLauncher(Optional.of(VirtiofsDaemonTest.SETPRIV), "orphan");
-        VirtiofsDaemon daemon = VirtiofsDaemon.start(launcher, VirtiofsdCommand.withDefaults(
-                VirtiofsDaemonTest.VIRTIOFSD, run.resolve("vfs.sock"), Path.of(args[1]), List.of()),
+        VirtiofsDaemon daemon = VirtiofsDaemon.start(launcher, VirtiofsdCommand.withDefaultSandbox(
+                VirtiofsDaemonTest.VIRTIOFSD, run.resolve("vfs.sock"), Path.of(args[1]), VirtiofsCache.AUTO, List.of()),
                 run.resolve("virtiofsd.log"), Instant.now().plusSeconds(10));
         System.out.println("PID " + daemon.process().pid());
         System.out.flush();

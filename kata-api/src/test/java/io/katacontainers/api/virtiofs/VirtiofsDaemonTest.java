@@ -7,7 +7,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,8 +45,8 @@ class VirtiofsDaemonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"never", "auto", "always"})
-    void startsWithEachCacheModeAndStopRemovesTheSocketAndReapsIt(String cache) throws Exception {
+    @EnumSource(VirtiofsCache.class)
+    void startsWithEachCacheModeAndStopRemovesTheSocketAndReapsIt(VirtiofsCache cache) throws Exception {
         VirtiofsDaemon daemon = start(new VirtiofsdCommand(VIRTIOFSD, dir.resolve("vfs.sock"), shared, cache,
                 VirtiofsdCommand.DEFAULT_SANDBOX, List.of("--thread-pool-size=1")));
         ChildProcess process = daemon.process();
@@ -93,7 +93,7 @@ class VirtiofsDaemonTest {
     void aMissingSharedDirectoryIsNamed() {
         Path absent = dir.resolve("absent");
         IOException failure = assertThrows(IOException.class, () -> start(new VirtiofsdCommand(VIRTIOFSD,
-                dir.resolve("vfs.sock"), absent, "auto", "chroot", List.of())));
+                dir.resolve("vfs.sock"), absent, VirtiofsCache.AUTO, "chroot", List.of())));
         assertEquals("shared directory " + absent + " does not exist or is not a directory", failure.getMessage());
         assertEquals(List.of(), launcher.children(), "nothing started");
     }
@@ -102,14 +102,14 @@ class VirtiofsDaemonTest {
     void aMissingDaemonBinaryIsNamedWithThePackage() {
         Path missing = dir.resolve("no-virtiofsd");
         IOException failure = assertThrows(IOException.class, () -> start(new VirtiofsdCommand(missing,
-                dir.resolve("vfs.sock"), shared, "auto", "chroot", List.of())));
+                dir.resolve("vfs.sock"), shared, VirtiofsCache.AUTO, "chroot", List.of())));
         assertTrue(failure.getMessage().contains(missing + " is not an executable file"), failure.getMessage());
         assertTrue(failure.getMessage().contains("qemu-system-common"), failure.getMessage());
         assertEquals(List.of(), launcher.children(), "nothing started");
     }
 
     private VirtiofsdCommand command(Path socket, List<String> extraArgs) {
-        return VirtiofsdCommand.withDefaults(VIRTIOFSD, socket, shared, extraArgs);
+        return VirtiofsdCommand.withDefaultSandbox(VIRTIOFSD, socket, shared, VirtiofsCache.AUTO, extraArgs);
     }
 
     private VirtiofsDaemon start(VirtiofsdCommand command) throws IOException, InterruptedException {

@@ -1,9 +1,11 @@
 package io.katacontainers.api.virtiofs;
 
+import io.katacontainers.api.hypervisor.VmSpec;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,39 +17,43 @@ class VirtiofsdCommandTest {
     private static final Path SOURCE = Path.of("/run/shared");
 
     @Test
-    void servesTheDirectoryWithAutoCacheInAChrootAndAppendsExtraArgs() {
-        VirtiofsdCommand command = VirtiofsdCommand.withDefaults(BINARY, SOCKET, SOURCE, List.of("-o", "xattr"));
+    void servesTheDirectoryWithItsCacheModeInAChrootAndAppendsExtraArgs() {
+        VirtiofsdCommand command = VirtiofsdCommand.withDefaultSandbox(BINARY, SOCKET, SOURCE, VirtiofsCache.AUTO,
+                List.of("-o", "xattr"));
         assertEquals(List.of("/usr/lib/qemu/virtiofsd", "--socket-path=/run/vm/virtiofsd.sock",
                 "-o", "source=/run/shared", "-o", "cache=auto", "-o", "sandbox=chroot", "-o", "xattr"),
                 command.arguments());
     }
 
     @Test
-    void kataCacheNamesBecomeTheDaemonsNames() {
-        assertEquals("none", command("never").cache());
-        assertEquals("none", command("None").cache());
-        assertEquals("auto", command("auto").cache());
-        assertEquals("always", command("ALWAYS").cache());
-        assertTrue(command("never").arguments().contains("cache=none"));
+    void aVmsCommandTakesTheDaemonCacheModeAndExtraArgsFromItsSpec() {
+        VirtiofsdCommand command = VirtiofsdCommand.forVm(spec(Optional.of(SOURCE), VirtiofsCache.NEVER), SOCKET);
+        assertEquals(List.of("/usr/lib/qemu/virtiofsd", "--socket-path=/run/vm/virtiofsd.sock",
+                "-o", "source=/run/shared", "-o", "cache=none", "-o", "sandbox=chroot", "--thread-pool-size=1"),
+                command.arguments());
+        assertTrue(VirtiofsdCommand.forVm(spec(Optional.of(SOURCE), VirtiofsCache.ALWAYS), SOCKET).arguments()
+                .contains("cache=always"));
     }
 
     @Test
-    void metadataCacheIsRefusedWithWhatToUseInstead() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command("metadata"));
-        assertEquals("virtio_fs_cache = \"metadata\" is not supported by the C virtiofsd; use never (none), auto "
-                + "or always", e.getMessage());
+    void aVmWithoutASharedDirectoryHasNoCommand() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VirtiofsdCommand.forVm(spec(Optional.empty(), VirtiofsCache.AUTO), SOCKET));
+        assertEquals("VM sb1 shares no directory, so it needs no virtiofsd", e.getMessage());
     }
 
     @Test
     void anUnknownSandboxIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new VirtiofsdCommand(BINARY, SOCKET, SOURCE, "auto", "none", List.of()));
+                () -> new VirtiofsdCommand(BINARY, SOCKET, SOURCE, VirtiofsCache.AUTO, "none", List.of()));
         assertTrue(e.getMessage().contains("chroot, namespace"), e.getMessage());
-        assertTrue(new VirtiofsdCommand(BINARY, SOCKET, SOURCE, "auto", "namespace", List.of()).arguments()
-                .contains("sandbox=namespace"));
+        assertTrue(new VirtiofsdCommand(BINARY, SOCKET, SOURCE, VirtiofsCache.AUTO, "namespace", List.of())
+                .arguments().contains("sandbox=namespace"));
     }
 
-    private static VirtiofsdCommand command(String cache) {
-        return new VirtiofsdCommand(BINARY, SOCKET, SOURCE, cache, VirtiofsdCommand.DEFAULT_SANDBOX, List.of());
+    private static VmSpec spec(Optional<Path> shared, VirtiofsCache cache) {
+        return new VmSpec("sb1", Path.of("/run/vm"), Path.of("/usr/bin/qemu-system-x86_64"), "q35", 1, 256,
+                Path.of("/k/vmlinux"), Optional.empty(), "", shared, BINARY, cache, List.of("--thread-pool-size=1"),
+                false);
     }
 }

@@ -5,6 +5,7 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.kvm.KvmSystem;
@@ -65,7 +66,7 @@ final class BuiltinHypervisor implements Hypervisor {
             try {
                 console = new ConsoleLog(spec.runDir().resolve("console.log"), CONSOLE_TAIL_BYTES);
                 Vmm.Config config = new Vmm.Config(spec.vcpus(), spec.memoryMiB() << 20, spec.kernel(),
-                        spec.initrd(), KernelParams.compose(spec.debug(), spec.kernelParams()), true);
+                        spec.initrd(), kernelCommandLine(spec), true);
                 try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
                     vmm = Vmm.create(kvm, config, console, this::guestEnded);
                 }
@@ -87,6 +88,15 @@ final class BuiltinHypervisor implements Hypervisor {
     }
 
     /**
+     * The guest console is the 8250 at 0x3f8; without ACPI, a reboot through the i8042 is the guest's way to end
+     * the VM; and with no PCI bus, probing its config-space ports is skipped.
+     */
+    static KernelCommandLine kernelCommandLine(VmSpec spec) {
+        return KernelCommandLine.forDriver("ttyS0", "k", spec.debug(), spec.kernelParams())
+                .withDriverParams("pci=off");
+    }
+
+    /**
      * The devices every sandbox gets, on one event loop: vsock (the agent's channel, as hybrid vsock on
      * {@code kata.hvsock}), rng, and virtio-fs for the shared directory when there is one.
      */
@@ -100,8 +110,7 @@ final class BuiltinHypervisor implements Hypervisor {
                 throw new IOException("setpriv (util-linux) is not on PATH: virtiofsd would outlive a killed "
                         + "runtime; apt-get install util-linux");
             }
-            VirtiofsdCommand command = VirtiofsdCommand.withDefaults(spec.virtiofsd(),
-                    spec.runDir().resolve("virtiofsd.sock"), spec.sharedDir().get(), spec.virtiofsdExtraArgs());
+            VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, spec.runDir().resolve("virtiofsd.sock"));
             vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
                     command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
         }

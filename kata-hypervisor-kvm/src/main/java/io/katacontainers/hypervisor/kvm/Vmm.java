@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm;
 
+import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.ffm.kvm.CpuidEntry;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.ffm.kvm.KvmVm;
@@ -46,10 +47,11 @@ public final class Vmm implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Vmm.class.getName());
 
     /**
+     * @param cmdline the kernel command line so far; the VMM adds the TSC frequency and the virtio-mmio devices
      * @param irqchip the in-kernel PIC/IOAPIC/LAPIC and PIT: on for every real guest, off only for tiny test payloads
      *                whose {@code hlt} must end the VM
      */
-    public record Config(int vcpus, long memoryBytes, Path kernel, Optional<Path> initrd, String cmdline,
+    public record Config(int vcpus, long memoryBytes, Path kernel, Optional<Path> initrd, KernelCommandLine cmdline,
                          boolean irqchip) {
         public Config {
             if (vcpus < 1) {
@@ -217,15 +219,14 @@ public final class Vmm implements AutoCloseable {
         resources.add(resource);
     }
 
-    /** The full command line: the configured one, the TSC frequency and every virtio-mmio device. */
+    /** The full command line: the configured one with the TSC frequency, when KVM knows it, and every device. */
     public String commandLine() throws SyscallException {
-        StringBuilder line = new StringBuilder(config.cmdline());
+        KernelCommandLine line = config.cmdline();
         int tscKhz = vcpus.vcpus().getFirst().kvm().getTscKhz();
-        if (tscKhz > 0 && !config.cmdline().contains("tsc_early_khz=")) {
-            line.append(" tsc_early_khz=").append(tscKhz);
+        if (tscKhz > 0) {
+            line = line.withTscKhz(tscKhz);
         }
-        slots.forEach(slot -> line.append(' ').append(slot.kernelParam()));
-        return line.toString().strip();
+        return line.withDeviceParams(slots.stream().map(MmioSlot::kernelParam).toList()).line();
     }
 
     /** Loads the kernel, sets up every vCPU and starts them. */

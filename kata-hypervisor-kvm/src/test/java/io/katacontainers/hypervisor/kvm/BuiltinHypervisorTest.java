@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
@@ -40,6 +41,17 @@ class BuiltinHypervisorTest {
         assertTrue(descriptor.provides().stream().anyMatch(p -> p.service().equals(HypervisorDriver.class.getName())
                 && p.providers().equals(List.of(BuiltinDriver.class.getName()))), descriptor.provides().toString());
         assertEquals("builtin", new BuiltinDriver().name());
+    }
+
+    @Test
+    void theGuestGetsTheSerialConsoleRebootsThroughTheI8042AndSkipsPciWhileConfiguredParamsWin() {
+        assertEquals("console=ttyS0 quiet no_timer_check reboot=k panic=-1 pci=off",
+                BuiltinHypervisor.kernelCommandLine(spec(dir.resolve("k"), dir)).line());
+        VmSpec configured = new VmSpec("test", dir, Path.of("builtin"), "microvm", 1, 64, dir.resolve("k"),
+                Optional.empty(), "console=hvc0 pci=on", Optional.empty(), Path.of("/usr/lib/qemu/virtiofsd"),
+                VirtiofsCache.AUTO, List.of(), true);
+        assertEquals("debug no_timer_check reboot=k panic=-1 console=hvc0 pci=on",
+                BuiltinHypervisor.kernelCommandLine(configured).line());
     }
 
     @Test
@@ -123,6 +135,6 @@ class BuiltinHypervisorTest {
 
     private static VmSpec spec(Path kernel, Path runDir) {
         return new VmSpec("test", runDir, Path.of("builtin"), "microvm", 2, 64, kernel, Optional.empty(), "", Optional.empty(),
-                Path.of("/usr/lib/qemu/virtiofsd"), List.of(), false);
+                Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
     }
 }

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
@@ -37,12 +38,15 @@ class BuiltinVirtiofsTest {
     }
 
     @Test
-    void virtiofsdRunsWhileTheVmDoesAndIsReapedWithIt() throws Exception {
+    void virtiofsdRunsWhileTheVmDoesWithTheConfiguredCacheAndIsReapedWithIt() throws Exception {
         Path kernel = new TinyPvhImage().spinCounting(TinyPvhImage.DATA_ADDRESS).write(dir.resolve("k"));
         Path run = Files.createDirectories(dir.resolve("run"));
-        try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, run, List.of()))) {
+        try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, run, VirtiofsCache.ALWAYS, List.of()))) {
             vm.start(Duration.ofSeconds(30));
-            assertEquals(1, processesNaming(run).size(), "one virtiofsd for the shared directory");
+            List<Long> virtiofsd = processesNaming(run);
+            assertEquals(1, virtiofsd.size(), "one virtiofsd for the shared directory");
+            String arguments = commandLine(Path.of("/proc", virtiofsd.getFirst().toString()));
+            assertTrue(arguments.contains("\0cache=always\0"), arguments);
             assertTrue(Files.exists(run.resolve("virtiofsd.sock")));
             vm.stop(Duration.ofSeconds(10));
         }
@@ -54,7 +58,8 @@ class BuiltinVirtiofsTest {
     void aVirtiofsdThatCannotStartFailsTheVmWithItsComplaintAndLeavesNothing() throws Exception {
         Path kernel = new TinyPvhImage().spinCounting(TinyPvhImage.DATA_ADDRESS).write(dir.resolve("k"));
         Path run = Files.createDirectories(dir.resolve("run"));
-        try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, run, List.of("--no-such-option")))) {
+        try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, run, VirtiofsCache.AUTO,
+                List.of("--no-such-option")))) {
             HypervisorException e = assertThrows(HypervisorException.class, () -> vm.start(Duration.ofSeconds(30)));
             assertTrue(e.getMessage().contains("virtiofsd (pid "), e.getMessage());
             assertTrue(e.getMessage().contains("no-such-option"), "virtiofsd's own complaint: " + e.getMessage());
@@ -63,9 +68,9 @@ class BuiltinVirtiofsTest {
         assertFalse(Files.exists(run.resolve("virtiofsd.sock")));
     }
 
-    private VmSpec spec(Path kernel, Path runDir, List<String> virtiofsdArgs) {
+    private VmSpec spec(Path kernel, Path runDir, VirtiofsCache cache, List<String> virtiofsdArgs) {
         return new VmSpec("fs-test", runDir, Path.of("builtin"), "microvm", 1, 64, kernel, Optional.empty(), "",
-                Optional.of(shared), Path.of("/usr/lib/qemu/virtiofsd"), virtiofsdArgs, false);
+                Optional.of(shared), Path.of("/usr/lib/qemu/virtiofsd"), cache, virtiofsdArgs, false);
     }
 
     /** Live processes (not zombies) whose command line mentions {@code path}. */

@@ -108,9 +108,8 @@ final class QemuHypervisor implements Hypervisor {
             Files.deleteIfExists(socket);
         }
         if (spec.sharedDir().isPresent()) {
-            virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.withDefaults(spec.virtiofsd(),
-                    files.virtiofsSocket(), spec.sharedDir().get(), spec.virtiofsdExtraArgs()), files.virtiofsdLog(),
-                    deadline);
+            virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec, files.virtiofsSocket()),
+                    files.virtiofsdLog(), deadline);
         }
         qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
         qemu.awaitPath(files.qmpSocket(), deadline);

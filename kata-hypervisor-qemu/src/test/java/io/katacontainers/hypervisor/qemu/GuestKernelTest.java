@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
@@ -118,7 +119,7 @@ class GuestKernelTest {
         if (share) {
             Path shared = Files.createDirectories(dir.resolve("shared"));
             Files.writeString(shared.resolve("hello.txt"), "shared from the host");
-            spec = TestVms.withSharedDir(spec, shared);
+            spec = TestVms.withSharedDir(spec, shared, VirtiofsCache.AUTO);
         }
 
         try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver().create(spec)) {

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.process.ChildProcess;
 
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ public final class OrphanedVmMain {
     /** Arguments: run directory, kernel, shared directory. */
     public static void main(String[] args) throws Exception {
         QemuHypervisor vm = (QemuHypervisor) new QemuDriver().create(TestVms.withSharedDir(
-                TestVms.spec("orphan", Path.of(args[0]), "microvm", Path.of(args[1])), Path.of(args[2])));
+                TestVms.spec("orphan", Path.of(args[0]), "microvm", Path.of(args[1])), Path.of(args[2]),
+                VirtiofsCache.AUTO));
         vm.start(Duration.ofSeconds(60));
         System.out.println("PIDS " + vm.children().stream().map(ChildProcess::pid).map(String::valueOf)
                 .collect(Collectors.joining(" ")));

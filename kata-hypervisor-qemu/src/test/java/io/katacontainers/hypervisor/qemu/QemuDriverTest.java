@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.HostSupport;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
@@ -60,7 +61,8 @@ class QemuDriverTest {
     void hostSupportWithoutQemuIsUnusable() throws IOException {
         VmSpec base = spec("microvm");
         VmSpec missing = new VmSpec(base.sandboxId(), base.runDir(), dir.resolve("no-qemu"), "microvm", 1, 128,
-                base.kernel(), Optional.empty(), "", Optional.empty(), TestVms.VIRTIOFSD, List.of(), false);
+                base.kernel(), Optional.empty(), "", Optional.empty(), TestVms.VIRTIOFSD, VirtiofsCache.AUTO, List.of(),
+                false);
         HostSupport support = new QemuDriver().hostSupport(missing);
         assertFalse(support.usable());
         assertEquals("", support.version());
@@ -84,7 +86,7 @@ class QemuDriverTest {
     @Test
     void microvmWithVirtioFsMovesToQ35WithoutKvmOnly() throws Exception {
         Path shared = Files.createDirectories(dir.resolve("shared"));
-        VmSpec spec = TestVms.withSharedDir(spec("microvm"), shared);
+        VmSpec spec = TestVms.withSharedDir(spec("microvm"), shared, VirtiofsCache.AUTO);
         Path tcgRoot = Files.createDirectories(dir.resolve("tcg"));
         try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
                 RandomGenerator.getDefault()).create(spec)) {
@@ -128,14 +130,15 @@ class QemuDriverTest {
 
         VmSpec broken = new VmSpec("d1", good.runDir(), good.vmmPath(), "microvm", 0, 16, dir.resolve("nokernel"),
                 Optional.of(dir.resolve("noinitrd")), "", Optional.of(dir.resolve("noshare")), good.virtiofsd(),
-                List.of(), false);
+                VirtiofsCache.AUTO, List.of(), false);
         HypervisorException problems = assertThrows(HypervisorException.class, () -> driver.create(broken));
         for (String problem : List.of("guest kernel", "initrd", "vcpus", "memory", "shared directory")) {
             assertTrue(problems.getMessage().contains(problem), problems::getMessage);
         }
 
         VmSpec deep = new VmSpec("d1", dir.resolve("x".repeat(120)), good.vmmPath(), "microvm", 1, 128,
-                good.kernel(), Optional.empty(), "", Optional.empty(), good.virtiofsd(), List.of(), false);
+                good.kernel(), Optional.empty(), "", Optional.empty(), good.virtiofsd(), VirtiofsCache.AUTO, List.of(),
+                false);
         HypervisorException tooDeep = assertThrows(HypervisorException.class, () -> driver.create(deep));
         assertTrue(tooDeep.getMessage().contains("107 bytes"), tooDeep::getMessage);
     }

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
@@ -158,7 +159,7 @@ class QemuLifecycleTest {
         Path notAKernel = Files.writeString(dir.resolve("garbage"), "not a kernel at all\n".repeat(100));
         Path shared = Files.createDirectories(dir.resolve("shared"));
         VmSpec spec = TestVms.withSharedDir(TestVms.spec("t-fail", dir.resolve("run"), "microvm", notAKernel),
-                shared);
+                shared, VirtiofsCache.AUTO);
         try (QemuHypervisor vm = create(spec)) {
             HypervisorException e = assertThrows(HypervisorException.class, () -> vm.start(START));
             assertTrue(e.getMessage().contains("exited with status 1"), e::getMessage);
@@ -170,16 +171,18 @@ class QemuLifecycleTest {
     }
 
     @Test
-    void virtioFsStartsVirtiofsdAndStopReapsIt() throws Exception {
+    void virtioFsStartsVirtiofsdWithTheConfiguredCacheAndStopReapsIt() throws Exception {
         Path shared = Files.createDirectories(dir.resolve("shared"));
         VmSpec spec = TestVms.withSharedDir(TestVms.spec("t-fs", dir.resolve("run"), "microvm",
-                TinyPvhKernel.write(dir.resolve("kernel.elf"), TinyPvhKernel.Then.HALT)), shared);
+                TinyPvhKernel.write(dir.resolve("kernel.elf"), TinyPvhKernel.Then.HALT)), shared, VirtiofsCache.NEVER);
         try (QemuHypervisor vm = create(spec)) {
             vm.start(START);
             List<ChildProcess> children = vm.children();
             assertEquals(List.of("virtiofsd", "qemu"), children.stream().map(ChildProcess::name).toList());
             ChildProcess virtiofsd = children.getFirst();
             assertTrue(virtiofsd.isAlive());
+            String arguments = Files.readString(Path.of("/proc", Long.toString(virtiofsd.pid()), "cmdline"));
+            assertTrue(arguments.contains("\0cache=none\0"), arguments);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!virtiofsd.logTail(4096).contains("Received vhost-user socket connection")) {
                 assertTrue(System.nanoTime() < end, () -> "QEMU never connected: " + virtiofsd.logTail(4096));

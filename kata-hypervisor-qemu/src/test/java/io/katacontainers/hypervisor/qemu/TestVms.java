@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.VmSpec;
 
 import java.nio.file.Path;
@@ -16,19 +17,19 @@ final class TestVms {
 
     static VmSpec spec(String id, Path runDir, String machine, Path kernel) {
         return new VmSpec(id, runDir, QEMU, machine, 1, 128, kernel, Optional.empty(), "", Optional.empty(),
-                VIRTIOFSD, List.of(), false);
+                VIRTIOFSD, VirtiofsCache.AUTO, List.of(), false);
     }
 
-    static VmSpec withSharedDir(VmSpec spec, Path dir) {
+    static VmSpec withSharedDir(VmSpec spec, Path dir, VirtiofsCache cache) {
         return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
                 spec.memoryMiB(), spec.kernel(), spec.initrd(), spec.kernelParams(), Optional.of(dir),
-                spec.virtiofsd(), spec.virtiofsdExtraArgs(), spec.debug());
+                spec.virtiofsd(), cache, spec.virtiofsdExtraArgs(), spec.debug());
     }
 
     static VmSpec withInitrd(VmSpec spec, Path initrd, String kernelParams) {
         return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
                 256, spec.kernel(), Optional.of(initrd), kernelParams, spec.sharedDir(),
-                spec.virtiofsd(), spec.virtiofsdExtraArgs(), spec.debug());
+                spec.virtiofsd(), spec.virtiofsCache(), spec.virtiofsdExtraArgs(), spec.debug());
     }
 
     /** Alive means running: a killed child whose new parent does not reap it stays a zombie ('Z'). */

@@ -4,6 +4,7 @@ import io.katacontainers.api.config.BuiltinConfig;
 import io.katacontainers.api.config.HypervisorConfig;
 import io.katacontainers.api.config.QemuConfig;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -26,6 +27,7 @@ final class VmSpecs {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType,
                 config.vcpus(Runtime.getRuntime().availableProcessors()), config.defaultMemory(),
                 Path.of(config.kernel()), initrd, config.kernelParams(), sharedDir,
-                Path.of(config.virtioFsDaemon()), config.virtioFsExtraArgs(), config.enableDebug());
+                Path.of(config.virtioFsDaemon()), VirtiofsCache.fromConfig(config.virtioFsCache()),
+                config.virtioFsExtraArgs(), config.enableDebug());
     }
 }

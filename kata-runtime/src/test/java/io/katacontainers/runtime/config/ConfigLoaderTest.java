@@ -149,6 +149,7 @@ class ConfigLoaderTest {
                 shared_fs = "nfs"
                 kernel = "vmlinux"
                 default_maxvcpus = 5000000000
+                virtio_fs_cache = "metadata"
                 [agent.kata]
                 kernel_modules = ["a", 1]
                 [runtime]
@@ -162,8 +163,10 @@ class ConfigLoaderTest {
                 main + ":3: [hypervisor.qemu] shared_fs: \"nfs\" is not one of \"virtio-fs\", \"virtio-9p\", \"none\"",
                 main + ":4: [hypervisor.qemu] kernel: \"vmlinux\" is not an absolute path",
                 main + ":5: [hypervisor.qemu] default_maxvcpus: 5000000000 is out of range (at most 2147483647)",
-                main + ":7: [agent.kata] kernel_modules: expected an array of strings, but entry 1 is an integer (1)",
-                main + ":9: [runtime] internetworking_model: \"bridge\" is not one of \"macvtap\", \"tcfilter\", "
+                main + ":6: [hypervisor.qemu] virtio_fs_cache: \"metadata\" needs the Rust virtiofsd; QEMU's C "
+                        + "virtiofsd, which Debian 12 ships, has \"never\" (or \"none\"), \"auto\" or \"always\"",
+                main + ":8: [agent.kata] kernel_modules: expected an array of strings, but entry 1 is an integer (1)",
+                main + ":10: [runtime] internetworking_model: \"bridge\" is not one of \"macvtap\", \"tcfilter\", "
                         + "\"none\""), strings(e.issues()));
     }
 
@@ -300,6 +303,15 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(main));
 
         assertEquals(main + ":3: [factory] vm_cache_number: the VM cache needs [hypervisor.qemu]", e.getMessage());
+    }
+
+    @Test
+    void virtioFsCacheIsReadForEitherHypervisor() throws Exception {
+        Path qemu = write("qemu.toml", "[hypervisor.qemu]\nvirtio_fs_cache = \"never\"\n");
+        Path builtin = write("builtin.toml", "[hypervisor.builtin]\nvirtio_fs_cache = \"always\"\n");
+
+        assertEquals("never", ConfigLoader.load(qemu).hypervisor().virtioFsCache());
+        assertEquals("always", ConfigLoader.load(builtin).hypervisor().virtioFsCache());
     }
 
     private Path write(String name, String text) throws IOException {

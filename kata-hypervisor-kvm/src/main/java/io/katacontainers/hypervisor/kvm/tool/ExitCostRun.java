@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.tool;
 
+import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.hypervisor.kvm.Vmm;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
@@ -7,6 +8,7 @@ import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +26,8 @@ final class ExitCostRun {
         Path kernel = new TinyPvhImage().outLoop(COM1_SCRATCH, exits).halt().write(dir.resolve("exits-" + exits));
         CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
         try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
-             Vmm vmm = Vmm.create(kvm, new Vmm.Config(1, MEMORY, kernel, Optional.empty(), "", false),
+             Vmm vmm = Vmm.create(kvm, new Vmm.Config(1, MEMORY, kernel, Optional.empty(),
+                     new KernelCommandLine(List.of(), "", List.of()), false),
                      OutputStream.nullOutputStream(), ended::complete)) {
             long start = System.nanoTime();
             vmm.boot();

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.tool;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
@@ -92,7 +93,7 @@ public final class VmmTool {
         Path runDir = Files.createTempDirectory("kata-vmm-");
         VmSpec spec = new VmSpec("kata-vmm", runDir, Path.of("builtin"), "microvm", (int) o.number("--vcpus", 1),
                 o.number("--memory", 512), kernel, initrd, o.value("--params").orElse(""), Optional.empty(),
-                Path.of("/usr/lib/qemu/virtiofsd"), List.of(), false);
+                Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
         Path log = runDir.resolve("console.log");
         long start = System.nanoTime();
         boolean reached = false;

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu.cmdline;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
@@ -24,7 +25,7 @@ class QemuCommandLineTest {
     private static VmSpec spec(String machine, Optional<Path> shared) {
         return new VmSpec("sb1", RUN, Path.of("/usr/bin/qemu-system-x86_64"), machine, 2, 512,
                 Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")), "init=/init", shared,
-                Path.of("/usr/lib/qemu/virtiofsd"), List.of(), false);
+                Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
     }
 
     private static List<String> args(VmSpec spec, MachineType machine, Acceleration accel, AgentChannel agent) {
@@ -52,7 +53,7 @@ class QemuCommandLineTest {
         assertEquals("memory-backend-memfd,id=mem,size=512M,share=off", value(args, "-object"));
         assertEquals("/k/vmlinux", value(args, "-kernel"));
         assertEquals("/k/initrd", value(args, "-initrd"));
-        assertEquals("console=ttyS0 quiet no_timer_check tsc_early_khz=2596124 reboot=t panic=-1 init=/init",
+        assertEquals("console=ttyS0 quiet no_timer_check reboot=t panic=-1 tsc_early_khz=2596124 init=/init",
                 value(args, "-append"));
         assertEquals("/run/kata/sb1/qemu.pid", value(args, "-pidfile"));
         assertTrue(args.containsAll(List.of("-nographic", "-nodefaults", "-no-reboot")));
@@ -78,6 +79,13 @@ class QemuCommandLineTest {
         assertTrue(args.contains("virtio-serial-pci"));
         assertTrue(value(args, "-append").contains("reboot=k"));
         assertFalse(value(args, "-append").contains("tsc_early_khz"));
+    }
+
+    @Test
+    void microvmWithoutAKnownTscFrequencyLeavesItOut() {
+        QemuCommandLine line = new QemuCommandLine(spec("microvm", Optional.empty()), MachineType.MICROVM, TCG,
+                RunFiles.in(RUN), new AgentChannel.Serial(RUN.resolve("agent.sock")), OptionalLong.empty());
+        assertEquals("console=ttyS0 quiet no_timer_check reboot=t panic=-1 init=/init", line.kernelCommandLine());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.config.BuiltinConfig;
 import io.katacontainers.api.process.ChildProcess;
 import io.katacontainers.api.process.ProcessLauncher;
@@ -71,8 +72,8 @@ class VirtioFsDeviceTest {
     }
 
     private VirtiofsdCommand command() {
-        return VirtiofsdCommand.withDefaults(Path.of("/usr/lib/qemu/virtiofsd"), dir.resolve("vfs.sock"), shared,
-                List.of());
+        return VirtiofsdCommand.withDefaultSandbox(Path.of("/usr/lib/qemu/virtiofsd"), dir.resolve("vfs.sock"), shared,
+                VirtiofsCache.AUTO, List.of());
     }
 
     @Test
@@ -172,7 +173,8 @@ class VirtioFsDeviceTest {
         BuiltinConfig defaults = BuiltinConfig.defaults();
         Path run = Files.createDirectories(dir.resolve("sandbox-run"));
         VirtiofsdCommand command = new VirtiofsdCommand(Path.of(defaults.virtioFsDaemon()),
-                run.resolve("virtiofsd.sock"), shared, defaults.virtioFsCache(), VirtiofsdCommand.DEFAULT_SANDBOX,
+                run.resolve("virtiofsd.sock"), shared, VirtiofsCache.fromConfig(defaults.virtioFsCache()),
+                VirtiofsdCommand.DEFAULT_SANDBOX,
                 defaults.virtioFsExtraArgs());
         try (GuestMemory ram = GuestMemory.create("virtio-fs-defaults", 16 << 20);
              MmioTransport defaultDevice = new MmioTransport("fs@defaults", VirtioFsDevice.start(TAG,

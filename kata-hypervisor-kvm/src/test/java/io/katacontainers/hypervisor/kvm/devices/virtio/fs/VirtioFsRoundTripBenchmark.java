@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsDaemon;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
@@ -161,8 +162,8 @@ public final class VirtioFsRoundTripBenchmark {
     }
 
     private static VirtiofsdCommand command(Path dir, String socket) {
-        return VirtiofsdCommand.withDefaults(VIRTIOFSD, dir.resolve(socket), dir.resolve("shared"),
-                List.of("--thread-pool-size=1"));
+        return VirtiofsdCommand.withDefaultSandbox(VIRTIOFSD, dir.resolve(socket), dir.resolve("shared"),
+                VirtiofsCache.AUTO, List.of("--thread-pool-size=1"));
     }
 
     private static double medianMicros(List<Long> runNanos, int requests) {

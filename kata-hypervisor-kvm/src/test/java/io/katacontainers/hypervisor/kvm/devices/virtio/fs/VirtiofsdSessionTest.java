@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.fs;
 
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsDaemon;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
@@ -61,7 +62,7 @@ class VirtiofsdSessionTest {
         byte[] content = pattern(3000);
         Files.write(shared().resolve("hello.txt"), content);
         VirtiofsDaemon daemon;
-        try (Session session = openSession("virtiofs-test", 16 * MIB, "auto")) {
+        try (Session session = openSession("virtiofs-test", 16 * MIB, VirtiofsCache.AUTO)) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
             VhostUserFrontend frontend = session.frontend();
@@ -87,7 +88,7 @@ class VirtiofsdSessionTest {
         Files.write(shared().resolve("high.txt"), content);
         VirtiofsDaemon daemon;
         long size = GuestMemory.MMIO_HOLE_START + 16 * MIB;
-        try (Session session = openSession("virtiofs-high", size, "none")) {
+        try (Session session = openSession("virtiofs-high", size, VirtiofsCache.NEVER)) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
             VhostUserFrontend frontend = session.frontend();
@@ -104,7 +105,7 @@ class VirtiofsdSessionTest {
     @Test
     void aRingOutsideGuestRamIsRefusedBeforeTheBackEndSeesIt() throws Exception {
         VirtiofsDaemon daemon;
-        try (Session session = openSession("virtiofs-bad-ring", 16 * MIB, "auto")) {
+        try (Session session = openSession("virtiofs-bad-ring", 16 * MIB, VirtiofsCache.AUTO)) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
             VhostUserFrontend frontend = session.frontend();
@@ -125,7 +126,7 @@ class VirtiofsdSessionTest {
     @Test
     void aBackEndThatDiesMidSessionFailsTheNextRequestClearly() throws Exception {
         VirtiofsDaemon daemon;
-        try (Session session = openSession("virtiofs-dies", 16 * MIB, "auto")) {
+        try (Session session = openSession("virtiofs-dies", 16 * MIB, VirtiofsCache.AUTO)) {
             daemon = session.daemon();
             GuestMemory memory = session.memory();
             VhostUserFrontend frontend = session.frontend();
@@ -150,14 +151,14 @@ class VirtiofsdSessionTest {
         return Files.createDirectories(dir.resolve("shared"));
     }
 
-    private VirtiofsDaemon startDaemon(String cache) throws Exception {
+    private VirtiofsDaemon startDaemon(VirtiofsCache cache) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
         return VirtiofsDaemon.start(launcher, new VirtiofsdCommand(VIRTIOFSD, run.resolve("vfs.sock"), shared(),
                 cache, VirtiofsdCommand.DEFAULT_SANDBOX, List.of("--thread-pool-size=1")),
                 run.resolve("virtiofsd.log"), Instant.now().plus(TIMEOUT));
     }
 
-    private Session openSession(String name, long memorySize, String cache) throws Exception {
+    private Session openSession(String name, long memorySize, VirtiofsCache cache) throws Exception {
         GuestMemory memory = GuestMemory.create(name, memorySize);
         try {
             VirtiofsDaemon daemon = startDaemon(cache);

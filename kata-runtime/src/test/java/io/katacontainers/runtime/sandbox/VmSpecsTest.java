@@ -1,0 +1,40 @@
+package io.katacontainers.runtime.sandbox;
+
+import io.katacontainers.api.config.ConfigSchema;
+import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.virtiofs.VirtiofsCache;
+import io.katacontainers.api.virtiofs.VirtiofsdCommand;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VmSpecsTest {
+    private static final Path RUN = Path.of("/run/vc/sbs/sb1/vm");
+    private static final Optional<Path> SHARED = Optional.of(Path.of("/run/kata-containers/shared/sandboxes/sb1"));
+
+    @Test
+    void theConfiguredCacheModeAndExtraArgsReachVirtiofsdForEitherHypervisor() {
+        VmSpec qemu = VmSpecs.of("sb1", ConfigSchema.QEMU.build(Map.of("virtio_fs_cache", "never",
+                "virtio_fs_extra_args", List.of("-o", "xattr"))), RUN, SHARED);
+        assertEquals(VirtiofsCache.NEVER, qemu.virtiofsCache());
+        List<String> arguments = VirtiofsdCommand.forVm(qemu, RUN.resolve("virtiofsd.sock")).arguments();
+        assertTrue(arguments.contains("cache=none"), arguments::toString);
+        assertEquals(List.of("-o", "xattr"), arguments.subList(arguments.size() - 2, arguments.size()));
+
+        VmSpec builtin = VmSpecs.of("sb1", ConfigSchema.BUILTIN.build(Map.of("virtio_fs_cache", "always")), RUN,
+                SHARED);
+        assertEquals(VirtiofsCache.ALWAYS, builtin.virtiofsCache());
+    }
+
+    @Test
+    void theDefaultCacheIsAuto() {
+        assertEquals(VirtiofsCache.AUTO, VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN, SHARED)
+                .virtiofsCache());
+    }
+}
