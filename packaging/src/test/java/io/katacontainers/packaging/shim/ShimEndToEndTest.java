@@ -2,9 +2,12 @@ package io.katacontainers.packaging.shim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import io.katacontainers.containerd.task.DeleteRequest;
 import io.katacontainers.containerd.task.DeleteResponse;
 import io.katacontainers.containerd.task.ShutdownRequest;
+import io.katacontainers.containerd.task.UpdateTaskRequest;
 import io.katacontainers.packaging.e2e.Sandboxes;
 import io.katacontainers.packaging.shim.PrivateContainerd.Result;
 import io.katacontainers.ttrpc.CallOptions;
@@ -42,14 +45,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code containerd-shim-kata-v2} driven by a real containerd (Debian's 1.6) through {@code ctr}, with the busybox
  * image imported from the local build: every test boots real VMs (QEMU, under TCG here), so each does a lot.
- * Kata's seed repro runs {@code -Dkata.shim.seedIterations} times (default 2: one iteration boots a VM, ~15-40 s
- * under TCG on a loaded 2-core machine; the issue's 50 take ~20 min).
+ * Kata's seed repro runs {@code -Dkata.shim.seedIterations} times (default 50, as the issue asks: one iteration
+ * boots a VM, ~14 s under TCG on an idle 2-core machine, so ~12 min in all).
  */
 class ShimEndToEndTest {
     private static final Duration RUN = Duration.ofSeconds(240);
     private static final Duration QUICK = Duration.ofSeconds(60);
     private static final String RUNTIME = "io.containerd.kata.v2";
-    private static final int SEED_ITERATIONS = Integer.getInteger("kata.shim.seedIterations", 2);
+    private static final int SEED_ITERATIONS = Integer.getInteger("kata.shim.seedIterations", 50);
 
     @TempDir
     static Path work;
@@ -228,8 +231,11 @@ class ShimEndToEndTest {
         assertTrue(metrics.path("memory").path("usage").asLong() > 0, "the container's memory use: " + metrics);
         assertTrue(metrics.path("pids").path("current").asLong() >= 2, "sh and its sleep: " + metrics);
         assertTrue(metrics.path("cpu").path("usage_usec").asLong() > 0, "CPU time: " + metrics);
-        Result update = containerd.ctr(QUICK, "task", "update", "--memory-limit", "67108864", id);
-        assertEquals(0, update.exitCode(), update.toString());
+        // ctr 1.6 has no 'task update': this is the request containerd's Tasks.Update forwards to the shim.
+        byte[] update = UpdateTaskRequest.newBuilder().setId(id).setResources(Any.newBuilder()
+                .setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources")
+                .setValue(ByteString.copyFromUtf8("{\"memory\":{\"limit\":67108864}}"))).build().toByteArray();
+        assertEquals(Code.OK, call(socketOf(id), "Update", update));
         assertEquals(67108864, metrics(id).path("memory").path("usage_limit").asLong(), "the new limit applies");
 
         Result waiter = containerd.ctr(QUICK, "task", "exec", "--detach", "--exec-id", "e4", id, "sh", "-c",
