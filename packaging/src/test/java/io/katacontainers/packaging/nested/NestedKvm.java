@@ -3,6 +3,7 @@ package io.katacontainers.packaging.nested;
 import io.katacontainers.packaging.Command;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -84,6 +85,13 @@ public final class NestedKvm {
         Files.createDirectories(dir.resolve("config.d"));
         Files.writeString(dir.resolve("config.d/50-nested-kvm.toml"), "[agent.kata]\ndial_timeout = 300\n");
         return copy;
+    }
+
+    /** Whether {@code release}, a guest's {@code uname -r}, is that of the guest kernel of the tree {@code dist}. */
+    public static boolean isGuestKernelOf(Path dist, String release) throws IOException {
+        String kernel = new String(Files.readAllBytes(dist.resolve("share/kata-containers/vmlinux.container")),
+                StandardCharsets.ISO_8859_1);
+        return !release.isEmpty() && kernel.contains("Linux version " + release + " ");
     }
 
     /** {@code s} as one single-quoted shell word. */

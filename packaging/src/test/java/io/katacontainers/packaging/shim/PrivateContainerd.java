@@ -53,14 +53,7 @@ public final class PrivateContainerd implements AutoCloseable {
     /** Starts containerd in {@code work}; {@code shimDir} goes first on its PATH (null: the system's shims only). */
     public static PrivateContainerd start(Path work, Path shimDir) throws IOException, InterruptedException {
         Path socket = work.resolve("containerd.sock");
-        Files.writeString(work.resolve("config.toml"), """
-                version = 2
-                root = "%s"
-                state = "%s"
-                disabled_plugins = ["io.containerd.grpc.v1.cri"]
-                [grpc]
-                  address = "%s"
-                """.formatted(work.resolve("root"), work.resolve("state"), socket));
+        writeConfig(work.resolve("config.toml"), work.resolve("root"), work.resolve("state"), socket);
         ProcessBuilder builder = new ProcessBuilder("containerd", "--config", work.resolve("config.toml").toString())
                 .redirectErrorStream(true).redirectOutput(work.resolve("containerd.log").toFile());
         if (shimDir != null) {
@@ -76,6 +69,18 @@ public final class PrivateContainerd implements AutoCloseable {
             throw new AssertionError("containerd did not start: " + started.log());
         }
         return started;
+    }
+
+    /** Writes a containerd config to {@code file}: its own root, state and socket, the CRI plugin disabled. */
+    public static void writeConfig(Path file, Path root, Path state, Path socket) throws IOException {
+        Files.writeString(file, """
+                version = 2
+                root = "%s"
+                state = "%s"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%s"
+                """.formatted(root, state, socket));
     }
 
     public Path socket() {
@@ -94,13 +99,18 @@ public final class PrivateContainerd implements AutoCloseable {
     /** Builds the busybox image layout tar and imports it. */
     public void importBusybox(Path repo) throws IOException, InterruptedException {
         Path image = work.resolve("busybox.tar");
-        Process make = new ProcessBuilder(repo.resolve("packaging/bundle/make-image.sh").toString(),
-                image.toString(), IMAGE).redirectErrorStream(true).start();
-        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, make.waitFor(), output);
+        makeBusyboxImage(repo, image);
         Result imported = ctr(Duration.ofSeconds(60), "image", "import", image.toString());
         assertEquals(0, imported.exitCode(), imported.toString());
         assertTrue(imported.out().contains(IMAGE), imported.toString());
+    }
+
+    /** Builds the busybox image {@link #IMAGE} as an OCI image layout tar, for {@code ctr image import}. */
+    public static void makeBusyboxImage(Path repo, Path tar) throws IOException, InterruptedException {
+        Process make = new ProcessBuilder(repo.resolve("packaging/bundle/make-image.sh").toString(),
+                tar.toString(), IMAGE).redirectErrorStream(true).start();
+        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, make.waitFor(), output);
     }
 
     /** Starts recording {@code ctr events} into {@code events.log}. */
