@@ -70,6 +70,7 @@ class ShimBuiltinNestedTest {
                 echo "leftover_sandbox_processes=$(pgrep -c -f 'vc/[s]bs/' || true)"
                 echo "leftover_sandbox_dirs=$(ls -A /run/vc/sbs 2>/dev/null | wc -l)"
                 echo "leftover_shim_sockets=$(ls -A /run/containerd/s 2>/dev/null | wc -l)"
+                echo "leftover_bundles=$(ls -A %1$s/state/io.containerd.runtime.v2.task/default 2>/dev/null | wc -l)"
                 echo "leftover_mounts=$(grep -c -e /run/vc/ -e %1$s/ -e %9$s /proc/self/mounts || true)"
                 """.formatted(CONTAINERD_DIR, NestedKvm.quote(DIST.resolve("bin").toString()),
                 NestedKvm.quote(containerdConfig.toString()), NestedKvm.quote(log.toString()), socket,
@@ -92,6 +93,7 @@ class ShimBuiltinNestedTest {
         assertEquals("0", values.get("leftover_sandbox_processes"), report);
         assertEquals("0", values.get("leftover_sandbox_dirs"), report);
         assertEquals("0", values.get("leftover_shim_sockets"), report);
+        assertEquals("0", values.get("leftover_bundles"), report);
         assertEquals("0", values.get("leftover_mounts"), report);
         NestedKvm.assertNothingLeft(Path.of(values.get("harness_dir")));
     }
