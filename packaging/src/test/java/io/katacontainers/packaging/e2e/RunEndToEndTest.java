@@ -103,10 +103,9 @@ class RunEndToEndTest {
     void aTerminalSessionWorksThroughAPty() throws Exception {
         Path bundle = Sandboxes.bundle(work, "--terminal", "sh");
         String command = dist.resolve("bin/kata-runtime") + " run --bundle " + bundle + " e2e-tty";
-        Process script = new ProcessBuilder("script", "--quiet", "--flush", "--return", "--command", command,
-                "/dev/null").start();
+        Process script = ScriptTerminal.start(command);
         // The shell reads its terminal: type as a user would, after it had time to start.
-        byte[] typed = "tty; echo typed-$((40+2))\nexit 3\n".getBytes(StandardCharsets.UTF_8);
+        byte[] typed = "tty; stty size; echo typed-$((40+2))\nexit 3\n".getBytes(StandardCharsets.UTF_8);
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(script.getInputStream()));
         CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(script.getErrorStream()));
         OutputStream keyboard = script.getOutputStream();
@@ -119,6 +118,9 @@ class RunEndToEndTest {
         assertEquals(3, run.exitCode(), run.toString());
         assertTrue(run.out().contains("/dev/pts/"), "the shell has a terminal: " + run);
         assertTrue(run.out().contains("typed-42"), "what was typed ran: " + run);
+        assertTrue(run.out().contains(ScriptTerminal.size() + "\r\n"),
+                "the container's terminal has the size of ours (the process's consoleSize): " + run);
+        ScriptTerminal.assertNoNul(run.out());
         Sandboxes.assertNothingLeft("e2e-tty");
     }
 

@@ -129,15 +129,24 @@ public final class PrivateContainerd implements AutoCloseable {
         return run(Path.of("/dev/null"), timeout, ctrArgv(args));
     }
 
-    /** Runs a command (ctr under {@code script}, for a terminal) with stdin from a file. */
+    /** Runs a command with stdin from a file. */
     public static Result run(Path stdin, Duration timeout, List<String> argv) throws IOException,
             InterruptedException {
-        Process process = new ProcessBuilder(argv).redirectInput(stdin.toFile()).start();
+        return finish(new ProcessBuilder(argv).redirectInput(stdin.toFile()).start(), timeout);
+    }
+
+    /** Waits for a started process and collects its output; its stdin (a pipe) stays open until it exited. */
+    public static Result finish(Process process, Duration timeout) throws IOException, InterruptedException {
+        String command = process.info().commandLine().orElse("pid " + process.pid());
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
         CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly().waitFor();
-            throw new AssertionError(argv + " did not finish within " + timeout);
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError(command + " did not finish within " + timeout);
+            }
+        } finally {
+            process.getOutputStream().close();
         }
         return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
     }

@@ -9,6 +9,7 @@ import io.katacontainers.containerd.task.DeleteResponse;
 import io.katacontainers.containerd.task.ShutdownRequest;
 import io.katacontainers.containerd.task.UpdateTaskRequest;
 import io.katacontainers.packaging.e2e.Sandboxes;
+import io.katacontainers.packaging.e2e.ScriptTerminal;
 import io.katacontainers.packaging.shim.PrivateContainerd.Result;
 import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.Code;
@@ -292,14 +293,19 @@ class ShimEndToEndTest {
     @Test
     void runWithATerminal() throws Exception {
         String id = id("shim-tty");
+        // ctr 1.6 puts no consoleSize in the spec and sends ResizePty only after Start, so a process may look at
+        // its terminal before the size arrives (with runc too): this one waits up to 5 s for it.
         String command = String.join(" ", containerd.ctrArgv()) + " " + String.join(" ", runArgs("-t", "--rm",
-                PrivateContainerd.IMAGE, id, "sh", "-c", "'tty; exit 5'"));
-        // script gives ctr a terminal (as a user's shell would) and passes its exit status on (-e).
-        Result run = PrivateContainerd.run(Path.of("/dev/null"), RUN, List.of("script", "-qec", command,
-                "/dev/null"));
+                PrivateContainerd.IMAGE, id, "sh", "-c", "'tty; for i in $(seq 50); do "
+                        + "size=$(stty size 2>/dev/null); [ -n \"$size\" ] && break; sleep 0.1; done; "
+                        + "echo \"size $size\"; exit 5'"));
+        Result run = PrivateContainerd.finish(ScriptTerminal.start(command), RUN);
         assertEquals(5, run.exitCode(), run.toString());
         assertTrue(run.out().contains("/dev/pts/"), "the process has a terminal: " + run);
         assertTrue(run.out().contains("\r\n"), "with the terminal's line discipline: " + run);
+        assertTrue(run.out().contains("size " + ScriptTerminal.size() + "\r"),
+                "the terminal has ctr's size (ResizePty): " + run);
+        ScriptTerminal.assertNoNul(run.out());
         assertNothingLeft(id);
     }
 
