@@ -1,5 +1,6 @@
 package io.katacontainers.runtime.service;
 
+import io.katacontainers.agent.proto.Box;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.containerd.types.Status;
 import io.katacontainers.runtime.io.ProcessIo;
@@ -23,7 +24,7 @@ final class ShimProcess {
     private final String stdin;
     private final String stdout;
     private final String stderr;
-    private final Optional<Process> execSpec;
+    private volatile Optional<Process> execSpec;
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     private Status status = Status.CREATED;
     private ProcessStdio stdio;
@@ -72,6 +73,12 @@ final class ShimProcess {
     /** The process to exec; empty for init. */
     Optional<Process> execSpec() {
         return execSpec;
+    }
+
+    /** A terminal size that came before the exec'd process started: it starts with it (consoleSize). */
+    void sizeConsoleBeforeStart(int height, int width) {
+        execSpec = execSpec.map(process -> process.toBuilder()
+                .setConsoleSize(Box.newBuilder().setHeight(height).setWidth(width)).build());
     }
 
     String name() {

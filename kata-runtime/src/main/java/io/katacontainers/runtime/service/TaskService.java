@@ -477,7 +477,11 @@ public final class TaskService {
         if (!process.terminal()) {
             throw new StatusException(Code.FAILED_PRECONDITION, process.name() + " has no terminal");
         }
-        if (process.status() == Status.RUNNING) {
+        if (process.status() == Status.CREATED && !process.isInit()) {
+            // Kata's order: the agent has no terminal for an exec before it starts, so the size goes with its spec.
+            process.sizeConsoleBeforeStart(request.getHeight(), request.getWidth());
+        } else if (process.status() != Status.STOPPED) {
+            // A created init's terminal exists since CreateContainer: a size sent before Start applies at once.
             sandbox.agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
                     request.getWidth());
         }
