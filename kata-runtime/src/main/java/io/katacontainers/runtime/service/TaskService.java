@@ -321,7 +321,10 @@ public final class TaskService {
                 process.status(Status.RUNNING);
                 events.publish(TaskStart.newBuilder().setContainerId(container.id()).setPid(pid()).build());
             } else {
-                startExec(process);
+                // Holding the process: a ResizePty comes either before the spec is read or after it runs.
+                synchronized (process) {
+                    startExec(process);
+                }
                 events.publish(TaskExecStarted.newBuilder().setContainerId(container.id())
                         .setExecId(process.execId()).setPid(pid()).build());
             }
@@ -477,10 +480,16 @@ public final class TaskService {
         if (!process.terminal()) {
             throw new StatusException(Code.FAILED_PRECONDITION, process.name() + " has no terminal");
         }
-        if (process.status() == Status.CREATED && !process.isInit()) {
-            // Kata's order: the agent has no terminal for an exec before it starts, so the size goes with its spec.
-            process.sizeConsoleBeforeStart(request.getHeight(), request.getWidth());
-        } else if (process.status() != Status.STOPPED) {
+        if (!process.isInit()) {
+            synchronized (process) {
+                if (process.status() == Status.CREATED) {
+                    // The agent has no terminal for an exec before it starts: the size goes with its spec.
+                    process.sizeConsoleBeforeStart(request.getHeight(), request.getWidth());
+                    return Empty.getDefaultInstance();
+                }
+            }
+        }
+        if (process.status() != Status.STOPPED) {
             // A created init's terminal exists since CreateContainer: a size sent before Start applies at once.
             sandbox.agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
                     request.getWidth());
