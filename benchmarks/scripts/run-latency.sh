@@ -3,17 +3,22 @@
 # `runc run` of the same busybox bundle, interleaved in one run; median of RUNS each, the ratio, and kata's time
 # split into phases from its debug log (runtime start / VM boot to agent ready / CreateSandbox / container /
 # teardown; see lib/kata-run.sh).
-# Usage: run-latency.sh [--runs N]   (default 5; root; build first: make build; runc: apt-get install runc)
+# Usage: run-latency.sh [--runs N] [--against CONFIG]   (default 5; root; build first: make build; runc: apt-get
+#   install runc). --against also runs kata-runtime --config CONFIG in the same loop (A/B, e.g. another initrd or
+#   kernel_params) and prints its split beside the default configuration's.
 set -euo pipefail
-usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 runs=5
+against=
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --runs) runs=$2; shift 2 ;;
+    --against) against=$2; shift 2 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
+[ -z "$against" ] || [ -r "$against" ] || { echo "run-latency.sh: cannot read --against $against" >&2; exit 2; }
 # shellcheck source=lib/kata-run.sh
 . "$(dirname "$0")/lib/kata-run.sh"
 require_build
@@ -37,6 +42,10 @@ for i in $(seq "$runs"); do
     || { cat "$tmp/runc.err" >&2; die "runc run $id failed"; }
   echo $(( $(now_ms) - t0 )) >>"$tmp/runc"
   echo ">>   run $i: kata $(tail -1 "$tmp/kata" | cut -d' ' -f1) ms, runc $(tail -1 "$tmp/runc") ms" >&2
+  if [ -n "$against" ]; then
+    kata_run "bench-rl-b-$$-$i" "$tmp/bundle" "$tmp/against.out" "$against" >>"$tmp/against"
+    echo ">>   run $i: kata --config $against $(tail -1 "$tmp/against" | cut -d' ' -f1) ms" >&2
+  fi
 done
 
 kata_ms=$(cut -d' ' -f1 "$tmp/kata" | median)
@@ -48,4 +57,8 @@ printf '  %-48s %7s ms\n' "runc run ($(runc --version | head -1 | cut -d' ' -f3)
 printf '  %-48s %7s\n' "ratio kata / runc" "$(awk -v a="$kata_ms" -v b="$runc_ms" 'BEGIN {printf "%.0fx", a / b}')"
 echo "kata-runtime run, split (median of each phase, ms; they need not add up to the median total)"
 print_kata_phases "$tmp/kata"
+if [ -n "$against" ]; then
+  echo "kata-runtime --config $against run, split (same loop)"
+  print_kata_phases "$tmp/against"
+fi
 echo "(host: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -74,13 +74,16 @@ PY
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# kata_run ID BUNDLE OUT: runs `kata-runtime --log-level debug run`, container stdout in OUT, log in OUT.log;
-# prints "total start boot sandbox container teardown" in ms (phases from the log, see phases()).
+# kata_run ID BUNDLE OUT [CONFIG]: runs `kata-runtime --log-level debug run` (with --config CONFIG if given),
+# container stdout in OUT, log in OUT.log; prints "total start boot sandbox container teardown" in ms (phases from
+# the log, see phases()).
 kata_run() {
   local id=$1 bundle=$2 out=$3 t0 t1 rc=0
+  local config=()
+  if [ -n "${4:-}" ]; then config=(--config "$4"); fi
   sandbox_ids+=("$id")
   t0=$(now_ms)
-  "$kata" --log-level debug run --bundle "$bundle" "$id" </dev/null >"$out" 2>"$out.log" &
+  "$kata" "${config[@]}" --log-level debug run --bundle "$bundle" "$id" </dev/null >"$out" 2>"$out.log" &
   kata_pids+=($!)
   wait "${kata_pids[-1]}" || rc=$?
   t1=$(now_ms)

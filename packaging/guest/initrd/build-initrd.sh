@@ -30,8 +30,12 @@ agent_dir=/usr/lib/kata-agent
 # Options of every JVM in the guest (agent, training run, test init). Serial GC and C1 only: the guest has one or
 # two vCPUs and little memory, and the agent is a small, long-lived server that must start fast. The heap and code
 # limits keep the agent's RSS near 60 MB (measured in the agent's footprint test); FFM is the agent's own.
-jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:CICompilerCount=1 -Xms4m -Xmx32m
-  -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m --enable-native-access=io.katacontainers.ffm)
+# CompileThresholdScaling=100 leaves the start (one-off code) to the interpreter and compiles only code that runs
+# very often (stream pumps): under TCG every compiled method is translated twice (C1, then QEMU) on the one vCPU
+# the agent shares with its compiler thread. Measured: kata-runtime run ... true 11.0 s against 13.5 s without it.
+jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=100 -XX:-UsePerfData
+  -XX:CICompilerCount=1 -Xms4m -Xmx32m -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m
+  --enable-native-access=io.katacontainers.ffm)
 
 die() { echo "build-initrd.sh: $*" >&2; exit 1; }
 phase() { echo ">> initrd: $*"; }
