@@ -39,7 +39,8 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
               --shutdown ACTION    reboot | poweroff: how DestroySandbox ends the guest (default reboot)
               --runtime-timeout S  seconds one runtime command may take (default 120)
               --log-level LEVEL    TRACE | DEBUG | INFO | WARNING | ERROR | OFF (default INFO)
-              --self-test          serve a private unix socket, call it as the runtime would, exit (alone)
+              --self-test          serve a private unix socket, call it as the runtime would (a container through a
+                                   stand-in runtime: root, in a private mount namespace), exit (alone)
               --version            print the version and exit
             Kernel parameters, read in guest mode when the option is not given: agent.server_addr=ADDR,
             agent.runtime=PATH, agent.shutdown=ACTION, agent.log=debug|info|warn|error.

@@ -25,9 +25,11 @@ import java.util.stream.Stream;
 
 /**
  * {@code --self-test}: a host-mode agent on a private unix socket, called by its own ttrpc client the way the
- * runtime calls a fresh guest agent (Check, Version, GetGuestDetails, CreateSandbox, DestroySandbox), then gone.
- * The initrd build runs it to train the agent's AOT cache on the classes a real start loads (protobuf, ttrpc,
- * services), which a {@code --version} run never touches; it doubles as a smoke test of the image's agent.
+ * runtime calls a fresh guest agent (Check, Version, GetGuestDetails, CreateSandbox, one container's life through
+ * a stand-in runtime: see {@link SelfTestContainer}, DestroySandbox), then gone. The initrd build runs it as root
+ * in a private mount namespace to train the agent's AOT cache on the classes a real start and a real container
+ * load (protobuf, ttrpc, services, bundles), which a {@code --version} run never touches; it doubles as a smoke test
+ * of the image's agent.
  */
 final class SelfTest {
     private static final CallOptions CALL = CallOptions.ofTimeout(Duration.ofSeconds(30));
@@ -40,7 +42,8 @@ final class SelfTest {
         Path dir = Files.createTempDirectory("kata-agent-self-test");
         try {
             Path socket = dir.resolve("agent.sock");
-            var options = AgentOptions.parse(List.of("--listen", "unix:" + socket,
+            Path runtime = SelfTestContainer.writeRuntime(dir);
+            var options = AgentOptions.parse(List.of("--listen", "unix:" + socket, "--runtime", runtime.toString(),
                     "--state-dir", dir.resolve("state").toString()), false, Map::of);
             var agent = new Agent(options);
             var failure = new AtomicReference<Exception>();
@@ -60,6 +63,7 @@ final class SelfTest {
                         .setMemBlockSize(true).build(), GuestDetailsResponse.parser(), CALL);
                 client.call("grpc.AgentService", "CreateSandbox", CreateSandboxRequest.newBuilder()
                         .setSandboxId("self-test").setHostname("self-test").build(), Empty.parser(), CALL);
+                SelfTestContainer.run(client, dir.resolve("rootfs"), CALL);
                 client.call("grpc.AgentService", "DestroySandbox", DestroySandboxRequest.getDefaultInstance(),
                         Empty.parser(), CALL);
             }
