@@ -1,6 +1,7 @@
 package io.katacontainers.api.hypervisor;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * One VM. Implementations serialize their control operations, so concurrent callers (a shutdown racing a delete)
@@ -25,6 +26,11 @@ public interface Hypervisor extends AutoCloseable {
 
     /** The last lines the guest printed on its console, for error messages. */
     String consoleTail();
+
+    /** Why the VM stopped on its own (a guest reset, a vCPU failure), when the driver knows: for error messages. */
+    default Optional<String> endReason() {
+        return Optional.empty();
+    }
 
     /** Process id of the VMM when it runs as a separate process (QEMU), or of this process (built-in VMM). */
     long vmmPid();

@@ -181,6 +181,11 @@ final class BuiltinHypervisor implements Hypervisor {
     }
 
     @Override
+    public Optional<String> endReason() {
+        return Optional.ofNullable(guestExit).map(VcpuExit::describe);
+    }
+
+    @Override
     public long vmmPid() {
         return ProcessHandle.current().pid();
     }

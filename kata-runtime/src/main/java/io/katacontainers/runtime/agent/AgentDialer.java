@@ -50,8 +50,8 @@ public final class AgentDialer {
         int attempts = 0;
         while (Instant.now().isBefore(deadline)) {
             if (vm.state() == VmState.STOPPED) {
-                throw new AgentException("the VM stopped before its agent answered. Guest console:\n"
-                        + vm.consoleTail(), last);
+                throw new AgentException("the VM stopped" + vm.endReason().map(why -> " (" + why + ")").orElse("")
+                        + " before its agent answered. Guest console:\n" + vm.consoleTail(), last);
             }
             attempts++;
             TtrpcClient client = null;
