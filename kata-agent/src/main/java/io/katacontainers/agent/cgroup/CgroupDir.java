@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,21 +39,11 @@ public record CgroupDir(Path path) {
     /** A flat keyed file in file order; empty if the file does not exist. */
     public Map<String, Long> flatKeyed(String file) throws IOException {
         Map<String, Long> values = new LinkedHashMap<>();
-        Optional<String> text = read(file);
-        if (text.isEmpty()) {
-            return values;
-        }
-        int number = 0;
-        for (String line : text.get().split("\n")) {
-            number++;
-            if (line.isBlank()) {
-                continue;
+        for (Line line : lines(file)) {
+            if (line.fields().length != 2) {
+                throw line.error("expected 'key value', got '" + String.join(" ", line.fields()) + "'");
             }
-            String[] fields = line.strip().split("\\s+");
-            if (fields.length != 2) {
-                throw new IOException(path.resolve(file) + ":" + number + ": expected 'key value', got '" + line + "'");
-            }
-            values.put(fields[0], parse(fields[1], file, number));
+            values.put(line.fields()[0], parse(line.fields()[1], file, line.number()));
         }
         return values;
     }
@@ -59,29 +51,42 @@ public record CgroupDir(Path path) {
     /** A nested keyed file: the first word of each line, then its {@code key=value} pairs. */
     public Map<String, Map<String, Long>> nestedKeyed(String file) throws IOException {
         Map<String, Map<String, Long>> values = new LinkedHashMap<>();
-        Optional<String> text = read(file);
-        if (text.isEmpty()) {
-            return values;
-        }
-        int number = 0;
-        for (String line : text.get().split("\n")) {
-            number++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] fields = line.strip().split("\\s+");
+        for (Line line : lines(file)) {
+            String[] fields = line.fields();
             Map<String, Long> pairs = new LinkedHashMap<>();
             for (int i = 1; i < fields.length; i++) {
                 int equals = fields[i].indexOf('=');
                 if (equals <= 0) {
-                    throw new IOException(path.resolve(file) + ":" + number + ": expected key=value, got '"
-                            + fields[i] + "'");
+                    throw line.error("expected key=value, got '" + fields[i] + "'");
                 }
-                pairs.put(fields[i].substring(0, equals), parse(fields[i].substring(equals + 1), file, number));
+                pairs.put(fields[i].substring(0, equals), parse(fields[i].substring(equals + 1), file, line.number()));
             }
             values.put(fields[0], pairs);
         }
         return values;
+    }
+
+    /** A non-blank line of an interface file, split into its words. */
+    private record Line(Path file, int number, String[] fields) {
+        IOException error(String what) {
+            return new IOException(file + ":" + number + ": " + what);
+        }
+    }
+
+    /** The file's non-blank lines; none if the file does not exist. */
+    private List<Line> lines(String file) throws IOException {
+        List<Line> lines = new ArrayList<>();
+        Optional<String> text = read(file);
+        if (text.isEmpty()) {
+            return lines;
+        }
+        String[] raw = text.get().split("\n");
+        for (int i = 0; i < raw.length; i++) {
+            if (!raw[i].isBlank()) {
+                lines.add(new Line(path.resolve(file), i + 1, raw[i].strip().split("\\s+")));
+            }
+        }
+        return lines;
     }
 
     private Optional<String> read(String file) throws IOException {
