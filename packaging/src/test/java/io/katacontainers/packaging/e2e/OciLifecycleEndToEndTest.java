@@ -2,6 +2,7 @@ package io.katacontainers.packaging.e2e;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code start}, {@code exec}, {@code kill}, {@code delete}, {@code list}, in a real VM; and the case where the
  * sandbox's holder process is SIGKILLed and {@code delete} must still leave nothing behind.
  */
+@Order(5)
 class OciLifecycleEndToEndTest {
     private static final long TIMEOUT_SECONDS = 180;
     private static final Path dist = Sandboxes.DIST;

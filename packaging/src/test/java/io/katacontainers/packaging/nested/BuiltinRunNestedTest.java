@@ -1,6 +1,8 @@
 package io.katacontainers.packaging.nested;
 
 import io.katacontainers.packaging.Command;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * byte-exact, and its exit code comes back; afterwards nothing of the sandbox is left in L1 or on the host. One
  * harness run, one L2 boot: a few minutes under TCG.
  */
+@Order(6)
+@ResourceLock(NestedKvm.LOCK)
 class BuiltinRunNestedTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     private static final int STREAM_BYTES = 16 << 20;
@@ -37,7 +41,7 @@ class BuiltinRunNestedTest {
         Path bundle = Files.createDirectories(work.resolve("bundle"));
         Command make = Command.run(NestedKvm.REPO, Map.of(), false, Duration.ofSeconds(60), List.of(
                 NestedKvm.REPO.resolve("packaging/bundle/make-bundle.sh").toString(), bundle.toString(), "sh", "-c",
-                "echo guest_release=$(uname -r) >&2; yes 0123456789abcdef | head -c " + STREAM_BYTES + "; exit 3"));
+                "echo \"guest_release=$(uname -r)\" >&2; yes 0123456789abcdef | head -c " + STREAM_BYTES + "; exit 3"));
         assertEquals(0, make.exitCode(), make.toString());
         Path out = work.resolve("stdout");
         Path err = work.resolve("stderr");

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.Test;
  * crun, Java and a container run, and the guest's reboot (i8042 reset) must end the VM cleanly: no VMM failure, no
  * run directory left. One harness run, about a minute and a half under TCG.
  */
+@Order(7)
+@ResourceLock(NestedKvm.LOCK)
 class BuiltinVmmNestedBootTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     private static final Duration TIMEOUT = Duration.ofSeconds(600);

@@ -3,7 +3,6 @@ package io.katacontainers.packaging.nested;
 import io.katacontainers.packaging.Command;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +28,11 @@ public final class NestedKvm {
     /** The repository: the parent of the built tree (system property {@code kata.dist}, set by the pom). */
     public static final Path REPO = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath()
             .normalize().getParent();
+    /**
+     * The resource lock of every test class that runs the harness: one level-1 VM (2 vCPUs under TCG) at a time,
+     * while the suite's other worker runs a single-vCPU guest beside it.
+     */
+    public static final String LOCK = "nested-kvm-harness";
     private static final Path HARNESS = REPO.resolve("packaging/harness/nested-kvm.sh");
     /** Room for the harness to notice its own timeout, kill the VM and say so, before we give up on it. */
     private static final Duration GRACE = Duration.ofSeconds(30);
@@ -89,9 +93,12 @@ public final class NestedKvm {
 
     /** Whether {@code release}, a guest's {@code uname -r}, is that of the guest kernel of the tree {@code dist}. */
     public static boolean isGuestKernelOf(Path dist, String release) throws IOException {
-        String kernel = new String(Files.readAllBytes(dist.resolve("share/kata-containers/vmlinux.container")),
-                StandardCharsets.ISO_8859_1);
-        return !release.isEmpty() && kernel.contains("Linux version " + release + " ");
+        return guestKernel(dist).hasRelease(release);
+    }
+
+    /** The banner of the guest kernel of the tree {@code dist}, to compare a guest's {@code uname -r} and {@code -v} with. */
+    public static KernelBanner guestKernel(Path dist) throws IOException {
+        return KernelBanner.of(dist.resolve("share/kata-containers/vmlinux.container"));
     }
 
     /** {@code s} as one single-quoted shell word. */

@@ -2,6 +2,8 @@ package io.katacontainers.packaging.nested;
 
 import io.katacontainers.packaging.Command;
 import io.katacontainers.packaging.shim.PrivateContainerd;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * prints the guest kernel's release and its exit code comes back through containerd; afterwards no shim, VMM,
  * virtiofsd, mount, socket or sandbox directory is left in L1 or on the host. One harness run, one L2 boot.
  */
+@Order(4)
+@ResourceLock(NestedKvm.LOCK)
 class ShimBuiltinNestedTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     /** containerd's root, state and socket: L1's own /run, a tmpfs that overlay snapshots can sit on. */

@@ -1,0 +1,5 @@
+/**
+ * containerd's {@code containerd.types} messages (mounts of a task's rootfs) as protoc generates them from
+ * containerd 1.6's protos.
+ */
+package io.katacontainers.containerd.types;
