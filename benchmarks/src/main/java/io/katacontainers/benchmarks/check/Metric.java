@@ -46,8 +46,6 @@ public record Metric(String name, String description, Key ours, Key peer) {
                     Key.of("VmmBootBenchmark.builtinToHalt"), Key.of("VmmBootBenchmark.rawToHalt")),
             new Metric("boot.setup", "built-in VMM set-up (memory, VM, vCPU, devices) vs bare KVM bindings",
                     Key.of("VmmBootBenchmark.builtinSetup"), Key.of("VmmBootBenchmark.rawSetup")),
-            new Metric("boot.qemu-tcg", "QEMU TCG: our kernel to /init vs the same QEMU to a tiny PVH guest's marker",
-                    Key.of("QemuBootBenchmark.kernelToInit"), Key.of("QemuBootBenchmark.tinyGuest")),
             new Metric("vsock.host-to-guest", "virtio-vsock relay, host to guest vs a plain unix socket",
                     Key.of("VsockRelayBenchmark.hostToGuest"), Key.of("VsockRelayBenchmark.unixSocket")),
             new Metric("vsock.guest-to-host", "virtio-vsock relay, guest to host vs a plain unix socket",
@@ -60,7 +58,5 @@ public record Metric(String name, String description, Key ours, Key peer) {
                     Key.of("VirtioFsBenchmark.device"), Key.of("VirtioFsBenchmark.vhostUser")),
             new Metric("ttrpc.rtt", "ttrpc unary call, Java client to Java server vs to containerd's Go server",
                     new Key("TtrpcRoundTripBenchmark.healthCheck", Map.of("server", "java")),
-                    new Key("TtrpcRoundTripBenchmark.healthCheck", Map.of("server", "go"))),
-            new Metric("agent.create-container", "agent CreateContainer+Remove in host mode vs runc create+delete",
-                    Key.of("CreateContainerBenchmark.agent"), Key.of("CreateContainerBenchmark.runc")));
+                    new Key("TtrpcRoundTripBenchmark.healthCheck", Map.of("server", "go"))));
 }

@@ -106,9 +106,14 @@ public class BlockBenchmark {
         return bytes;
     }
 
-    /** The device's disk, for the smoke test to check the bytes themselves. */
-    BlockDisk disk() {
-        return disk;
+    /** The image file, for the smoke test to check the bytes themselves. */
+    public Path image() {
+        return dir.resolve("disk.img");
+    }
+
+    /** The guest's data buffer of the device: what the last read brought in, or what writes write. */
+    public byte[] deviceBuffer() {
+        return disk.buffer();
     }
 
     @TearDown(Level.Trial)
