@@ -36,16 +36,16 @@ summary="$out/summary.json"
 need_summary() { [ -f "$summary" ] || { echo "bench.sh: no $summary: run 'make bench' first" >&2; exit 1; }; }
 
 case "$command" in
-  check) need_summary; exec tool check --baseline "$baseline" --summary "$summary" ;;
+  check) need_summary; tool check --baseline "$baseline" --summary "$summary"; exit ;;
   baseline)
     need_summary
     grep -q '"quick"' "$out/run.txt" 2>/dev/null && { echo "bench.sh: the last run was --quick: no baseline from it" >&2; exit 1; }
-    exec tool baseline --summary "$summary" --out "$baseline" --recorded "$(cat "$out/run.txt")" ;;
+    tool baseline --summary "$summary" --out "$baseline" --recorded "$(cat "$out/run.txt")"; exit ;;
   results)
     need_summary
     args=(--summary "$summary" --markdown "$module/RESULTS.md" --command "make bench")
     [ -f "$baseline" ] && args+=(--baseline "$baseline")
-    exec tool results "${args[@]}" ;;
+    tool results "${args[@]}"; exit ;;
 esac
 
 rm -rf "$out" && mkdir -p "$out"
