@@ -6,7 +6,7 @@ export JAVA_HOME
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null)
 MVN := mvn -B -ntp $(if $(COMMIT),-Dkata.commit=$(COMMIT))
 
-.PHONY: help deps build demo test soak install clean
+.PHONY: help deps build demo test soak install clean bench bench-check bench-baseline bench-results
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -34,6 +34,19 @@ test: build ## run the whole test suite (unit tests, then the built tree end to 
 
 soak: build ## the end-to-end loops at soak length: ITERATIONS (default 50) pods and run cycles
 	packaging/scripts/soak.sh --iterations $(or $(ITERATIONS),50)
+
+# The regression suite: JMH benchmarks against peers in the same run, ratios in build/bench/ (~6 min on 2 cores).
+bench: build ## run the performance regression suite; JMH JSON and the ratios ours/peer go to build/bench/
+	benchmarks/scripts/bench.sh run
+
+bench-check: ## hold the last `make bench` to benchmarks/baselines/<machine-class>.json; fails naming a regressed metric
+	benchmarks/scripts/bench.sh check
+
+bench-baseline: ## record the last `make bench` as this machine class's baseline (bounds from its spread)
+	benchmarks/scripts/bench.sh baseline
+
+bench-results: ## regenerate the generated section of benchmarks/RESULTS.md from the last `make bench`
+	benchmarks/scripts/bench.sh results
 
 install: build ## copy build/ to PREFIX (default /opt/kata) with configurations pointing there
 	packaging/scripts/install.sh build $(PREFIX)

@@ -1,14 +1,5 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.vsock;
 
-import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
-import io.katacontainers.hypervisor.kvm.devices.virtio.GuestDriver;
-import io.katacontainers.hypervisor.kvm.devices.virtio.MmioTransport;
-import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
-
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -17,8 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Throughput of the vsock device's relay between a host unix-socket client and a guest driver played in this
@@ -70,75 +59,34 @@ public final class VsockRelayBenchmark {
         List<Double> toGuest = new ArrayList<>();
         List<Double> toHost = new ArrayList<>();
         List<Double> peer = new ArrayList<>();
-        try (GuestMemory memory = GuestMemory.create("vsock-relay", 64 << 20);
-             EventLoop loop = EventLoop.start("virtio-vsock-bench");
-             MmioTransport transport = new MmioTransport("vsock@bench",
-                     VsockDevice.open(dir.resolve("hvsock"), VsockDevice.DEFAULT_GUEST_CID), memory, loop)) {
-            GuestVsock guest = new GuestVsock(new GuestDriver(memory, transport, 256), rxBuffer);
-            guest.start();
-            try (SocketChannel client = HostClient.connect(dir.resolve("hvsock"))) {
-                int hostPort = accept(guest, client);
-                int bufAlloc = 256 * 1024;
-                for (int run = 0; run <= runs; run++) {
-                    long start = System.nanoTime();
-                    CompletableFuture<Void> writer = HostClient.writeAll(client, data);
-                    byte[] got = guest.receiveStream(1024, hostPort, data.length, bufAlloc);
-                    writer.get(60, TimeUnit.SECONDS);
-                    double down = mibPerSecond(data.length, System.nanoTime() - start);
-                    check(digest, got, "host to guest");
+        try (VsockRelay relay = VsockRelay.open(dir, rxBuffer);
+             VsockRelay.UnixSocketPeer direct = VsockRelay.UnixSocketPeer.open(dir.resolve("peer"))) {
+            for (int run = 0; run <= runs; run++) {
+                long start = System.nanoTime();
+                byte[] got = relay.hostToGuest(data);
+                double down = mibPerSecond(data.length, System.nanoTime() - start);
+                check(digest, got, "host to guest");
 
-                    start = System.nanoTime();
-                    CompletableFuture<byte[]> reader = HostClient.readAll(client, data.length);
-                    guest.sendStream(1024, hostPort, data, bufAlloc);
-                    byte[] received = reader.get(60, TimeUnit.SECONDS);
-                    double up = mibPerSecond(data.length, System.nanoTime() - start);
-                    check(digest, MessageDigest.getInstance("SHA-256").digest(received), "guest to host");
+                start = System.nanoTime();
+                got = relay.guestToHost(data);
+                double up = mibPerSecond(data.length, System.nanoTime() - start);
+                check(digest, got, "guest to host");
 
-                    double direct = peer(dir.resolve("peer-" + run), data, digest);
-                    if (run > 0) {
-                        // Run 0 warms up the JIT.
-                        toGuest.add(down);
-                        toHost.add(up);
-                        peer.add(direct);
-                    }
+                start = System.nanoTime();
+                got = direct.transfer(data);
+                double plain = mibPerSecond(data.length, System.nanoTime() - start);
+                check(digest, got, "plain unix socket");
+                if (run > 0) {
+                    // Run 0 warms up the JIT.
+                    toGuest.add(down);
+                    toHost.add(up);
+                    peer.add(plain);
                 }
             }
         } finally {
-            Files.deleteIfExists(dir.resolve("hvsock"));
             Files.delete(dir);
         }
         report(json, mib, runs, rxBuffer, median(toGuest), median(toHost), median(peer));
-    }
-
-    /** Plays the guest agent accepting the connection on port 1024; returns the host port. */
-    private static int accept(GuestVsock guest, SocketChannel client) throws Exception {
-        HostClient.send(client, "CONNECT 1024\n");
-        PacketHeader request = guest.receive().header();
-        guest.send(GuestVsock.header(1024, request.srcPort(), PacketHeader.OP_RESPONSE, 0, 256 * 1024, 0), null,
-                0, 0);
-        String ok = HostClient.readLine(client);
-        if (!("OK " + Integer.toUnsignedString(request.srcPort())).equals(ok)) {
-            throw new IllegalStateException("expected OK <port>, got " + ok);
-        }
-        return request.srcPort();
-    }
-
-    /** The same bytes through one plain unix socket; MiB/s. */
-    private static double peer(Path path, byte[] data, byte[] digest) throws Exception {
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(path));
-            try (SocketChannel a = SocketChannel.open(server.getLocalAddress()); SocketChannel b = server.accept()) {
-                long start = System.nanoTime();
-                CompletableFuture<Void> writer = HostClient.writeAll(a, data);
-                byte[] received = HostClient.readAll(b, data.length).get(60, TimeUnit.SECONDS);
-                writer.get(60, TimeUnit.SECONDS);
-                double rate = mibPerSecond(data.length, System.nanoTime() - start);
-                check(digest, MessageDigest.getInstance("SHA-256").digest(received), "plain unix socket");
-                return rate;
-            } finally {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     private static void check(byte[] expected, byte[] actual, String what) {
