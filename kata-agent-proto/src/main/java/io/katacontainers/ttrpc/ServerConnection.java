@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,6 +37,9 @@ final class ServerConnection {
   private final Map<String, ServiceDefinition> services;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Set<Thread> calls = ConcurrentHashMap.newKeySet();
+  /** Signalled whenever a call has been answered, for {@link #awaitIdle}. */
+  private final ReentrantLock callsLock = new ReentrantLock();
+  private final Condition answered = callsLock.newCondition();
   private long lastStreamId;
 
   ServerConnection(String name, Transport transport, Map<String, ServiceDefinition> services) {
@@ -111,7 +115,30 @@ final class ServerConnection {
     try {
       respond(id, run(request));
     } finally {
-      calls.remove(self);
+      callsLock.lock();
+      try {
+        calls.remove(self);
+        answered.signalAll();
+      } finally {
+        callsLock.unlock();
+      }
+    }
+  }
+
+  /** Waits until no call of this connection is in progress; false if the deadline passed first. */
+  boolean awaitIdle(Instant deadline) throws InterruptedException {
+    callsLock.lock();
+    try {
+      while (!calls.isEmpty()) {
+        long left = Duration.between(Instant.now(), deadline).toNanos();
+        if (left <= 0) {
+          return false;
+        }
+        answered.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      callsLock.unlock();
     }
   }
 
