@@ -2,6 +2,7 @@ package io.katacontainers.ttrpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.katacontainers.errdefs.Classified;
 import io.katacontainers.ttrpc.wire.Request;
 import io.katacontainers.ttrpc.wire.Response;
 import java.io.IOException;
@@ -184,6 +185,11 @@ final class ServerConnection {
   private Status statusOf(Throwable failure, RequestContext context) {
     if (failure instanceof StatusException e) {
       return e.status();
+    }
+    if (failure instanceof Classified classified) {
+      // A typed failure (errdefs): its kind decides the code, so it means the same to the caller.
+      return new Status(classified.kind().code(), failure.getMessage() != null ? failure.getMessage()
+          : failure.toString());
     }
     var code = switch (failure) {
       case NoSuchFileException _ -> Code.NOT_FOUND;
