@@ -21,5 +21,7 @@ module io.katacontainers.agent.proto {
   exports io.katacontainers.containerd.runtimeoptions;
 
   exports io.katacontainers.ttrpc;
+  // Typed errors (containerd's errdefs) and their one mapping to ttrpc status codes.
+  exports io.katacontainers.errdefs;
   exports io.katacontainers.oci;
 }

@@ -2,6 +2,7 @@ package io.katacontainers.ttrpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.katacontainers.errdefs.Classified;
 import io.katacontainers.ttrpc.wire.Request;
 import io.katacontainers.ttrpc.wire.Response;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,6 +38,9 @@ final class ServerConnection {
   private final Map<String, ServiceDefinition> services;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Set<Thread> calls = ConcurrentHashMap.newKeySet();
+  /** Signalled whenever a call has been answered, for {@link #awaitIdle}. */
+  private final ReentrantLock callsLock = new ReentrantLock();
+  private final Condition answered = callsLock.newCondition();
   private long lastStreamId;
 
   ServerConnection(String name, Transport transport, Map<String, ServiceDefinition> services) {
@@ -111,7 +116,30 @@ final class ServerConnection {
     try {
       respond(id, run(request));
     } finally {
-      calls.remove(self);
+      callsLock.lock();
+      try {
+        calls.remove(self);
+        answered.signalAll();
+      } finally {
+        callsLock.unlock();
+      }
+    }
+  }
+
+  /** Waits until no call of this connection is in progress; false if the deadline passed first. */
+  boolean awaitIdle(Instant deadline) throws InterruptedException {
+    callsLock.lock();
+    try {
+      while (!calls.isEmpty()) {
+        long left = Duration.between(Instant.now(), deadline).toNanos();
+        if (left <= 0) {
+          return false;
+        }
+        answered.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      callsLock.unlock();
     }
   }
 
@@ -157,6 +185,11 @@ final class ServerConnection {
   private Status statusOf(Throwable failure, RequestContext context) {
     if (failure instanceof StatusException e) {
       return e.status();
+    }
+    if (failure instanceof Classified classified) {
+      // A typed failure (errdefs): its kind decides the code, so it means the same to the caller.
+      return new Status(classified.kind().code(), failure.getMessage() != null ? failure.getMessage()
+          : failure.toString());
     }
     var code = switch (failure) {
       case NoSuchFileException _ -> Code.NOT_FOUND;

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -86,10 +88,32 @@ public final class TtrpcServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops accepting, waits up to {@code grace} until no call is in progress (each has been answered, the call
+   * that asked for the shutdown included), then closes as {@link #close()} does.
+   */
+  public void shutdown(Duration grace) throws InterruptedException {
+    closed = true;
+    closeListeners();
+    Instant deadline = Instant.now().plus(grace);
+    for (var connection : connections) {
+      if (!connection.awaitIdle(deadline)) {
+        LOG.log(Level.WARNING, "ttrpc server: calls still in progress after {0}: closing anyway", grace);
+        break;
+      }
+    }
+    close();
+  }
+
   /** Stops accepting, closes every listener and connection; calls in progress are interrupted. */
   @Override
   public void close() {
     closed = true;
+    closeListeners();
+    connections.forEach(ServerConnection::close);
+  }
+
+  private void closeListeners() {
     for (var listener : listeners) {
       try {
         listener.close();
@@ -97,6 +121,5 @@ public final class TtrpcServer implements AutoCloseable {
         LOG.log(Level.WARNING, "closing a ttrpc listener failed", e);
       }
     }
-    connections.forEach(ServerConnection::close);
   }
 }

@@ -12,6 +12,8 @@
  *       wording); the connection lives on. Senders refuse to send such frames;
  *   <li>an even or reused stream id, an undecodable request, or a data frame (no streaming methods exist here) are
  *       answered with INVALID_ARGUMENT, again with ttrpc's wording;
+ *   <li>a handler's {@link io.katacontainers.errdefs.Classified} failure is answered with its kind's code (the one
+ *       errdefs mapping), so a code survives every hop; other exceptions map as ttrpc's convertCode does;
  *   <li>unknown services or methods get UNIMPLEMENTED; a request timeout ({@code timeout_nano}) the handler
  *       overruns gets DEADLINE_EXCEEDED and the handler is interrupted;
  *   <li>a truncated frame, or a message type no ttrpc version sends (or a response sent to a server), closes that

@@ -6,6 +6,7 @@ import io.katacontainers.agent.mount.Mounter;
 import io.katacontainers.agent.proto.LinuxResources;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.oci.OciSpecJson;
 import java.io.IOException;
@@ -32,16 +33,17 @@ final class BundleFiles {
     /** Creates the bundle of container {@code id} from the host's spec; undone completely if anything fails. */
     Bundle prepare(String id, Spec spec) throws IOException {
         if (!spec.hasProcess()) {
-            throw new IllegalArgumentException("the spec of container " + id + " has no process");
+            throw ErrdefsException.invalidArgument("the spec of container " + id + " has no process");
         }
         Path source = Path.of(spec.getRoot().getPath());
         if (!source.isAbsolute()) {
-            throw new IllegalArgumentException("the root path of container " + id + " must be absolute in the guest: '"
+            throw ErrdefsException.invalidArgument("the root path of container " + id
+                    + " must be absolute in the guest: '"
                     + spec.getRoot().getPath() + "'");
         }
         var bundle = new Bundle(id, stateDir.resolve(id));
         if (Files.exists(bundle.dir())) {
-            throw new IllegalStateException("bundle " + bundle.dir() + " exists already");
+            throw ErrdefsException.alreadyExists("bundle " + bundle.dir() + " exists already");
         }
         Files.createDirectories(bundle.rootfs());
         try {

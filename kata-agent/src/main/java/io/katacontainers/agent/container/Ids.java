@@ -1,5 +1,7 @@
 package io.katacontainers.agent.container;
 
+import io.katacontainers.errdefs.ErrdefsException;
+
 /**
  * Container and exec ids, checked the way Kata checks them ({@code ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$}) before they
  * become file names in the state directory.
@@ -18,7 +20,7 @@ final class Ids {
         return check("exec", id, 1);
     }
 
-    /** @throws IllegalArgumentException naming the id if it is not valid */
+    /** @throws ErrdefsException (INVALID_ARGUMENT) naming the id if it is not valid */
     private static String check(String kind, String id, int minLength) {
         boolean valid = id.length() >= minLength && id.charAt(0) < 128 && Character.isLetterOrDigit(id.charAt(0));
         for (int i = 1; valid && i < id.length(); i++) {
@@ -26,7 +28,7 @@ final class Ids {
             valid = c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_');
         }
         if (!valid) {
-            throw new IllegalArgumentException("invalid " + kind + " id '" + id + "'");
+            throw ErrdefsException.invalidArgument("invalid " + kind + " id '" + id + "'");
         }
         return id;
     }

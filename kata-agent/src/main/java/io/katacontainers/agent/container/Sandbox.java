@@ -14,6 +14,7 @@ import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.agent.proto.StatsContainerResponse;
 import io.katacontainers.agent.proto.Storage;
 import io.katacontainers.agent.system.NetDevStats;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The containers of this sandbox and their lifecycle. Creating, starting, exec'ing and removing take one lock, as
  * they do in Kata's agent; looking processes up for I/O, signals and waits does not.
  *
- * <p>Failures use plain Java exceptions that the service maps to ttrpc codes the way Kata's agent answers:
- * an unknown container is an {@link IllegalArgumentException} (INVALID_ARGUMENT), an unknown process a
- * {@link NoSuchElementException} (NOT_FOUND), a request that does not fit the state an
- * {@link IllegalStateException} (FAILED_PRECONDITION).
+ * <p>Failures that the caller can act on are {@link ErrdefsException}s of their kind (an unknown container is
+ * INVALID_ARGUMENT, as Kata's agent answers, an unknown process NOT_FOUND, a request that does not fit the
+ * container's state FAILED_PRECONDITION); the ttrpc server answers each with its kind's code.
  */
 public final class Sandbox {
     private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
@@ -90,7 +89,7 @@ public final class Sandbox {
         lifecycle.lock();
         try {
             if (containers.containsKey(id)) {
-                throw new IllegalStateException("container " + id + " already exists");
+                throw ErrdefsException.alreadyExists("container " + id + " already exists");
             }
             List<Path> attached = storages.add(storageList);
             try {
@@ -119,7 +118,7 @@ public final class Sandbox {
         try {
             Container container = container(id);
             if (container.isStarted()) {
-                throw new IllegalStateException("container " + id + " is already started");
+                throw ErrdefsException.failedPrecondition("container " + id + " is already started");
             }
             runtime.start(container.bundle());
             container.markStarted();
@@ -134,7 +133,7 @@ public final class Sandbox {
         try {
             Container container = container(id);
             if (!container.isStarted()) {
-                throw new IllegalStateException("container " + id + " is not started");
+                throw ErrdefsException.failedPrecondition("container " + id + " is not started");
             }
             runtime.freeze(container.bundle(), frozen);
         } finally {
@@ -177,7 +176,7 @@ public final class Sandbox {
         try {
             Container container = container(id);
             if (container.process(execId).isPresent()) {
-                throw new IllegalStateException("exec id " + execId + " is in use in container " + id);
+                throw ErrdefsException.alreadyExists("exec id " + execId + " is in use in container " + id);
             }
             bundles.writeProcess(container.bundle(), execId, process);
             try {
@@ -193,7 +192,7 @@ public final class Sandbox {
     /** The init process for its exec ids (see {@link #createContainer}), else that exec. */
     public ContainerProcess process(String id, String execId) {
         Container container = container(id);
-        return container.process(execId).orElseThrow(() -> new NoSuchElementException(
+        return container.process(execId).orElseThrow(() -> ErrdefsException.notFound(
                 "no process with exec id '" + execId + "' in container " + id));
     }
 
@@ -307,7 +306,7 @@ public final class Sandbox {
     private Container container(String id) {
         Container container = containers.get(id);
         if (container == null) {
-            throw new IllegalArgumentException("invalid container id " + id);
+            throw ErrdefsException.invalidArgument("invalid container id " + id);
         }
         return container;
     }

@@ -1,6 +1,7 @@
 package io.katacontainers.agent.mount;
 
 import io.katacontainers.agent.proto.Storage;
+import io.katacontainers.errdefs.ErrdefsException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -85,7 +86,8 @@ public final class Storages {
     private Path add(Storage storage) throws IOException {
         Path requested = Path.of(storage.getMountPoint());
         if (!requested.isAbsolute()) {
-            throw new IllegalArgumentException("storage mount point must be absolute: '" + storage.getMountPoint() + "'");
+            throw ErrdefsException.invalidArgument("storage mount point must be absolute: '"
+                    + storage.getMountPoint() + "'");
         }
         Path point = requested.normalize();
         Attached existing = attached.get(point);
@@ -94,7 +96,7 @@ public final class Storages {
             return point;
         }
         StorageDriver driver = StorageDriver.named(storage.getDriver()).orElseThrow(() ->
-                new IllegalArgumentException("unsupported storage driver '" + storage.getDriver() + "' for "
+                ErrdefsException.invalidArgument("unsupported storage driver '" + storage.getDriver() + "' for "
                         + point + "; this agent has " + StorageDriver.NAMES));
         boolean mounted = driver.attach(storage.toBuilder().setMountPoint(point.toString()).build(), mounter);
         LOG.log(Level.INFO, "attached {0} storage {1} at {2}", storage.getDriver(), storage.getSource(), point);

@@ -16,6 +16,7 @@ import io.katacontainers.agent.proto.StatsContainerResponse;
 import io.katacontainers.agent.proto.UpdateContainerRequest;
 import io.katacontainers.agent.proto.WaitProcessRequest;
 import io.katacontainers.agent.proto.WaitProcessResponse;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ttrpc.ServiceDefinition;
 import java.time.Duration;
 
@@ -29,30 +30,31 @@ final class ContainerRpcs {
 
     void register(ServiceDefinition.Builder service) {
         service.method("CreateContainer", CreateContainerRequest.parser(),
-                Failures.translated("CreateContainer", this::create));
+                (request, context) -> create(request));
         service.method("StartContainer", StartContainerRequest.parser(),
-                Failures.translated("StartContainer", this::start));
-        service.method("ExecProcess", ExecProcessRequest.parser(), Failures.translated("ExecProcess", this::exec));
+                (request, context) -> start(request));
+        service.method("ExecProcess", ExecProcessRequest.parser(), (request, context) -> exec(request));
         service.method("SignalProcess", SignalProcessRequest.parser(),
-                Failures.translated("SignalProcess", this::signal));
-        service.method("WaitProcess", WaitProcessRequest.parser(), Failures.translated("WaitProcess", this::await));
+                (request, context) -> signal(request));
+        service.method("WaitProcess", WaitProcessRequest.parser(), (request, context) -> await(request));
         service.method("RemoveContainer", RemoveContainerRequest.parser(),
-                Failures.translated("RemoveContainer", this::remove));
+                (request, context) -> remove(request));
         service.method("PauseContainer", PauseContainerRequest.parser(),
-                Failures.translated("PauseContainer", this::pause));
+                (request, context) -> pause(request));
         service.method("ResumeContainer", ResumeContainerRequest.parser(),
-                Failures.translated("ResumeContainer", this::resume));
+                (request, context) -> resume(request));
         service.method("UpdateContainer", UpdateContainerRequest.parser(),
-                Failures.translated("UpdateContainer", this::update));
+                (request, context) -> update(request));
         service.method("StatsContainer", StatsContainerRequest.parser(),
-                Failures.translated("StatsContainer", this::stats));
-        service.method("GetOOMEvent", GetOOMEventRequest.parser(), Failures.translated("GetOOMEvent",
-                request -> OOMEvent.newBuilder().setContainerId(sandbox.nextOomKilled()).build()));
+                (request, context) -> stats(request));
+        service.method("GetOOMEvent", GetOOMEventRequest.parser(),
+                (request, context) -> OOMEvent.newBuilder().setContainerId(sandbox.nextOomKilled()).build());
     }
 
     private Empty update(UpdateContainerRequest request) throws Exception {
         if (!request.hasResources()) {
-            throw new IllegalArgumentException("no resources in the update of container " + request.getContainerId());
+            throw ErrdefsException.invalidArgument("no resources in the update of container "
+                    + request.getContainerId());
         }
         sandbox.update(request.getContainerId(), request.getResources());
         return Empty.getDefaultInstance();
@@ -74,16 +76,17 @@ final class ContainerRpcs {
 
     private Empty create(CreateContainerRequest request) throws Exception {
         if (request.getSandboxPidns()) {
-            throw new UnsupportedOperationException("a sandbox-wide pid namespace is not supported");
+            throw ErrdefsException.notImplemented("a sandbox-wide pid namespace is not supported");
         }
         if (request.getDevicesCount() > 0 || request.getSharedMountsCount() > 0) {
-            throw new UnsupportedOperationException("devices and shared mounts are not supported");
+            throw ErrdefsException.notImplemented("devices and shared mounts are not supported");
         }
         if (request.getStdinPort() != 0 || request.getStdoutPort() != 0 || request.getStderrPort() != 0) {
-            throw new UnsupportedOperationException("passfd I/O is not supported; use ReadStdout/WriteStdin");
+            throw ErrdefsException.notImplemented("passfd I/O is not supported; use ReadStdout/WriteStdin");
         }
         if (!request.hasOCI()) {
-            throw new IllegalArgumentException("no OCI spec in the request for container " + request.getContainerId());
+            throw ErrdefsException.invalidArgument("no OCI spec in the request for container "
+                    + request.getContainerId());
         }
         sandbox.createContainer(request.getContainerId(), request.getExecId(), request.getOCI(),
                 request.getStoragesList());
@@ -97,10 +100,10 @@ final class ContainerRpcs {
 
     private Empty exec(ExecProcessRequest request) throws Exception {
         if (!request.hasProcess()) {
-            throw new IllegalArgumentException("no process in the exec request " + request.getExecId());
+            throw ErrdefsException.invalidArgument("no process in the exec request " + request.getExecId());
         }
         if (request.getStdinPort() != 0 || request.getStdoutPort() != 0 || request.getStderrPort() != 0) {
-            throw new UnsupportedOperationException("passfd I/O is not supported; use ReadStdout/WriteStdin");
+            throw ErrdefsException.notImplemented("passfd I/O is not supported; use ReadStdout/WriteStdin");
         }
         sandbox.exec(request.getContainerId(), request.getExecId(), request.getProcess());
         return Empty.getDefaultInstance();

@@ -14,12 +14,10 @@ public final class HealthService {
 
     public static ServiceDefinition definition() {
         return ServiceDefinition.builder(NAME)
-                .method("Check", CheckRequest.parser(), Failures.translated("Check",
-                        request -> HealthCheckResponse.newBuilder()
-                                .setStatus(HealthCheckResponse.ServingStatus.SERVING).build()))
-                .method("Version", CheckRequest.parser(), Failures.translated("Version",
-                        request -> VersionCheckResponse.newBuilder()
-                                .setAgentVersion(Version.AGENT).setGrpcVersion(Version.API).build()))
+                .method("Check", CheckRequest.parser(), (request, context) -> HealthCheckResponse.newBuilder()
+                                .setStatus(HealthCheckResponse.ServingStatus.SERVING).build())
+                .method("Version", CheckRequest.parser(), (request, context) -> VersionCheckResponse.newBuilder()
+                                .setAgentVersion(Version.AGENT).setGrpcVersion(Version.API).build())
                 .build();
     }
 }

@@ -11,6 +11,7 @@ import io.katacontainers.agent.proto.GuestDetailsResponse;
 import io.katacontainers.agent.proto.SetGuestDateTimeRequest;
 import io.katacontainers.agent.system.MemoryInfo;
 import io.katacontainers.agent.system.Platform;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.ttrpc.ServiceDefinition;
 import java.lang.System.Logger.Level;
@@ -31,23 +32,23 @@ final class SandboxRpcs {
 
     void register(ServiceDefinition.Builder service) {
         service.method("CreateSandbox", CreateSandboxRequest.parser(),
-                Failures.translated("CreateSandbox", this::createSandbox));
+                (request, context) -> createSandbox(request));
         service.method("DestroySandbox", DestroySandboxRequest.parser(),
-                Failures.translated("DestroySandbox", this::destroySandbox));
+                (request, context) -> destroySandbox(request));
         service.method("GetGuestDetails", GuestDetailsRequest.parser(),
-                Failures.translated("GetGuestDetails", this::guestDetails));
+                (request, context) -> guestDetails(request));
         service.method("SetGuestDateTime", SetGuestDateTimeRequest.parser(),
-                Failures.translated("SetGuestDateTime", this::setDateTime));
+                (request, context) -> setDateTime(request));
     }
 
     private Empty createSandbox(CreateSandboxRequest request) throws Exception {
         if (request.getKernelModulesCount() > 0) {
-            throw new UnsupportedOperationException("loading kernel modules is not supported: build "
+            throw ErrdefsException.notImplemented("loading kernel modules is not supported: build "
                     + request.getKernelModulesList().stream().map(m -> m.getName()).toList()
                     + " into the guest kernel");
         }
         if (request.getSandboxPidns()) {
-            throw new UnsupportedOperationException("a sandbox-wide pid namespace is not supported");
+            throw ErrdefsException.notImplemented("a sandbox-wide pid namespace is not supported");
         }
         if (!request.getGuestHookPath().isEmpty()) {
             LOG.log(Level.WARNING, "guest hooks are not supported; ignoring {0}", request.getGuestHookPath());

@@ -35,13 +35,13 @@ final class StreamRpcs {
 
     void register(ServiceDefinition.Builder service) {
         service.method("ReadStdout", ReadStreamRequest.parser(),
-                Failures.translated("ReadStdout", request -> read(request, ProcessIo::stdout)));
+                (request, context) -> read(request, ProcessIo::stdout));
         service.method("ReadStderr", ReadStreamRequest.parser(),
-                Failures.translated("ReadStderr", request -> read(request, ProcessIo::stderr)));
-        service.method("WriteStdin", WriteStreamRequest.parser(), Failures.translated("WriteStdin", this::write));
-        service.method("CloseStdin", CloseStdinRequest.parser(), Failures.translated("CloseStdin", this::close));
+                (request, context) -> read(request, ProcessIo::stderr));
+        service.method("WriteStdin", WriteStreamRequest.parser(), (request, context) -> write(request));
+        service.method("CloseStdin", CloseStdinRequest.parser(), (request, context) -> close(request));
         service.method("TtyWinResize", TtyWinResizeRequest.parser(),
-                Failures.translated("TtyWinResize", this::resize));
+                (request, context) -> resize(request));
     }
 
     private ReadStreamResponse read(ReadStreamRequest request, Function<ProcessIo, OutputBuffer> stream)

@@ -3,6 +3,7 @@ package io.katacontainers.agent.container;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.katacontainers.errdefs.ErrdefsException;
 import org.junit.jupiter.api.Test;
 
 class IdsTest {
@@ -11,8 +12,8 @@ class IdsTest {
         assertEquals("a1b2-c_d.e", Ids.checkContainer("a1b2-c_d.e"));
         assertEquals("1", Ids.checkExec("1"));
         for (String bad : new String[] {"", "a", "-ab", "../x", "a/b", "a b", "é1"}) {
-            assertThrows(IllegalArgumentException.class, () -> Ids.checkContainer(bad), bad);
+            assertThrows(ErrdefsException.class, () -> Ids.checkContainer(bad), bad);
         }
-        assertThrows(IllegalArgumentException.class, () -> Ids.checkExec(""));
+        assertThrows(ErrdefsException.class, () -> Ids.checkExec(""));
     }
 }

@@ -31,8 +31,8 @@ class OutputBufferTest {
     @Test
     void aReadWaitsForData() throws Exception {
         var buffer = new OutputBuffer(1024, Duration.ofMillis(500));
-        var read = CompletableFuture.supplyAsync(() -> take(buffer, 10));
-        Thread.sleep(100);
+        var read = new CompletableFuture<byte[]>();
+        awaitWaiting(Thread.ofPlatform().start(() -> read.complete(take(buffer, 10))));
         assertFalse(read.isDone());
         buffer.put(bytes("x"));
         assertArrayEquals(bytes("x"), read.get(5, TimeUnit.SECONDS));
@@ -42,8 +42,11 @@ class OutputBufferTest {
     void aFullBufferHoldsTheWriterBack() throws Exception {
         var buffer = new OutputBuffer(4, Duration.ofMillis(500));
         buffer.put(bytes("1234"));
-        var writer = CompletableFuture.runAsync(() -> put(buffer, bytes("5")));
-        Thread.sleep(100);
+        var writer = new CompletableFuture<Void>();
+        awaitWaiting(Thread.ofPlatform().start(() -> {
+            put(buffer, bytes("5"));
+            writer.complete(null);
+        }));
         assertFalse(writer.isDone(), "the pump waits while the buffer is full");
         assertArrayEquals(bytes("12"), buffer.take(2));
         writer.get(5, TimeUnit.SECONDS);
@@ -68,8 +71,9 @@ class OutputBufferTest {
     void aPumpThatHasNotSeenAnEmptyPipeKeepsTheStreamOpen() throws Exception {
         var buffer = new OutputBuffer(1024, Duration.ofMillis(100));
         buffer.processExited();
-        var read = CompletableFuture.supplyAsync(() -> take(buffer, 10));
-        Thread.sleep(400);
+        var read = new CompletableFuture<byte[]>();
+        // Waiting without a timeout: no drain timer runs while the pump has not reported an empty pipe.
+        awaitWaiting(Thread.ofPlatform().start(() -> read.complete(take(buffer, 10))));
         assertFalse(read.isDone(), "a slow pump may still have output to deliver");
         buffer.put(bytes("late"));
         assertArrayEquals(bytes("late"), read.get(5, TimeUnit.SECONDS));
@@ -85,6 +89,14 @@ class OutputBufferTest {
         buffer.abandon();
         writer.get(5, TimeUnit.SECONDS);
         assertEquals(0, buffer.take(10).length);
+    }
+
+    /** Returns once {@code thread} waits without a timeout (in the buffer: nothing else here can make it wait). */
+    private static void awaitWaiting(Thread thread) {
+        while (thread.getState() != Thread.State.WAITING) {
+            assertTrue(thread.isAlive(), thread.getName() + " ended instead of waiting");
+            Thread.onSpinWait();
+        }
     }
 
     private static byte[] take(OutputBuffer buffer, int max) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.katacontainers.agent.proto.Storage;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,11 +89,11 @@ class StoragesTest {
         var mounter = new RecordingMounter();
         var storages = new Storages(mounter);
         Path first = dir.resolve("first");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> storages.add(List.of(
+        ErrdefsException e = assertThrows(ErrdefsException.class, () -> storages.add(List.of(
                 virtioFs(first), Storage.newBuilder().setDriver("nvdimm").setMountPoint("/x").build())));
         assertTrue(e.getMessage().contains("nvdimm"), e.getMessage());
         assertEquals("umount " + first, mounter.calls.getLast());
-        assertThrows(IllegalArgumentException.class, () -> storages.add(List.of(
+        assertThrows(ErrdefsException.class, () -> storages.add(List.of(
                 Storage.newBuilder().setDriver("local").setMountPoint("relative/path").build())));
     }
 

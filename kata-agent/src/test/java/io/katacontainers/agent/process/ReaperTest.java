@@ -49,13 +49,17 @@ class ReaperTest {
     @Test
     void anOrphanThatExitsBeforeItIsAdoptedStillReportsItsExit() throws Exception {
         Path pidFile = dir.resolve("pid");
+        Path fifo = dir.resolve("fifo");
         long before = System.nanoTime();
         // The grandchild outlives its parent, re-parents to this subreaper and exits before anyone asks for it.
-        Child parent = reaper.spawn(shell("(sleep 0.2; exit 5) & echo $! > " + pidFile + "; exit 0",
-                new Redirect.Null()));
+        // It holds the only write end of the FIFO: end of file there is its exit.
+        Child parent = reaper.spawn(shell("mkfifo " + fifo + "; (exit 5) > " + fifo + " & echo $! > " + pidFile
+                + "; exit 0", new Redirect.Null()));
         assertEquals(new Termination.Exited(0), parent.exit().get(10, TimeUnit.SECONDS));
         int orphan = Integer.parseInt(Files.readString(pidFile).strip());
-        Thread.sleep(1000);
+        try (var exited = Files.newInputStream(fifo)) {
+            assertEquals(0, exited.readAllBytes().length);
+        }
         assertEquals(new Termination.Exited(5), reaper.adopt(orphan, before).get(10, TimeUnit.SECONDS));
     }
 

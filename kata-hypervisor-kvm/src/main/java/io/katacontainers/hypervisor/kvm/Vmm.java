@@ -165,10 +165,7 @@ public final class Vmm implements AutoCloseable {
 
     /** The next free virtio-mmio window and IRQ; the device is then put on {@link #mmioBus()} with it. */
     public MmioSlot allocateMmioSlot() {
-        int irq = Layout.FIRST_DEVICE_IRQ + slots.size();
-        if (irq == 8) {
-            irq++; // the RTC's
-        }
+        int irq = mmioIrq(slots.size());
         if (irq > Layout.IRQ_MAX) {
             throw new IllegalStateException("no IOAPIC input left for another virtio-mmio device");
         }
@@ -176,6 +173,13 @@ public final class Vmm implements AutoCloseable {
                 Layout.MMIO_DEVICE_SIZE, irq);
         slots.add(slot);
         return slot;
+    }
+
+    /** The IRQ of the {@code index}th virtio-mmio slot: one each, from the first free one, around the RTC's. */
+    static int mmioIrq(int index) {
+        int irq = Layout.FIRST_DEVICE_IRQ + index;
+        // Every slot from the RTC's on moves up by one (moving only the one that hit it gave the next its IRQ).
+        return irq >= CmosRtc.IRQ ? irq + 1 : irq;
     }
 
     /** Puts {@code device} on the MMIO bus at {@code slot}. */

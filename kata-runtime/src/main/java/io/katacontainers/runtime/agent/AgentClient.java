@@ -170,8 +170,9 @@ public final class AgentClient implements AutoCloseable {
             // The agent answers an empty read at the end of the stream, as Kata's does.
             return response.getData().isEmpty() ? Optional.empty() : Optional.of(response.getData().toByteArray());
         } catch (StatusException e) {
-            // Kata's agent ends a stream with an error once the process's output is closed.
-            if (e.code() == Code.UNKNOWN || e.code() == Code.NOT_FOUND || e.code() == Code.OUT_OF_RANGE) {
+            // A process the agent no longer knows (an exec after its WaitProcess) has no output left; any other
+            // failure, UNKNOWN included, is one: the output is cut short, and the caller must hear of it.
+            if (e.code() == Code.NOT_FOUND || e.code() == Code.OUT_OF_RANGE) {
                 return Optional.empty();
             }
             throw new AgentException(method + " for " + containerId + "/" + execId + " failed: " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import io.katacontainers.agent.proto.ExecProcessRequest;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.api.config.KataConfig;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
 import io.katacontainers.runtime.config.ConfigException;
@@ -313,7 +314,7 @@ final class OciCommands {
             try (SandboxLock held = lock.get()) {
                 ContainerState state = load(id);
                 if (!state.holderAlive()) {
-                    if (number == 9) {
+                    if (number == Processes.SIGKILL) {
                         SandboxCleanup.killProcesses(dir);
                         return 0;
                     }
@@ -409,7 +410,7 @@ final class OciCommands {
         @Override
         int run() throws Exception {
             List<java.util.Map<String, Object>> states = new ArrayList<>();
-            Path root = store.sandboxDir("x").getParent();
+            Path root = store.root();
             if (Files.isDirectory(root)) {
                 try (var dirs = Files.list(root)) {
                     for (Path dir : dirs.sorted().toList()) {
@@ -431,7 +432,7 @@ final class OciCommands {
                 out.printf(row, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
                 for (var state : states) {
                     out.printf(row, state.get("id"), state.get("pid"), state.get("status"), state.get("bundle"),
-                            state.get("created"), "root");
+                            state.get("created"), state.get("owner"));
                 }
             } else {
                 throw new Failure("unknown format '" + format + "': use table or json");

@@ -7,22 +7,32 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Copies one container process's stdio between local streams and the agent: output until the agent reports end of
  * stream, input until local end of file, which becomes CloseStdin so the process sees EOF too. Readers start
- * before the process does, and the agent buffers what the process writes, so no output is lost.
+ * before the process does, and the agent buffers what the process writes, so no output is lost; when some is
+ * anyway (the agent failed a read, or the copy outlasted the wait), {@link #awaitOutput} says so.
  */
 public final class ProcessIo {
     private static final System.Logger LOG = System.getLogger(ProcessIo.class.getName());
     private static final int CHUNK = 64 * 1024;
 
-    private final Thread stdout;
-    private final Thread stderr;
+    private final String name;
+    private final CompletableFuture<Boolean> stdout;
+    private final Optional<CompletableFuture<Boolean>> stderr;
 
-    private ProcessIo(Thread stdout, Thread stderr) {
+    private ProcessIo(String name, CompletableFuture<Boolean> stdout, Optional<CompletableFuture<Boolean>> stderr) {
+        this.name = name;
         this.stdout = stdout;
         this.stderr = stderr;
     }
@@ -32,19 +42,47 @@ public final class ProcessIo {
      */
     public static ProcessIo attach(AgentClient agent, String containerId, String execId, boolean terminal,
                                    InputStream in, OutputStream out, OutputStream err) {
-        Thread stdout = Thread.ofPlatform().name("stdout-" + containerId + "/" + execId).start(() ->
-                copyOut(out, max -> agent.readStdout(containerId, execId, max)));
-        Thread stderr = terminal ? null : Thread.ofPlatform().name("stderr-" + containerId + "/" + execId).start(() ->
-                copyOut(err, max -> agent.readStderr(containerId, execId, max)));
+        String name = containerId + "/" + execId;
+        CompletableFuture<Boolean> stdout = copyOut("stdout-" + name, out,
+                max -> agent.readStdout(containerId, execId, max));
+        Optional<CompletableFuture<Boolean>> stderr = terminal ? Optional.empty() : Optional.of(copyOut(
+                "stderr-" + name, err, max -> agent.readStderr(containerId, execId, max)));
         // Daemon: a process may exit while our stdin stays open (a terminal), and that must not keep us alive.
-        Thread.ofPlatform().daemon().name("stdin-" + containerId + "/" + execId).start(() -> copyIn(in, agent, containerId, execId));
-        return new ProcessIo(stdout, stderr);
+        Thread.ofPlatform().daemon().name("stdin-" + name).start(() -> copyIn(in, agent, containerId, execId));
+        return new ProcessIo(name, stdout, stderr);
     }
 
-    /** Waits until all output has been copied, or the timeout passes; returns whether it all arrived. */
+    /**
+     * Waits until all output has been copied, or the timeout passes; returns whether it all arrived. Output that
+     * did not (a read the agent failed, a copy still running at the timeout) is logged as a warning here, so that
+     * no caller can lose output silently.
+     */
     public boolean awaitOutput(Duration timeout) throws InterruptedException {
-        boolean done = stdout.join(timeout);
-        return stderr == null ? done : stderr.join(timeout) && done;
+        Instant deadline = Instant.now().plus(timeout);
+        List<String> missing = new ArrayList<>();
+        await("stdout", stdout, deadline, missing);
+        if (stderr.isPresent()) {
+            await("stderr", stderr.get(), deadline, missing);
+        }
+        if (!missing.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "the output of process {0} is incomplete: {1}", name,
+                    String.join("; ", missing));
+        }
+        return missing.isEmpty();
+    }
+
+    private static void await(String stream, CompletableFuture<Boolean> copy, Instant deadline, List<String> missing)
+            throws InterruptedException {
+        try {
+            long left = Math.max(0, Duration.between(Instant.now(), deadline).toNanos());
+            if (!copy.get(left, TimeUnit.NANOSECONDS)) {
+                missing.add(stream + " was cut short");
+            }
+        } catch (TimeoutException e) {
+            missing.add(stream + " was still being copied when the wait for it ended");
+        } catch (ExecutionException e) {
+            missing.add(stream + " failed: " + e.getCause());
+        }
     }
 
     @FunctionalInterface
@@ -52,17 +90,34 @@ public final class ProcessIo {
         Optional<byte[]> read(int max) throws AgentException;
     }
 
-    private static void copyOut(OutputStream out, Reader reader) {
+    /** Copies on a platform thread of its own; completes with whether the copy reached the end of stream. */
+    private static CompletableFuture<Boolean> copyOut(String threadName, OutputStream out, Reader reader) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread.ofPlatform().name(threadName).start(() -> {
+            try {
+                done.complete(copyOut(out, reader));
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+                throw e;
+            }
+        });
+        return done;
+    }
+
+    private static boolean copyOut(OutputStream out, Reader reader) {
         try {
             for (Optional<byte[]> chunk = reader.read(CHUNK); chunk.isPresent(); chunk = reader.read(CHUNK)) {
                 out.write(chunk.get());
                 out.flush();
             }
+            return true;
         } catch (AgentException e) {
             LOG.log(System.Logger.Level.WARNING, "output stream ended early: {0}", e.getMessage());
+            return false;
         } catch (IOException e) {
             // The reader went away (a closed FIFO, a closed terminal): nobody is left to see the rest.
             LOG.log(System.Logger.Level.DEBUG, "output copy ended: {0}", e.getMessage());
+            return true;
         }
     }
 

@@ -23,6 +23,11 @@ public final class StateStore {
         this.root = root;
     }
 
+    /** The directory that holds one directory per sandbox. */
+    public Path root() {
+        return root;
+    }
+
     /** Rejects ids that could escape the state directory or confuse the tools that print them. */
     public static String checkId(String id) {
         if (!VALID_ID.matcher(id).matches()) {

@@ -7,7 +7,7 @@ import com.google.protobuf.Empty;
 import io.katacontainers.agent.proto.AgentProto;
 import io.katacontainers.agent.proto.HealthProto;
 import io.katacontainers.agent.proto.StartContainerRequest;
-import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.io.ExitWatcher;
 import io.katacontainers.runtime.io.ProcessIo;
 import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.ttrpc.CallOptions;
@@ -46,6 +46,8 @@ public final class SandboxHolder {
             "SignalProcess", "RemoveContainer", "DestroySandbox", "UpdateContainer", "PauseContainer",
             "ResumeContainer");
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
+    /** How long the calls in progress get to answer (the Shutdown call's own answer above all) at the end. */
+    private static final Duration ANSWER_GRACE = Duration.ofSeconds(5);
 
     private final Sandbox sandbox;
     private final String containerId;
@@ -91,9 +93,8 @@ public final class SandboxHolder {
     /** Blocks until a Shutdown call has torn the sandbox down. */
     public void awaitShutdown() throws InterruptedException {
         shutdown.await();
-        // Let the Shutdown answer reach the caller before the process exits.
-        Thread.sleep(200);
-        server.close();
+        // The Shutdown call's answer must reach its caller before this process exits.
+        server.shutdown(ANSWER_GRACE);
     }
 
     private ServiceDefinition forwarding(List<MethodDescriptor> methods, String service) {
@@ -139,18 +140,24 @@ public final class SandboxHolder {
             started = true;
         }
         update(current -> current.withStatus(ContainerState.RUNNING));
-        Thread.ofPlatform().daemon().name("wait-" + containerId).start(() -> {
-            try {
-                int status = sandbox.agent().waitProcess(containerId, INIT);
-                io.awaitOutput(OUTPUT_DRAIN);
-                update(current -> current.withExit(status));
-                LOG.log(System.Logger.Level.INFO, "container {0} exited with status {1}", containerId, status);
-            } catch (AgentException | IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "waiting for container {0}: {1}", containerId, e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        // A wait that fails (the VM or the agent went away) still ends the container, as stopped.
+        ExitWatcher.start(containerId, () -> {
+            int status = sandbox.agent().waitProcess(containerId, INIT);
+            return new ExitWatcher.End(status, io.awaitOutput(OUTPUT_DRAIN));
+        }, this::recordExit);
+    }
+
+    private void recordExit(ExitWatcher.End end) {
+        try {
+            update(current -> current.withExit(end.status()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot record the exit of container {0} in {1}: {2}", containerId,
+                    runDir, e.getMessage());
+            return;
+        }
+        LOG.log(end.outputComplete() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                "container {0} exited with status {1}{2}", containerId, end.status(),
+                end.outputComplete() ? "" : "; its output is incomplete");
     }
 
     private void update(java.util.function.UnaryOperator<ContainerState> change) throws IOException {

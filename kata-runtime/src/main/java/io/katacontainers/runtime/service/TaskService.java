@@ -43,6 +43,7 @@ import io.katacontainers.containerd.task.WaitRequest;
 import io.katacontainers.containerd.task.WaitResponse;
 import io.katacontainers.containerd.types.ProcessInfo;
 import io.katacontainers.containerd.types.Status;
+import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.oci.OciSpecException;
 import io.katacontainers.oci.OciSpecJson;
 import io.katacontainers.runtime.agent.AgentException;
@@ -50,6 +51,7 @@ import io.katacontainers.runtime.config.ConfigException;
 import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
 import io.katacontainers.runtime.config.env.RuntimeVersion;
+import io.katacontainers.runtime.io.ExitWatcher;
 import io.katacontainers.runtime.io.ProcessIo;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
@@ -94,8 +96,6 @@ public final class TaskService {
     /** How long a dead VM's process gets to report its output before its exit is recorded anyway. */
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
-    /** The exit status of a process whose VM went away under it. */
-    private static final int VM_GONE_STATUS = 255;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StateStore store;
@@ -103,7 +103,8 @@ public final class TaskService {
     private final Runnable onShutdown;
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final Map<String, ShimContainer> containers = new ConcurrentHashMap<>();
-    private Sandbox sandbox;
+    /** Written under {@link #lifecycle}; read without it by State, Stats, ResizePty and the exit watchers. */
+    private volatile Sandbox sandbox;
     private Path runDir;
     private boolean shutDown;
 
@@ -353,31 +354,25 @@ public final class TaskService {
     /** Records the process's exit once the agent reports it and its output is copied, then tells containerd. */
     private void watch(ShimProcess process) {
         var agent = sandbox.agent();
-        Thread.ofVirtual().name("wait-" + process.name()).start(() -> {
-            int status;
-            ProcessIo io = process.io().orElseThrow();
-            String agentExecId = agentExecId(process);
-            try {
-                if (process.isInit()) {
-                    status = agent.waitProcess(process.containerId(), agentExecId);
-                    io.awaitOutput(OUTPUT_DRAIN);
-                } else {
-                    // The agent forgets an exec'd process, output included, once WaitProcess returns.
-                    io.awaitOutput(Duration.ofDays(365));
-                    status = agent.waitProcess(process.containerId(), agentExecId);
-                }
-            } catch (AgentException e) {
-                LOG.log(System.Logger.Level.WARNING, "lost process {0}: {1}", process.name(), e.getMessage());
-                status = VM_GONE_STATUS;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        ProcessIo io = process.io().orElseThrow();
+        String agentExecId = agentExecId(process);
+        ExitWatcher.start(process.name(), () -> {
+            if (process.isInit()) {
+                int status = agent.waitProcess(process.containerId(), agentExecId);
+                return new ExitWatcher.End(status, io.awaitOutput(OUTPUT_DRAIN));
             }
-            recordExit(process, status);
-        });
+            // The agent forgets an exec'd process, output included, once WaitProcess returns.
+            boolean complete = io.awaitOutput(Duration.ofDays(365));
+            return new ExitWatcher.End(agent.waitProcess(process.containerId(), agentExecId), complete);
+        }, end -> recordExit(process, end.status(), end.outputComplete()));
     }
 
     private void recordExit(ShimProcess process, int status) {
+        recordExit(process, status, true);
+    }
+
+    /** @param outputComplete whether all of the process's output reached containerd */
+    private void recordExit(ShimProcess process, int status, boolean outputComplete) {
         process.stdio().ifPresent(stdio -> stdio.finishOutput(process.name()));
         // Publish before completing the exit, so that containerd hears of the exit before Wait returns.
         synchronized (process) {
@@ -389,7 +384,12 @@ public final class TaskService {
                     .setExitStatus(status).setExitedAt(EventPublisher.timestamp(Instant.now())).build());
             process.exited(status);
         }
-        LOG.log(System.Logger.Level.INFO, "{0} exited with status {1}", process.name(), status);
+        if (outputComplete) {
+            LOG.log(System.Logger.Level.INFO, "{0} exited with status {1}", process.name(), status);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "{0} exited with status {1}; its output is incomplete",
+                    process.name(), status);
+        }
     }
 
     private WaitResponse await(WaitRequest request, RequestContext context) throws Exception {
@@ -491,7 +491,7 @@ public final class TaskService {
         }
         if (process.status() != Status.STOPPED) {
             // A created init's terminal exists since CreateContainer: a size sent before Start applies at once.
-            sandbox.agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
+            runningSandbox(container(request.getId())).agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
                     request.getWidth());
         }
         return Empty.getDefaultInstance();
@@ -518,7 +518,7 @@ public final class TaskService {
             ShimProcess init = container.init();
             if (init.status() == Status.RUNNING || init.status() == Status.PAUSED) {
                 // Kata stops a container that is still running when it is deleted.
-                signal(init, 9, true);
+                signal(init, Processes.SIGKILL, true);
                 awaitExit(init);
             }
             if (init.status() == Status.CREATED) {

@@ -15,6 +15,8 @@ import java.time.ZonedDateTime;
 public final class CmosRtc implements BusDevice {
     public static final int BASE_PORT = 0x70;
     public static final int PORT_COUNT = 2;
+    /** The RTC's ISA IRQ: no other device may take it, even though this model raises no interrupts. */
+    public static final int IRQ = 8;
 
     static final int SECONDS = 0x00;
     static final int MINUTES = 0x02;

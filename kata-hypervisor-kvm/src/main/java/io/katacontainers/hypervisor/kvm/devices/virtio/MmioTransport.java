@@ -22,6 +22,8 @@ import java.util.function.Consumer;
  */
 public final class MmioTransport implements BusDevice, AutoCloseable {
     public static final long WINDOW_SIZE = 0x1000;
+    /** The status bits a driver sets before it may negotiate features: it saw the device and knows how to drive it. */
+    private static final int DRIVER_FOUND = Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER;
     public static final int MAGIC_VALUE = 0x000;
     public static final int VERSION = 0x004;
     public static final int DEVICE_ID = 0x008;
@@ -268,8 +270,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         switch (added) {
             case Virtio.STATUS_ACKNOWLEDGE -> setStatus(added, old == 0);
             case Virtio.STATUS_DRIVER -> setStatus(added, old == Virtio.STATUS_ACKNOWLEDGE);
-            case Virtio.STATUS_FEATURES_OK -> setStatus(added,
-                    (old & (Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER)) == 3 && featuresAcceptable());
+            case Virtio.STATUS_FEATURES_OK -> setStatus(added, (old & DRIVER_FOUND) == DRIVER_FOUND
+                    && featuresAcceptable());
             case Virtio.STATUS_DRIVER_OK -> {
                 if ((old & Virtio.STATUS_FEATURES_OK) != 0 && setStatus(added, true)) {
                     activate();

@@ -1,0 +1,46 @@
+package io.katacontainers.runtime.agent;
+
+import io.katacontainers.ttrpc.ServiceDefinition;
+import io.katacontainers.ttrpc.TtrpcServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+
+/** A stand-in agent for the length of a test: a ttrpc server with the given services on a unix socket. */
+public record FakeAgent(TtrpcServer server, Path socket, Thread acceptor) implements AutoCloseable {
+
+    /** Serves {@code agentService} as {@code grpc.AgentService} on {@code socket}. */
+    public static FakeAgent serve(Path socket, ServiceDefinition.Builder agentService) throws IOException {
+        TtrpcServer server = TtrpcServer.of(agentService.build());
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        Thread acceptor = Thread.ofVirtual().name("fake agent").start(() -> {
+            try {
+                server.listen(listener);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return new FakeAgent(server, socket, acceptor);
+    }
+
+    /** A service builder named as the agent's. */
+    public static ServiceDefinition.Builder service() {
+        return ServiceDefinition.builder(AgentClient.AGENT);
+    }
+
+    /** A new client connection to this agent. */
+    public AgentClient client() throws IOException {
+        return AgentClient.connect(socket);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.close();
+        acceptor.join();
+    }
+}
