@@ -24,9 +24,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Boots the guest kernel with the test-init initrd under QEMU TCG (microvm, PVH vmlinux) and checks, from the serial
  * console, that /init ran, crun and the JRE work inside, and crun ran a container there. Reports the median time from
- * QEMU's start to the /init marker over {@code kata.guest.boots} boots (default 1). Besides {@link GuestImages}' properties:
- * {@code kata.guest.qemu} (default {@code qemu-system-x86_64}) and {@code kata.guest.tscKhz} (default: the host's
- * TSC frequency from /proc/cpuinfo; microvm guests need it on the command line, or some boots hang).
+ * QEMU's start to the /init marker over {@code kata.guest.boots} boots (default 1). Besides {@link GuestImages}'
+ * properties: {@code kata.guest.qemu} (default {@code qemu-system-x86_64}) and {@code kata.guest.tscKhz} (default:
+ * the host's TSC frequency from /proc/cpuinfo; microvm guests need it on the command line, or some boots hang).
  */
 class GuestBootTest {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
