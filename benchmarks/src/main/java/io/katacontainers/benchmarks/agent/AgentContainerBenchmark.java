@@ -57,6 +57,8 @@ import java.util.concurrent.TimeUnit;
 public class AgentContainerBenchmark {
     /** What the container's process exits with, checked on both sides. */
     public static final int EXIT_CODE = 3;
+    /** The agent's containers are this and a sequence number. */
+    public static final String AGENT_CONTAINER = "agent-bench-";
     private static final Path RUNC = Path.of("/usr/sbin/runc");
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final List<String> ARGS = List.of("/bin/busybox", "sh", "-c", "exit " + EXIT_CODE);
@@ -110,7 +112,7 @@ public class AgentContainerBenchmark {
     /** CreateContainer, StartContainer, WaitProcess, RemoveContainer; returns the process's exit code. */
     @Benchmark
     public int agentRun() throws Exception {
-        String id = "agent-bench-" + ++sequence;
+        String id = AGENT_CONTAINER + ++sequence;
         call("CreateContainer", CreateContainerRequest.newBuilder().setContainerId(id).setOCI(spec).build(),
                 Empty.parser());
         call("StartContainer", StartContainerRequest.newBuilder().setContainerId(id).build(), Empty.parser());
