@@ -3,7 +3,7 @@
 # vs bare KVM bindings, QEMU TCG boot of our kernel+initrd to /init vs a few-byte PVH payload, vsock/blk/fs data paths
 # vs unix socket/pread/pwrite/direct vhost-user, ttrpc Java vs Go, the agent's container path in host mode vs runc
 # run), reduced to ratios ours/peer. Writes build/bench/<group>.json (JMH), build/bench/summary.json and summary.txt.
-# About 9 minutes on 2 cores (<= 15). Build first (make build: the guest kernel, test initrd and agent modules).
+# About 7 minutes on 2 cores (<= 15; 6 min 40 s measured at load 8). Build first (make build: the guest kernel, test initrd and agent modules).
 # Usage: bench.sh [run] [--quick] [--only GROUPS]   run the suite (GROUPS: comma list of boot,qemuboot,datapath,ttrpc,agent)
 #        bench.sh check                             hold build/bench/summary.json to benchmarks/baselines/<class>.json
 #        bench.sh baseline                          write that baseline from build/bench/summary.json
