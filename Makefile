@@ -35,7 +35,7 @@ test: build ## run the whole test suite (unit tests, then the built tree end to 
 soak: build ## the end-to-end loops at soak length: ITERATIONS (default 50) pods and run cycles
 	packaging/scripts/soak.sh --iterations $(or $(ITERATIONS),50)
 
-# The regression suite: JMH benchmarks against peers in the same run, ratios in build/bench/ (~6 min on 2 cores).
+# The regression suite: JMH benchmarks against peers in the same run, ratios in build/bench/ (~7 min on 2 cores).
 bench: build ## run the performance regression suite; JMH JSON and the ratios ours/peer go to build/bench/
 	benchmarks/scripts/bench.sh run
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The performance regression suite: JMH benchmarks of ours against peers measured in the same run (built-in VMM boot
-# vs bare KVM bindings, vsock/blk/fs data paths vs unix socket/pread/pwrite/direct vhost-user, ttrpc Java vs Go),
-# reduced to ratios ours/peer. Writes build/bench/<group>.json (JMH), build/bench/summary.json and summary.txt.
-# About 6 minutes on 2 cores (<= 15). Build first (make build, or mvn -pl benchmarks -am package).
-# Usage: bench.sh [run] [--quick] [--only GROUPS]   run the suite (GROUPS: comma list of boot,datapath,ttrpc)
+# vs bare KVM bindings, QEMU TCG boot of our kernel+initrd to /init vs a few-byte PVH payload, vsock/blk/fs data paths
+# vs unix socket/pread/pwrite/direct vhost-user, ttrpc Java vs Go, the agent's container path in host mode vs runc
+# run), reduced to ratios ours/peer. Writes build/bench/<group>.json (JMH), build/bench/summary.json and summary.txt.
+# About 7 minutes on 2 cores (<= 15; 6 min 40 s measured at load 8). Build first (make build: the guest kernel, test initrd and agent modules).
+# Usage: bench.sh [run] [--quick] [--only GROUPS]   run the suite (GROUPS: comma list of boot,qemuboot,datapath,ttrpc,agent)
 #        bench.sh check                             hold build/bench/summary.json to benchmarks/baselines/<class>.json
 #        bench.sh baseline                          write that baseline from build/bench/summary.json
 #        bench.sh results                           rewrite the generated section of benchmarks/RESULTS.md
@@ -13,7 +14,7 @@ usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
 module=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$module/.." && pwd)
 out="$root/build/bench"
-command=run quick=0 only=boot,datapath,ttrpc
+command=run quick=0 only=boot,qemuboot,datapath,ttrpc,agent
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -28,7 +29,8 @@ jar="$module/target/benchmarks-0.1.0-SNAPSHOT.jar"
   || { echo "bench.sh: the benchmarks jar is missing: run 'make build' (or mvn -B -pl benchmarks -am package) first" >&2; exit 1; }
 java_home=$("$root/packaging/scripts/find-jdk.sh")
 cp="$jar:$(cat "$module/target/classpath.txt")"
-java=("$java_home/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp")
+# kata.root: where QemuBootBenchmark and AgentContainerBenchmark find the built tree (JMH's forks inherit it).
+java=("$java_home/bin/java" --enable-native-access=ALL-UNNAMED "-Dkata.root=$root" -cp "$cp")
 tool() { "${java[@]}" io.katacontainers.benchmarks.check.BenchTool "$@"; }
 machine=$(tool machine-class)
 baseline="$module/baselines/$machine.json"
@@ -73,6 +75,9 @@ if [[ $groups == *,boot,* ]]; then
     echo ">> bench: boot skipped: no /dev/kvm on this host (the built-in VMM's boot needs one)" >&2
   fi
 fi
+if [[ $groups == *,qemuboot,* ]]; then
+  jmh qemuboot 'boot.QemuBootBenchmark'
+fi
 if [[ $groups == *,datapath,* ]]; then
   jmh datapath 'datapath\.'
 fi
@@ -86,6 +91,9 @@ if [[ $groups == *,ttrpc,* ]]; then
   else
     echo ">> bench: ttrpc skipped: needs Go and containerd's ttrpc (apt-get install golang-go golang-github-containerd-ttrpc-dev)" >&2
   fi
+fi
+if [[ $groups == *,agent,* ]]; then
+  jmh agent 'agent.AgentContainerBenchmark'
 fi
 {
   printf '%s, %s, commit %s, load %s' "$(date -u +%Y-%m-%dT%H:%MZ)" "$machine" \

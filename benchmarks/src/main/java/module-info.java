@@ -8,6 +8,7 @@ open module io.katacontainers.benchmarks {
     requires io.katacontainers.api;
     requires io.katacontainers.ffm;
     requires io.katacontainers.hypervisor.kvm;
+    requires io.katacontainers.hypervisor.qemu;
     requires com.google.protobuf;
     requires com.fasterxml.jackson.databind;
     requires jmh.core;

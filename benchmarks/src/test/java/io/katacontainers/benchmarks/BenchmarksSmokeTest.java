@@ -3,14 +3,19 @@ package io.katacontainers.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.katacontainers.agent.proto.HealthCheckResponse;
+import io.katacontainers.benchmarks.agent.AgentContainerBenchmark;
+import io.katacontainers.benchmarks.boot.QemuBootBenchmark;
 import io.katacontainers.benchmarks.boot.VmmBootBenchmark;
 import io.katacontainers.benchmarks.datapath.BlockBenchmark;
 import io.katacontainers.benchmarks.datapath.VirtioFsBenchmark;
 import io.katacontainers.benchmarks.datapath.VsockRelayBenchmark;
+import io.katacontainers.benchmarks.support.BuiltTree;
 import io.katacontainers.benchmarks.ttrpc.TtrpcRoundTripBenchmark;
 import io.katacontainers.hypervisor.kvm.devices.virtio.fs.FuseRoundTrip;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
@@ -19,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -115,6 +121,42 @@ class BenchmarksSmokeTest {
         bench.start();
         try {
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, bench.healthCheck().getStatus());
+        } finally {
+            bench.stop();
+        }
+    }
+
+    @Test
+    void qemuBootsOurKernelToInitAndThePayloadToItsMarker() throws Exception {
+        for (BuiltTree.Piece piece : List.of(BuiltTree.KERNEL, BuiltTree.TEST_INITRD)) {
+            assumeTrue(piece.find().isPresent(), piece.missing());
+        }
+        QemuBootBenchmark bench = new QemuBootBenchmark();
+        bench.start();
+        try {
+            // One boot of each (a few seconds under TCG): the guest reached /init, the payload ran.
+            String init = bench.kernelToInit();
+            bench.stopQemu();
+            assertTrue(init.matches(QemuBootBenchmark.INIT_MARKER + " uptime=[0-9.]+"), init);
+            assertEquals(QemuBootBenchmark.PAYLOAD_MARKER, bench.qemuToPayload());
+            bench.stopQemu();
+        } finally {
+            bench.stop();
+        }
+    }
+
+    @Test
+    void theAgentAndRuncRunTheContainerToItsExitCode() throws Exception {
+        assumeTrue(BuiltTree.AGENT_MODULES.find().isPresent(), BuiltTree.AGENT_MODULES.missing());
+        AgentContainerBenchmark bench = new AgentContainerBenchmark();
+        bench.start();
+        try {
+            assertEquals(AgentContainerBenchmark.EXIT_CODE, bench.agentRun(), "through the agent");
+            try (var left = Files.list(bench.agentStateDir())) {
+                assertFalse(left.anyMatch(p -> p.getFileName().toString()
+                        .startsWith(AgentContainerBenchmark.AGENT_CONTAINER)), "RemoveContainer removed the bundle");
+            }
+            assertEquals(AgentContainerBenchmark.EXIT_CODE, bench.runcRun(), "runc run");
         } finally {
             bench.stop();
         }

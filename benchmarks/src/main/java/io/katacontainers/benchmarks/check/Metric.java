@@ -46,6 +46,8 @@ public record Metric(String name, String description, Key ours, Key peer) {
                     Key.of("VmmBootBenchmark.builtinToHalt"), Key.of("VmmBootBenchmark.rawToHalt")),
             new Metric("boot.setup", "built-in VMM set-up (memory, VM, vCPU, devices) vs bare KVM bindings",
                     Key.of("VmmBootBenchmark.builtinSetup"), Key.of("VmmBootBenchmark.rawSetup")),
+            new Metric("boot.qemu-tcg-init", "QEMU TCG, our kernel + test initrd to /init vs a few-byte PVH payload",
+                    Key.of("QemuBootBenchmark.kernelToInit"), Key.of("QemuBootBenchmark.qemuToPayload")),
             new Metric("vsock.host-to-guest", "virtio-vsock relay, host to guest vs a plain unix socket",
                     Key.of("VsockRelayBenchmark.hostToGuest"), Key.of("VsockRelayBenchmark.unixSocket")),
             new Metric("vsock.guest-to-host", "virtio-vsock relay, guest to host vs a plain unix socket",
@@ -58,5 +60,7 @@ public record Metric(String name, String description, Key ours, Key peer) {
                     Key.of("VirtioFsBenchmark.device"), Key.of("VirtioFsBenchmark.vhostUser")),
             new Metric("ttrpc.rtt", "ttrpc unary call, Java client to Java server vs to containerd's Go server",
                     new Key("TtrpcRoundTripBenchmark.healthCheck", Map.of("server", "java")),
-                    new Key("TtrpcRoundTripBenchmark.healthCheck", Map.of("server", "go"))));
+                    new Key("TtrpcRoundTripBenchmark.healthCheck", Map.of("server", "go"))),
+            new Metric("agent.container-run", "agent in host mode, Create/Start/Wait/RemoveContainer vs runc run",
+                    Key.of("AgentContainerBenchmark.agentRun"), Key.of("AgentContainerBenchmark.runcRun")));
 }
