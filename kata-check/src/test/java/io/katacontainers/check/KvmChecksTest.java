@@ -1,6 +1,7 @@
 package io.katacontainers.check;
 
 import io.katacontainers.ffm.kvm.KvmCap;
+import io.katacontainers.ffm.libc.Errno;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ class KvmChecksTest {
     @Test
     void busyVirtualizationMeansAnotherHypervisorIsRunning() throws Exception {
         CheckReport report = run("intel", new CannedProbe(KvmProbeResult.opened(12,
-                Optional.of(new KvmProbeResult.Failure("EBUSY", "ioctl(KVM_CREATE_VM) failed: EBUSY (Device or resource busy)")),
+                Optional.of(new KvmProbeResult.Failure(Errno.EBUSY, "ioctl(KVM_CREATE_VM) failed: EBUSY (Device or resource busy)")),
                 all(X86_CAPS, 1), Map.of())));
         assertTrue(report.capable());
         assertFalse(report.canCreate());
@@ -89,7 +90,7 @@ class KvmChecksTest {
     @Test
     void unopenableDeviceFailsOnceAndSkipsTheRest() throws Exception {
         CheckReport report = run("intel", new CannedProbe(KvmProbeResult.unusableDevice(
-                new KvmProbeResult.Failure("EACCES", "open(/dev/kvm) failed: EACCES (Permission denied)"))));
+                new KvmProbeResult.Failure(Errno.EACCES, "open(/dev/kvm) failed: EACCES (Permission denied)"))));
         assertEquals(List.of("KVM API version"), withStatus(report, FAIL));
         assertEquals("cannot open /dev/kvm or read its API version: open(/dev/kvm) failed: EACCES (Permission denied). "
                 + "Run as root, or add the user to the group owning /dev/kvm", result(report, "KVM API version").reason());
@@ -126,7 +127,7 @@ class KvmChecksTest {
         Map<Integer, Integer> answers = all(X86_CAPS, 1);
         answers.remove(KvmCap.KVM_CAP_IRQFD);
         CheckReport report = run("intel", new CannedProbe(KvmProbeResult.opened(12, Optional.empty(), answers,
-                Map.of(KvmCap.KVM_CAP_IRQFD, new KvmProbeResult.Failure("EINVAL",
+                Map.of(KvmCap.KVM_CAP_IRQFD, new KvmProbeResult.Failure(Errno.EINVAL,
                         "ioctl(KVM_CHECK_EXTENSION) failed: EINVAL (Invalid argument)")))));
         assertEquals(List.of("KVM extension KVM_CAP_IRQFD"), withStatus(report, FAIL));
     }

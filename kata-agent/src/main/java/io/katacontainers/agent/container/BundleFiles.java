@@ -1,12 +1,12 @@
 package io.katacontainers.agent.container;
 
 import io.katacontainers.agent.cgroup.CgroupDir;
-import io.katacontainers.agent.mount.MountOptions;
 import io.katacontainers.agent.mount.Mounter;
 import io.katacontainers.agent.proto.LinuxResources;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.oci.OciSpecJson;
 import java.io.IOException;

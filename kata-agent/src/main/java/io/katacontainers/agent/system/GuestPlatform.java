@@ -1,7 +1,7 @@
 package io.katacontainers.agent.system;
 
-import io.katacontainers.agent.mount.MountOptions;
 import io.katacontainers.agent.mount.Mounter;
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.ffm.libc.SystemControl;

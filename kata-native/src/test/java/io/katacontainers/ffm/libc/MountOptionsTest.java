@@ -1,8 +1,7 @@
-package io.katacontainers.agent.mount;
+package io.katacontainers.ffm.libc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.katacontainers.ffm.libc.Mounts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
