@@ -23,7 +23,7 @@ final class GuestSpec {
     private GuestSpec() {
     }
 
-    static Spec adapt(Spec spec, String containerId, Bundle bundle, String cgroupParent) {
+    static Spec adapt(Spec spec, String containerId, GuestBundle bundle, String cgroupParent) {
         var builder = spec.toBuilder();
         if (builder.getVersion().isEmpty()) {
             builder.setVersion(DEFAULT_VERSION);

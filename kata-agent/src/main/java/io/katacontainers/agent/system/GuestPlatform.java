@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The real guest: the agent owns the VM. */
-public final class GuestPlatform implements Platform {
+public final class GuestPlatform implements AgentPlatform {
     private static final System.Logger LOG = System.getLogger(GuestPlatform.class.getName());
     private static final Path GUEST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 

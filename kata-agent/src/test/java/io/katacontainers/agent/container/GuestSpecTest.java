@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GuestSpecTest {
-    private final Bundle bundle = new Bundle("c1", Path.of("/run/kata-containers/c1"));
+    private final GuestBundle bundle = new GuestBundle("c1", Path.of("/run/kata-containers/c1"));
 
     private static Spec hostSpec(String cgroupsPath) {
         return Spec.newBuilder()

@@ -18,4 +18,17 @@ class MountOptionsTest {
         assertEquals(0, MountOptions.parse(List.of("ro", "rw")).flags());
         assertEquals(Mounts.MS_NODEV, MountOptions.parse(List.of("defaults", "nodev")).flags());
     }
+
+    @Test
+    void optionsThatOnlyClearAFlagNeverReachTheFilesystemData() {
+        var options = MountOptions.parse(List.of("rw", "suid", "dev", "exec", "async", "atime", "diratime", "defaults"));
+        assertEquals(MountOptions.NONE, options);
+    }
+
+    @Test
+    void propagationOptionsAreFlagsAndEmptyOptionsAreDropped() {
+        var options = MountOptions.parse(List.of("rprivate", "", "lowerdir=/a:/b"));
+        assertEquals(Mounts.MS_PRIVATE | Mounts.MS_REC, options.flags());
+        assertEquals("lowerdir=/a:/b", options.data());
+    }
 }
