@@ -130,7 +130,8 @@ final class AgentProcess implements AutoCloseable {
     /** runc removes each container's cgroup but not the parent the tests named: remove it once it is empty. */
     private static void removeCgroupParents() throws IOException {
         try (var hierarchies = Files.find(Path.of("/sys/fs/cgroup"), 2,
-                (path, attributes) -> attributes.isDirectory() && path.getFileName().toString().equals(CGROUP_PARENT))) {
+                (path, attributes) -> attributes.isDirectory()
+                        && path.getFileName().toString().equals(CGROUP_PARENT))) {
             for (Path parent : hierarchies.toList()) {
                 try {
                     Files.delete(parent);

@@ -28,7 +28,8 @@ final class GuestSpec {
         if (builder.getVersion().isEmpty()) {
             builder.setVersion(DEFAULT_VERSION);
         }
-        builder.setRoot(Root.newBuilder().setPath(bundle.rootfs().toString()).setReadonly(spec.getRoot().getReadonly()));
+        builder.setRoot(Root.newBuilder().setPath(bundle.rootfs().toString())
+                .setReadonly(spec.getRoot().getReadonly()));
         var linux = builder.getLinuxBuilder();
         var namespaces = linux.getNamespacesList().stream()
                 .filter(ns -> !DROPPED_NAMESPACES.contains(ns.getType()) && !ns.getType().equals("pid"))

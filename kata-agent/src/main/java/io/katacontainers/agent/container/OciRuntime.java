@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * leaves behind are reaped by the same loop.
  */
 final class OciRuntime {
-    private static final List<String> ENV = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    private static final List<String> ENV =
+            List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
     private final Path binary;
     private final Path root;

@@ -16,7 +16,8 @@ class GuestSpecTest {
 
     private static Spec hostSpec(String cgroupsPath) {
         return Spec.newBuilder()
-                .setRoot(Root.newBuilder().setPath("/run/kata-containers/shared/containers/c1/rootfs").setReadonly(true))
+                .setRoot(Root.newBuilder().setPath("/run/kata-containers/shared/containers/c1/rootfs")
+                        .setReadonly(true))
                 .setProcess(Process.newBuilder().addArgs("sh"))
                 .setLinux(Linux.newBuilder().setCgroupsPath(cgroupsPath)
                         .addNamespaces(LinuxNamespace.newBuilder().setType("network").setPath("/var/run/netns/cni-1"))

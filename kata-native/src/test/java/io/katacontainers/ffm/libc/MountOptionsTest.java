@@ -21,7 +21,8 @@ class MountOptionsTest {
 
     @Test
     void optionsThatOnlyClearAFlagNeverReachTheFilesystemData() {
-        var options = MountOptions.parse(List.of("rw", "suid", "dev", "exec", "async", "atime", "diratime", "defaults"));
+        var options = MountOptions.parse(List.of("rw", "suid", "dev", "exec", "async", "atime", "diratime",
+                "defaults"));
         assertEquals(MountOptions.NONE, options);
     }
 

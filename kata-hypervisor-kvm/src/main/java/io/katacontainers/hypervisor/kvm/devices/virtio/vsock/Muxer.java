@@ -127,7 +127,8 @@ final class Muxer {
                 if ((events & Epoll.EPOLLOUT) != 0) {
                     flush(c);
                 }
-                // A hang-up is reported in every state whatever we watch: note it so that updateInterest stops the watch.
+                // A hang-up is reported in every state whatever we watch: note it so that updateInterest stops the
+                // watch.
                 c.hungUp |= (events & (Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
                 boolean input = (events & Epoll.EPOLLIN) != 0 || c.hungUp;
                 if (input && c.state == Connection.State.ESTABLISHED) {
