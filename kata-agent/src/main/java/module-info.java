@@ -5,6 +5,7 @@
 module io.katacontainers.agent {
     requires io.katacontainers.ffm;
     requires io.katacontainers.agent.proto;
+    requires io.katacontainers.api;
 
     exports io.katacontainers.agent;
 

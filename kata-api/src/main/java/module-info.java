@@ -1,9 +1,10 @@
 /**
- * Types shared by every module: the configuration model, the hypervisor driver SPI, the guest kernel command line,
- * and the host processes (child processes tied to this JVM, virtiofsd) that drivers run next to their VMs.
+ * Types shared by every module: the configuration model, the host-guest contract, the hypervisor driver SPI, the
+ * guest kernel command line, and the host processes (child processes tied to this JVM, virtiofsd) that drivers run next to their VMs.
  */
 module io.katacontainers.api {
     exports io.katacontainers.api.config;
+    exports io.katacontainers.api.guest;
     exports io.katacontainers.api.hypervisor;
     exports io.katacontainers.api.kernel;
     exports io.katacontainers.api.process;

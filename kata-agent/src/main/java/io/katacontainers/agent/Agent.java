@@ -1,10 +1,10 @@
 package io.katacontainers.agent;
 
 import io.katacontainers.agent.cgroup.OomMonitor;
-import io.katacontainers.agent.channel.AgentChannel;
+import io.katacontainers.agent.channel.AgentListener;
 import io.katacontainers.agent.channel.ChannelAddress;
 import io.katacontainers.agent.channel.ChannelDiscovery;
-import io.katacontainers.agent.container.Sandbox;
+import io.katacontainers.agent.container.GuestSandbox;
 import io.katacontainers.agent.mount.InitFilesystems;
 import io.katacontainers.agent.mount.KernelMounter;
 import io.katacontainers.agent.mount.Mounter;
@@ -13,7 +13,7 @@ import io.katacontainers.agent.process.Reaper;
 import io.katacontainers.agent.service.AgentService;
 import io.katacontainers.agent.system.GuestPlatform;
 import io.katacontainers.agent.system.HostPlatform;
-import io.katacontainers.agent.system.Platform;
+import io.katacontainers.agent.system.AgentPlatform;
 import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.ttrpc.TtrpcServer;
 import java.io.IOException;
@@ -46,24 +46,24 @@ final class Agent {
     }
 
     /** The platform the agent acts on; needed early, so that a PID 1 can end the VM even if startup fails. */
-    Platform platform() {
+    AgentPlatform platform() {
         Path sandboxDir = options.stateDir().resolve("sandbox");
         return options.guest() ? new GuestPlatform(mounter, sandboxDir, options.shutdown(), pid1)
                 : new HostPlatform(sandboxDir);
     }
 
     /** Serves until DestroySandbox, then ends the platform (a guest reboots; a host agent returns). */
-    void run(Platform platform) throws IOException, InterruptedException {
+    void run(AgentPlatform platform) throws IOException, InterruptedException {
         if (pid1) {
             InitFilesystems.setUp(mounter);
         }
         Files.createDirectories(options.stateDir());
         var destroyed = new CountDownLatch(1);
         try (Reaper reaper = Reaper.start(); OomMonitor oom = OomMonitor.start()) {
-            var sandbox = new Sandbox(options.runtime(), options.stateDir(), options.cgroupParent(), reaper, mounter,
-                    new Storages(mounter), options.runtimeTimeout(), oom);
+            var sandbox = new GuestSandbox(options.runtime(), options.stateDir(), options.cgroupParent(), reaper,
+                    mounter, new Storages(mounter), options.runtimeTimeout(), oom);
             try (var server = new TtrpcServer(AgentService.definitions(sandbox, platform, destroyed::countDown))) {
-                List<AgentChannel> channels = open(server);
+                List<AgentListener> channels = open(server);
                 try {
                     LOG.log(Level.INFO, "agent ready (pid {0}, runtime {1}, {2} mode)",
                             Integer.toString(Processes.getpid()),
@@ -71,7 +71,7 @@ final class Agent {
                     destroyed.await();
                     Thread.sleep(RESPONSE_GRACE);
                 } finally {
-                    channels.forEach(AgentChannel::close);
+                    channels.forEach(AgentListener::close);
                 }
             }
         }
@@ -79,17 +79,17 @@ final class Agent {
         platform.shutDown();
     }
 
-    private List<AgentChannel> open(TtrpcServer server) throws IOException, InterruptedException {
-        List<AgentChannel> channels = new ArrayList<>();
+    private List<AgentListener> open(TtrpcServer server) throws IOException, InterruptedException {
+        List<AgentListener> channels = new ArrayList<>();
         try {
             for (ChannelAddress address : addresses()) {
-                AgentChannel channel = AgentChannel.of(address);
+                AgentListener channel = AgentListener.of(address);
                 channels.add(channel);
                 channel.start(server);
             }
             return channels;
         } catch (IOException | RuntimeException e) {
-            channels.forEach(AgentChannel::close);
+            channels.forEach(AgentListener::close);
             throw e;
         }
     }

@@ -4,7 +4,7 @@ import io.katacontainers.agent.log.AgentLoggerFinder;
 import io.katacontainers.agent.mount.KernelMounter;
 import io.katacontainers.agent.service.Version;
 import io.katacontainers.agent.system.GuestPlatform;
-import io.katacontainers.agent.system.Platform;
+import io.katacontainers.agent.system.AgentPlatform;
 import io.katacontainers.agent.system.ShutdownAction;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.Processes;
@@ -48,7 +48,7 @@ public final class Main {
         }
         AgentOptions options;
         try {
-            options = AgentOptions.parse(arguments, pid1, KernelCommandLine::agentParameters);
+            options = AgentOptions.parse(arguments, pid1, AgentKernelParams::agentParameters);
         } catch (IllegalArgumentException e) {
             System.err.println("kata-agent: " + e.getMessage());
             System.err.print(AgentOptions.USAGE);
@@ -60,7 +60,7 @@ public final class Main {
         // Read by the agent's LoggerFinder when the first logger is created, i.e. after this line.
         options.logLevel().ifPresent(level -> System.setProperty(AgentLoggerFinder.LEVEL_PROPERTY, level));
         var agent = new Agent(options);
-        Platform platform = agent.platform();
+        AgentPlatform platform = agent.platform();
         try {
             agent.run(platform);
         } catch (Exception | Error e) {

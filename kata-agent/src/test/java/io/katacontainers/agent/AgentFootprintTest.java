@@ -39,15 +39,18 @@ class AgentFootprintTest {
             }
             long afterRun = residentKib(agentProcess.pid(), "VmRSS");
             long peak = residentKib(agentProcess.pid(), "VmHWM");
-            String report = String.format("agent RSS: %d KiB idle, %d KiB after containers ran, peak %d KiB (JVM flags %s)%n",
+            String report = String.format(
+                    "agent RSS: %d KiB idle, %d KiB after containers ran, peak %d KiB (JVM flags %s)%n",
                     idle, afterRun, peak, AgentProcess.LEAN_JVM);
             System.out.print(report);
             if (System.getProperty("kata.agent.jvmFlags", "").contains("NativeMemoryTracking")) {
                 Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                        Long.toString(agentProcess.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+                        Long.toString(agentProcess.pid()), "VM.native_memory", "summary").redirectErrorStream(true)
+                        .start();
                 System.out.print(new String(jcmd.getInputStream().readAllBytes()));
                 jcmd.waitFor();
-                Process pmap = new ProcessBuilder("sh", "-c", "cat /proc/" + agentProcess.pid() + "/smaps_rollup").redirectErrorStream(true).start();
+                Process pmap = new ProcessBuilder("sh", "-c", "cat /proc/" + agentProcess.pid() + "/smaps_rollup")
+                        .redirectErrorStream(true).start();
                 System.out.print(new String(pmap.getInputStream().readAllBytes()));
                 pmap.waitFor();
             }

@@ -14,7 +14,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AgentOptionsTest {
-    private static final Map<String, String> KERNEL = KernelCommandLine.parse(
+    private static final Map<String, String> KERNEL = AgentKernelParams.parse(
             "console=ttyS0 quiet agent.server_addr=vsock://-1:2048 agent.runtime=/opt/crun agent.log=warn "
                     + "agent.shutdown=poweroff agent.debug_console");
 

@@ -6,6 +6,7 @@ import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.StatusException;
 import io.katacontainers.ttrpc.TtrpcClient;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +131,8 @@ final class AgentProcess implements AutoCloseable {
     /** runc removes each container's cgroup but not the parent the tests named: remove it once it is empty. */
     private static void removeCgroupParents() throws IOException {
         try (var hierarchies = Files.find(Path.of("/sys/fs/cgroup"), 2,
-                (path, attributes) -> attributes.isDirectory() && path.getFileName().toString().equals(CGROUP_PARENT))) {
+                (path, attributes) -> attributes.isDirectory()
+                        && path.getFileName().toString().equals(CGROUP_PARENT))) {
             for (Path parent : hierarchies.toList()) {
                 try {
                     Files.delete(parent);
@@ -149,8 +151,8 @@ final class AgentProcess implements AutoCloseable {
                 throw new IllegalStateException("the agent exited with " + process.exitValue() + ":\n"
                         + Files.readString(log));
             }
-            if (Files.exists(socket)) {
-                TtrpcClient client = TtrpcClient.connect(socket);
+            TtrpcClient client = Files.exists(socket) ? tryConnect(socket) : null;
+            if (client != null) {
                 try {
                     var health = client.call("grpc.Health", "Check", CheckRequest.getDefaultInstance(),
                             HealthCheckResponse.parser(), CallOptions.ofTimeout(Duration.ofSeconds(5)));
@@ -165,5 +167,15 @@ final class AgentProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IllegalStateException("the agent did not answer within 30 s:\n" + Files.readString(log));
+    }
+
+    /** A client of the agent's socket, or null while the agent does not listen yet. */
+    private static TtrpcClient tryConnect(Path socket) throws IOException {
+        try {
+            return TtrpcClient.connect(socket);
+        } catch (ConnectException e) {
+            // bind(2) creates the socket file before listen(2) runs: connections are refused in between.
+            return null;
+        }
     }
 }

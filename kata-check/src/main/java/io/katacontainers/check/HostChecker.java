@@ -86,7 +86,8 @@ public final class HostChecker {
         Path file = root.resolve("/proc/cpuinfo");
         try {
             String text = root.read("/proc/cpuinfo")
-                    .orElseThrow(() -> new HostCheckException(file + " does not exist: is --host-root a root directory?"));
+                    .orElseThrow(() -> new HostCheckException(
+                            file + " does not exist: is --host-root a root directory?"));
             if (text.isBlank()) {
                 throw new HostCheckException(file + " is empty: cannot determine CPU details");
             }
@@ -130,7 +131,8 @@ public final class HostChecker {
 
     /**
      * Builtin where KVM is backed by hardware and offers what the VMM calls (x86_64 only), QEMU with KVM where
-     * KVM works otherwise, QEMU with TCG where there is no usable KVM. Warnings rule out nothing but the built-in VMM (a missing extension).
+     * KVM works otherwise, QEMU with TCG where there is no usable KVM. Warnings rule out nothing but the built-in VMM
+     * (a missing extension).
      */
     private static HypervisorChoice chooseHypervisor(Platform platform, List<Check> checks, List<CheckResult> results,
                                                      boolean probed) {
@@ -144,7 +146,8 @@ public final class HostChecker {
         }
         List<String> missing = names(checks, results, Role.BUILTIN_VMM, Set.of(CheckStatus.WARN, CheckStatus.FAIL));
         if (!missing.isEmpty()) {
-            return HypervisorChoice.qemuKvm("KVM lacks what the built-in VMM needs (" + String.join(", ", missing) + ")");
+            return HypervisorChoice.qemuKvm("KVM lacks what the built-in VMM needs (" + String.join(", ", missing)
+                    + ")");
         }
         return HypervisorChoice.builtin(probed
                 ? "hardware virtualization works and KVM offers every extension the built-in VMM needs"

@@ -1,5 +1,6 @@
 package io.katacontainers.check;
 
+import io.katacontainers.ffm.libc.Errno;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,11 +17,25 @@ import java.util.Optional;
 public record KvmProbeResult(Optional<Failure> deviceFailure, int apiVersion, Optional<Failure> createVmFailure,
                              Map<Integer, Integer> extensions, Map<Integer, Failure> extensionFailures) {
 
-    /** A failed system call: the errno name (e.g. "EBUSY") and a message naming the call and the errno. */
-    public record Failure(String errno, String message) {
+    /** A failed system call: the errno it returned and a message naming the call and the errno. */
+    public record Failure(int errno, String message) {
         public Failure {
-            Objects.requireNonNull(errno);
             Objects.requireNonNull(message);
+        }
+
+        /** A failure with a known errno. */
+        public Failure(Errno errno, String message) {
+            this(errno.number(), message);
+        }
+
+        /** Whether the call failed with this errno. */
+        public boolean is(Errno expected) {
+            return errno == expected.number();
+        }
+
+        /** The errno as a constant, empty for a number this build does not know. */
+        public Optional<Errno> errnoConstant() {
+            return Errno.of(errno);
         }
     }
 

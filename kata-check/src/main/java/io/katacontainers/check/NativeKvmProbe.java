@@ -42,6 +42,6 @@ final class NativeKvmProbe implements KvmProbe {
     }
 
     private static KvmProbeResult.Failure failure(SyscallException e) {
-        return new KvmProbeResult.Failure(e.errnoName(), e.getMessage());
+        return new KvmProbeResult.Failure(e.errno(), e.getMessage());
     }
 }

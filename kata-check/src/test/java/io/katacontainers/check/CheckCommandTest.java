@@ -52,7 +52,8 @@ class CheckCommandTest {
         assertTrue(run.out().contains("FAIL software hypervisor (PVM): /dev/kvm is provided by PVM"), run.out());
         assertTrue(run.out().contains("WARN kernel module vhost_vsock"), run.out());
         assertFalse(run.out().contains("PASS"), "only problems without --verbose");
-        assertTrue(run.out().contains("Hypervisor to use: QEMU with TCG (software emulation), configuration-qemu.toml"));
+        assertTrue(run.out()
+                .contains("Hypervisor to use: QEMU with TCG (software emulation), configuration-qemu.toml"));
         assertEquals("ERROR: " + CheckReport.NOT_CAPABLE + System.lineSeparator(), run.err());
     }
 
@@ -62,7 +63,8 @@ class CheckCommandTest {
         assertEquals(0, run.exitCode());
         List<String> lines = run.out().lines().toList();
         assertEquals("Checking ppc64le (IBM Power), host root " + host("power9"), lines.getFirst());
-        assertTrue(lines.contains("PASS kernel module kvm_hv: Kernel-based Virtual Machine hardware virtualization: loaded"));
+        assertTrue(lines.contains(
+                "PASS kernel module kvm_hv: Kernel-based Virtual Machine hardware virtualization: loaded"));
         assertTrue(lines.contains("SKIP KVM_CREATE_VM: the host root is not /, so its /dev/kvm is not opened"));
         assertEquals(CheckReport.CAPABLE, lines.getLast());
     }

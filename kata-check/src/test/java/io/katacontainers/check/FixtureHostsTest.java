@@ -39,7 +39,8 @@ class FixtureHostsTest {
                         "kernel module vhost", "kernel module vhost_net", "kernel module vhost_vsock", "/dev/kvm",
                         "software hypervisor (PVM)"),
                 withStatus(report, PASS));
-        assertTrue(result(report, "module parameter kvm_intel.unrestricted_guest").reason().contains("unrestricted_guest=Y"));
+        assertTrue(result(report, "module parameter kvm_intel.unrestricted_guest").reason()
+                .contains("unrestricted_guest=Y"));
         // Not probed: every KVM ioctl check is listed as skipped, with the reason.
         assertEquals(9, withStatus(report, SKIP).size());
         assertEquals("fixture", result(report, "KVM_CREATE_VM").reason());
@@ -75,7 +76,8 @@ class FixtureHostsTest {
         assertFalse(strict.capable());
         assertEquals(List.of("module parameter kvm_intel.unrestricted_guest", "kernel module vhost_vsock"),
                 withStatus(strict, FAIL));
-        assertTrue(result(strict, "kernel module vhost_vsock").reason().endsWith("(warning treated as failure by --strict)"));
+        assertTrue(result(strict, "kernel module vhost_vsock").reason()
+                .endsWith("(warning treated as failure by --strict)"));
         assertEquals(1, strict.exitCode());
     }
 
@@ -192,7 +194,8 @@ class FixtureHostsTest {
     }
 
     @Test
-    void kvmWithoutVmxOrSvmIsASoftwareHypervisorEvenWithoutKvmPvm(@TempDir Path root) throws IOException, HostCheckException {
+    void kvmWithoutVmxOrSvmIsASoftwareHypervisorEvenWithoutKvmPvm(@TempDir Path root) throws IOException,
+            HostCheckException {
         Files.createDirectories(root.resolve("proc"));
         Files.copy(host("pvm").resolve("proc/cpuinfo"), root.resolve("proc/cpuinfo"));
         Files.createDirectories(root.resolve("dev"));
@@ -220,7 +223,8 @@ class FixtureHostsTest {
     @Test
     void x86WithAnUnsupportedVendorIsAnError(@TempDir Path root) throws IOException {
         Files.createDirectories(root.resolve("proc"));
-        Files.writeString(root.resolve("proc/cpuinfo"), "processor\t: 0\nvendor_id\t: HygonGenuine\nflags\t\t: fpu svm lm\n");
+        Files.writeString(root.resolve("proc/cpuinfo"),
+                "processor\t: 0\nvendor_id\t: HygonGenuine\nflags\t\t: fpu svm lm\n");
         HostCheckException e = assertThrows(HostCheckException.class,
                 () -> HostChecker.withoutKvmProbe(root, "fixture").run(Optional.empty(), false));
         assertTrue(e.getMessage().startsWith("unknown x86_64 CPU vendor 'HygonGenuine'"), e.getMessage());

@@ -1,6 +1,7 @@
 package io.katacontainers.check;
 
 import io.katacontainers.ffm.kvm.KvmCap;
+import io.katacontainers.ffm.libc.Errno;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -76,7 +77,8 @@ class KvmChecksTest {
     @Test
     void busyVirtualizationMeansAnotherHypervisorIsRunning() throws Exception {
         CheckReport report = run("intel", new CannedProbe(KvmProbeResult.opened(12,
-                Optional.of(new KvmProbeResult.Failure("EBUSY", "ioctl(KVM_CREATE_VM) failed: EBUSY (Device or resource busy)")),
+                Optional.of(new KvmProbeResult.Failure(Errno.EBUSY,
+                        "ioctl(KVM_CREATE_VM) failed: EBUSY (Device or resource busy)")),
                 all(X86_CAPS, 1), Map.of())));
         assertTrue(report.capable());
         assertFalse(report.canCreate());
@@ -89,17 +91,19 @@ class KvmChecksTest {
     @Test
     void unopenableDeviceFailsOnceAndSkipsTheRest() throws Exception {
         CheckReport report = run("intel", new CannedProbe(KvmProbeResult.unusableDevice(
-                new KvmProbeResult.Failure("EACCES", "open(/dev/kvm) failed: EACCES (Permission denied)"))));
+                new KvmProbeResult.Failure(Errno.EACCES, "open(/dev/kvm) failed: EACCES (Permission denied)"))));
         assertEquals(List.of("KVM API version"), withStatus(report, FAIL));
         assertEquals("cannot open /dev/kvm or read its API version: open(/dev/kvm) failed: EACCES (Permission denied). "
-                + "Run as root, or add the user to the group owning /dev/kvm", result(report, "KVM API version").reason());
+                + "Run as root, or add the user to the group owning /dev/kvm",
+                result(report, "KVM API version").reason());
         assertEquals(8, withStatus(report, SKIP).size());
         assertFalse(report.canCreate());
     }
 
     @Test
     void wrongApiVersionFails() throws Exception {
-        CheckReport report = run("amd", new CannedProbe(KvmProbeResult.opened(11, Optional.empty(), all(X86_CAPS, 1), Map.of())));
+        CheckReport report = run("amd", new CannedProbe(KvmProbeResult.opened(11, Optional.empty(), all(X86_CAPS, 1),
+                Map.of())));
         assertEquals(List.of("KVM API version"), withStatus(report, FAIL));
         assertTrue(result(report, "KVM API version").reason().contains("returned 11, expected 12"));
     }
@@ -108,14 +112,16 @@ class KvmChecksTest {
     void missingExtensionRulesOutOnlyTheBuiltinVmm() throws Exception {
         Map<Integer, Integer> answers = all(X86_CAPS, 1);
         answers.put(KvmCap.KVM_CAP_PIT2, 0);
-        CheckReport report = run("intel", new CannedProbe(KvmProbeResult.opened(12, Optional.empty(), answers, Map.of())));
+        CheckReport report = run("intel", new CannedProbe(KvmProbeResult.opened(12, Optional.empty(), answers,
+                Map.of())));
         assertEquals(List.of("KVM extension KVM_CAP_PIT2"), withStatus(report, WARN));
         assertTrue(report.canCreate());
         assertEquals(new HypervisorChoice("qemu", "kvm", "configuration-qemu.toml",
                 "KVM lacks what the built-in VMM needs (KVM extension KVM_CAP_PIT2)"), report.hypervisor());
 
         CheckReport strict = HostChecker.withKvmProbe(host("intel"),
-                new CannedProbe(KvmProbeResult.opened(12, Optional.empty(), answers, Map.of()))).run(Optional.empty(), true);
+                new CannedProbe(KvmProbeResult.opened(12, Optional.empty(), answers, Map.of())))
+                .run(Optional.empty(), true);
         assertTrue(strict.capable());
         assertFalse(strict.canCreate());
         assertEquals(1, strict.exitCode());
@@ -126,7 +132,7 @@ class KvmChecksTest {
         Map<Integer, Integer> answers = all(X86_CAPS, 1);
         answers.remove(KvmCap.KVM_CAP_IRQFD);
         CheckReport report = run("intel", new CannedProbe(KvmProbeResult.opened(12, Optional.empty(), answers,
-                Map.of(KvmCap.KVM_CAP_IRQFD, new KvmProbeResult.Failure("EINVAL",
+                Map.of(KvmCap.KVM_CAP_IRQFD, new KvmProbeResult.Failure(Errno.EINVAL,
                         "ioctl(KVM_CHECK_EXTENSION) failed: EINVAL (Invalid argument)")))));
         assertEquals(List.of("KVM extension KVM_CAP_IRQFD"), withStatus(report, FAIL));
     }

@@ -35,7 +35,8 @@ class RealHostTest {
         assertTrue(run.out().contains("KVM_CREATE_VM: "), run.out());
         assertTrue(run.out().contains("FAIL software hypervisor (PVM): /dev/kvm is provided by PVM"), run.out());
         assertTrue(run.out().contains("stock guest kernels cannot run accelerated"), run.out());
-        assertTrue(run.out().contains("Hypervisor to use: QEMU with TCG (software emulation), configuration-qemu.toml"));
+        assertTrue(run.out()
+                .contains("Hypervisor to use: QEMU with TCG (software emulation), configuration-qemu.toml"));
         assertEquals("ERROR: " + CheckReport.NOT_CAPABLE + System.lineSeparator(), run.err());
     }
 

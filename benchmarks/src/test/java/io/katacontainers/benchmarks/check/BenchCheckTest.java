@@ -152,7 +152,8 @@ class BenchCheckTest {
 
     private static Run tool(List<String> args) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = new BenchTool(new PrintStream(bytes, true, StandardCharsets.UTF_8)).run(args.toArray(String[]::new));
+        int status = new BenchTool(new PrintStream(bytes, true, StandardCharsets.UTF_8))
+                .run(args.toArray(String[]::new));
         return new Run(status, bytes.toString(StandardCharsets.UTF_8));
     }
 }

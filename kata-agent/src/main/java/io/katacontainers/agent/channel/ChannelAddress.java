@@ -1,14 +1,15 @@
 package io.katacontainers.agent.channel;
 
+import io.katacontainers.api.guest.GuestContract;
 import java.nio.file.Path;
 
 /** Where the agent listens for the host. */
 public sealed interface ChannelAddress permits ChannelAddress.Vsock, ChannelAddress.Serial, ChannelAddress.Unix {
 
     /** Kata's agent port. */
-    int DEFAULT_VSOCK_PORT = 1024;
+    int DEFAULT_VSOCK_PORT = GuestContract.AGENT_VSOCK_PORT;
     /** The virtio-serial port name Kata's runtime gives the agent channel. */
-    String DEFAULT_SERIAL_PORT = "agent.channel.0";
+    String DEFAULT_SERIAL_PORT = GuestContract.AGENT_SERIAL_PORT;
 
     /** An AF_VSOCK port on any of the guest's context ids. */
     record Vsock(int port) implements ChannelAddress {

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * return end of file at once, which is also what an unconnected port does), the next session starts on the same
  * descriptor after a short pause; when the port fails, it is reopened.
  */
-final class SerialChannel implements AgentChannel {
+final class SerialChannel implements AgentListener {
     private static final System.Logger LOG = System.getLogger(SerialChannel.class.getName());
     /** Pause between sessions while no host is connected: a read then returns end of file immediately. */
     private static final long IDLE_MILLIS = 50;

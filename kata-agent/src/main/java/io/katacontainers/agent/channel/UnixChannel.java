@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A unix socket, for an agent running on a host (tests, development). */
-final class UnixChannel implements AgentChannel {
+final class UnixChannel implements AgentListener {
     private static final System.Logger LOG = System.getLogger(UnixChannel.class.getName());
 
     private final Path path;

@@ -14,7 +14,7 @@ import java.lang.System.Logger.Level;
  * every connection is served on its own platform thread because its reads block in the kernel. A vsock listener
  * cannot be woken out of accept (shutdown answers ENOTCONN), so the accepting thread polls and checks for close.
  */
-final class VsockChannel implements AgentChannel {
+final class VsockChannel implements AgentListener {
     private static final System.Logger LOG = System.getLogger(VsockChannel.class.getName());
     private static final int BACKLOG = 16;
     private static final int POLL_MILLIS = 500;

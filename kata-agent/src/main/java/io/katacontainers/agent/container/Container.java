@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** A container the agent created: its bundle, the storages it holds, its init and its exec'd processes. */
 final class Container {
-    private final Bundle bundle;
+    private final GuestBundle bundle;
     private final List<Path> storages;
     private final ContainerProcess init;
     private final String initExecId;
@@ -22,7 +22,7 @@ final class Container {
      * @param initExecId the exec id CreateContainer gave the init process; Kata's runtime names the init by it,
      *        other clients by the empty id, and both must reach the same process
      */
-    Container(Bundle bundle, List<Path> storages, ContainerProcess init, String initExecId, CgroupDir cgroup) {
+    Container(GuestBundle bundle, List<Path> storages, ContainerProcess init, String initExecId, CgroupDir cgroup) {
         this.bundle = bundle;
         this.storages = List.copyOf(storages);
         this.init = init;
@@ -34,7 +34,7 @@ final class Container {
         return bundle.containerId();
     }
 
-    Bundle bundle() {
+    GuestBundle bundle() {
         return bundle;
     }
 

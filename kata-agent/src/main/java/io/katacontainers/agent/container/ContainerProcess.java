@@ -1,6 +1,6 @@
 package io.katacontainers.agent.container;
 
-import io.katacontainers.agent.io.ProcessIo;
+import io.katacontainers.agent.io.GuestProcessIo;
 import io.katacontainers.agent.process.Termination;
 import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Processes;
@@ -16,10 +16,10 @@ import java.util.concurrent.ExecutionException;
 public final class ContainerProcess {
     private final String execId;
     private final int pid;
-    private final ProcessIo io;
+    private final GuestProcessIo io;
     private final CompletableFuture<Termination> exit;
 
-    ContainerProcess(String execId, int pid, ProcessIo io, CompletableFuture<Termination> exit) {
+    ContainerProcess(String execId, int pid, GuestProcessIo io, CompletableFuture<Termination> exit) {
         this.execId = execId;
         this.pid = pid;
         this.io = io;
@@ -36,7 +36,7 @@ public final class ContainerProcess {
         return pid;
     }
 
-    public ProcessIo io() {
+    public GuestProcessIo io() {
         return io;
     }
 

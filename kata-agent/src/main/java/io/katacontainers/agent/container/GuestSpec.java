@@ -23,12 +23,13 @@ final class GuestSpec {
     private GuestSpec() {
     }
 
-    static Spec adapt(Spec spec, String containerId, Bundle bundle, String cgroupParent) {
+    static Spec adapt(Spec spec, String containerId, GuestBundle bundle, String cgroupParent) {
         var builder = spec.toBuilder();
         if (builder.getVersion().isEmpty()) {
             builder.setVersion(DEFAULT_VERSION);
         }
-        builder.setRoot(Root.newBuilder().setPath(bundle.rootfs().toString()).setReadonly(spec.getRoot().getReadonly()));
+        builder.setRoot(Root.newBuilder().setPath(bundle.rootfs().toString())
+                .setReadonly(spec.getRoot().getReadonly()));
         var linux = builder.getLinuxBuilder();
         var namespaces = linux.getNamespacesList().stream()
                 .filter(ns -> !DROPPED_NAMESPACES.contains(ns.getType()) && !ns.getType().equals("pid"))

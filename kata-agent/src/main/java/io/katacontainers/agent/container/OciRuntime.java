@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * leaves behind are reaped by the same loop.
  */
 final class OciRuntime {
-    private static final List<String> ENV = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    private static final List<String> ENV =
+            List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
     private final Path binary;
     private final Path root;
@@ -54,7 +55,7 @@ final class OciRuntime {
     }
 
     /** {@code create}: the container's init waits for {@link #start}. */
-    void create(Bundle bundle, Optional<Path> consoleSocket, Optional<Stdio> stdio) throws IOException,
+    void create(GuestBundle bundle, Optional<Path> consoleSocket, Optional<Stdio> stdio) throws IOException,
             InterruptedException {
         var args = new ArrayList<>(List.of("create", "--bundle", bundle.dir().toString(),
                 "--pid-file", bundle.pidFile("").toString()));
@@ -63,12 +64,12 @@ final class OciRuntime {
         run(bundle, args, stdio);
     }
 
-    void start(Bundle bundle) throws IOException, InterruptedException {
+    void start(GuestBundle bundle) throws IOException, InterruptedException {
         run(bundle, List.of("start", bundle.containerId()), Optional.empty());
     }
 
     /** {@code exec --detach}: the process re-parents to the agent, which reaps it like the container's init. */
-    void exec(Bundle bundle, String execId, Optional<Path> consoleSocket, Optional<Stdio> stdio)
+    void exec(GuestBundle bundle, String execId, Optional<Path> consoleSocket, Optional<Stdio> stdio)
             throws IOException, InterruptedException {
         var args = new ArrayList<>(List.of("exec", "--detach", "--pid-file", bundle.pidFile(execId).toString(),
                 "--process", bundle.processFile(execId).toString()));
@@ -78,7 +79,7 @@ final class OciRuntime {
     }
 
     /** {@code kill [--all]}: every process of the container's cgroup with {@code all}. */
-    void kill(Bundle bundle, int signal, boolean all) throws IOException, InterruptedException {
+    void kill(GuestBundle bundle, int signal, boolean all) throws IOException, InterruptedException {
         var args = new ArrayList<String>();
         args.add("kill");
         if (all) {
@@ -89,22 +90,22 @@ final class OciRuntime {
     }
 
     /** {@code pause} ({@code true}) or {@code resume}: freezes or thaws the container's cgroup. */
-    void freeze(Bundle bundle, boolean frozen) throws IOException, InterruptedException {
+    void freeze(GuestBundle bundle, boolean frozen) throws IOException, InterruptedException {
         run(bundle, List.of(frozen ? "pause" : "resume", bundle.containerId()), Optional.empty());
     }
 
     /** {@code update --resources}: applies new limits to the container's cgroup. */
-    void update(Bundle bundle) throws IOException, InterruptedException {
+    void update(GuestBundle bundle) throws IOException, InterruptedException {
         run(bundle, List.of("update", "--resources", bundle.resourcesFile().toString(), bundle.containerId()),
                 Optional.empty());
     }
 
     /** {@code delete --force}: kills what is left, removes the cgroup and the runtime's state. */
-    void delete(Bundle bundle) throws IOException, InterruptedException {
+    void delete(GuestBundle bundle) throws IOException, InterruptedException {
         run(bundle, List.of("delete", "--force", bundle.containerId()), Optional.empty());
     }
 
-    private void run(Bundle bundle, List<String> command, Optional<Stdio> stdio) throws IOException,
+    private void run(GuestBundle bundle, List<String> command, Optional<Stdio> stdio) throws IOException,
             InterruptedException {
         var args = new ArrayList<>(List.of("--root", root.toString(), "--log", bundle.runtimeLog().toString(),
                 "--log-format", "json"));

@@ -11,7 +11,7 @@ import java.io.InterruptedIOException;
  * Standard streams over three pipes. The runtime is started with the child ends as its stdio and hands them to
  * the container process; the agent keeps the other ends, non-blocking and close-on-exec.
  */
-public final class PipeIo implements ProcessIo {
+public final class PipeIo implements GuestProcessIo {
     private final Pipes.Pipe stdin;
     private final Pipes.Pipe stdoutPipe;
     private final Pipes.Pipe stderrPipe;

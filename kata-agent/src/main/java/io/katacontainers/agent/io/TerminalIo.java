@@ -18,7 +18,7 @@ import java.lang.foreign.ValueLayout;
  * closing the master as Kata's agent does: closing the master would hang the terminal up and lose the output
  * still to come.
  */
-public final class TerminalIo implements ProcessIo {
+public final class TerminalIo implements GuestProcessIo {
     private static final byte VEOF = 0x04;
 
     private final Fd master;

@@ -1,5 +1,6 @@
 package io.katacontainers.agent.mount;
 
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

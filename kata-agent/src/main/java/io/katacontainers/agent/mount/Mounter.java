@@ -1,5 +1,6 @@
 package io.katacontainers.agent.mount;
 
+import io.katacontainers.ffm.libc.MountOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 

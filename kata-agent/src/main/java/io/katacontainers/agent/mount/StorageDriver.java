@@ -1,6 +1,8 @@
 package io.katacontainers.agent.mount;
 
 import io.katacontainers.agent.proto.Storage;
+import io.katacontainers.api.guest.GuestContract;
+import io.katacontainers.ffm.libc.MountOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ import java.util.stream.Stream;
 public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageDriver.Local {
 
     /** Kata's shared-fs tag that a guest init may have mounted before the agent started. */
-    String PREMOUNTED_SHARED_FS = "kataShared";
+    String PREMOUNTED_SHARED_FS = GuestContract.SHARED_FS_TAG;
 
     /** Driver names this agent understands, as GetGuestDetails reports them. */
     List<String> NAMES = List.of("virtio-fs", "9p", "overlayfs", "ephemeral", "local");

@@ -1,7 +1,7 @@
 package io.katacontainers.agent.service;
 
-import io.katacontainers.agent.container.Sandbox;
-import io.katacontainers.agent.system.Platform;
+import io.katacontainers.agent.container.GuestSandbox;
+import io.katacontainers.agent.system.AgentPlatform;
 import io.katacontainers.ttrpc.ServiceDefinition;
 import java.util.List;
 
@@ -15,7 +15,8 @@ public final class AgentService {
     private AgentService() {
     }
 
-    public static List<ServiceDefinition> definitions(Sandbox sandbox, Platform platform, ShutdownRequest shutdown) {
+    public static List<ServiceDefinition> definitions(GuestSandbox sandbox, AgentPlatform platform,
+                                                      ShutdownRequest shutdown) {
         var agent = ServiceDefinition.builder(NAME);
         new SandboxRpcs(sandbox, platform, shutdown).register(agent);
         new ContainerRpcs(sandbox).register(agent);

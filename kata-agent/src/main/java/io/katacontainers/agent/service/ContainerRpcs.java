@@ -1,7 +1,7 @@
 package io.katacontainers.agent.service;
 
 import com.google.protobuf.Empty;
-import io.katacontainers.agent.container.Sandbox;
+import io.katacontainers.agent.container.GuestSandbox;
 import io.katacontainers.agent.proto.CreateContainerRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
 import io.katacontainers.agent.proto.GetOOMEventRequest;
@@ -22,9 +22,9 @@ import java.time.Duration;
 
 /** Container and process lifecycle RPCs. */
 final class ContainerRpcs {
-    private final Sandbox sandbox;
+    private final GuestSandbox sandbox;
 
-    ContainerRpcs(Sandbox sandbox) {
+    ContainerRpcs(GuestSandbox sandbox) {
         this.sandbox = sandbox;
     }
 

@@ -1,7 +1,7 @@
 package io.katacontainers.agent.service;
 
 import com.google.protobuf.Empty;
-import io.katacontainers.agent.container.Sandbox;
+import io.katacontainers.agent.container.GuestSandbox;
 import io.katacontainers.agent.mount.StorageDriver;
 import io.katacontainers.agent.proto.AgentDetails;
 import io.katacontainers.agent.proto.CreateSandboxRequest;
@@ -10,7 +10,7 @@ import io.katacontainers.agent.proto.GuestDetailsRequest;
 import io.katacontainers.agent.proto.GuestDetailsResponse;
 import io.katacontainers.agent.proto.SetGuestDateTimeRequest;
 import io.katacontainers.agent.system.MemoryInfo;
-import io.katacontainers.agent.system.Platform;
+import io.katacontainers.agent.system.AgentPlatform;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.ttrpc.ServiceDefinition;
@@ -20,11 +20,11 @@ import java.lang.System.Logger.Level;
 final class SandboxRpcs {
     private static final System.Logger LOG = System.getLogger(SandboxRpcs.class.getName());
 
-    private final Sandbox sandbox;
-    private final Platform platform;
+    private final GuestSandbox sandbox;
+    private final AgentPlatform platform;
     private final ShutdownRequest shutdown;
 
-    SandboxRpcs(Sandbox sandbox, Platform platform, ShutdownRequest shutdown) {
+    SandboxRpcs(GuestSandbox sandbox, AgentPlatform platform, ShutdownRequest shutdown) {
         this.sandbox = sandbox;
         this.platform = platform;
         this.shutdown = shutdown;

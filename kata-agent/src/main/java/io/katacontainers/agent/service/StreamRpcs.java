@@ -2,9 +2,9 @@ package io.katacontainers.agent.service;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
-import io.katacontainers.agent.container.Sandbox;
+import io.katacontainers.agent.container.GuestSandbox;
 import io.katacontainers.agent.io.OutputBuffer;
-import io.katacontainers.agent.io.ProcessIo;
+import io.katacontainers.agent.io.GuestProcessIo;
 import io.katacontainers.agent.io.TerminalIo;
 import io.katacontainers.agent.proto.CloseStdinRequest;
 import io.katacontainers.agent.proto.ReadStreamRequest;
@@ -27,26 +27,26 @@ final class StreamRpcs {
     private static final int DEFAULT_READ = 64 * 1024;
     private static final int MAX_READ = 2 * 1024 * 1024;
 
-    private final Sandbox sandbox;
+    private final GuestSandbox sandbox;
 
-    StreamRpcs(Sandbox sandbox) {
+    StreamRpcs(GuestSandbox sandbox) {
         this.sandbox = sandbox;
     }
 
     void register(ServiceDefinition.Builder service) {
         service.method("ReadStdout", ReadStreamRequest.parser(),
-                (request, context) -> read(request, ProcessIo::stdout));
+                (request, context) -> read(request, GuestProcessIo::stdout));
         service.method("ReadStderr", ReadStreamRequest.parser(),
-                (request, context) -> read(request, ProcessIo::stderr));
+                (request, context) -> read(request, GuestProcessIo::stderr));
         service.method("WriteStdin", WriteStreamRequest.parser(), (request, context) -> write(request));
         service.method("CloseStdin", CloseStdinRequest.parser(), (request, context) -> close(request));
         service.method("TtyWinResize", TtyWinResizeRequest.parser(),
                 (request, context) -> resize(request));
     }
 
-    private ReadStreamResponse read(ReadStreamRequest request, Function<ProcessIo, OutputBuffer> stream)
+    private ReadStreamResponse read(ReadStreamRequest request, Function<GuestProcessIo, OutputBuffer> stream)
             throws InterruptedException {
-        ProcessIo io = sandbox.process(request.getContainerId(), request.getExecId()).io();
+        GuestProcessIo io = sandbox.process(request.getContainerId(), request.getExecId()).io();
         int length = request.getLen() == 0 ? DEFAULT_READ : (int) Math.min(Integer.toUnsignedLong(request.getLen()),
                 MAX_READ);
         return ReadStreamResponse.newBuilder()
@@ -54,7 +54,7 @@ final class StreamRpcs {
     }
 
     private WriteStreamResponse write(WriteStreamRequest request) throws Exception {
-        ProcessIo io = sandbox.process(request.getContainerId(), request.getExecId()).io();
+        GuestProcessIo io = sandbox.process(request.getContainerId(), request.getExecId()).io();
         if (request.getData().isEmpty()) {
             io.closeStdin();
         } else {
@@ -69,7 +69,7 @@ final class StreamRpcs {
     }
 
     private Empty resize(TtyWinResizeRequest request) throws Exception {
-        ProcessIo io = sandbox.process(request.getContainerId(), request.getExecId()).io();
+        GuestProcessIo io = sandbox.process(request.getContainerId(), request.getExecId()).io();
         if (!(io instanceof TerminalIo terminal)) {
             // Kata's agent answers UNAVAILABLE "no tty" for a process without a terminal.
             throw new StatusException(Code.UNAVAILABLE, "no tty");

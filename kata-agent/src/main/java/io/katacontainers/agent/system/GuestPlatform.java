@@ -1,7 +1,7 @@
 package io.katacontainers.agent.system;
 
-import io.katacontainers.agent.mount.MountOptions;
 import io.katacontainers.agent.mount.Mounter;
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.ffm.libc.SystemControl;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The real guest: the agent owns the VM. */
-public final class GuestPlatform implements Platform {
+public final class GuestPlatform implements AgentPlatform {
     private static final System.Logger LOG = System.getLogger(GuestPlatform.class.getName());
     private static final Path GUEST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 

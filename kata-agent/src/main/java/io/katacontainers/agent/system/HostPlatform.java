@@ -9,7 +9,7 @@ import java.util.List;
  * The agent running on a host as an ordinary process (tests, development): requests that would change the machine
  * are logged and confined to the agent's state directory.
  */
-public final class HostPlatform implements Platform {
+public final class HostPlatform implements AgentPlatform {
     private static final System.Logger LOG = System.getLogger(HostPlatform.class.getName());
 
     private final Path sandboxDir;

@@ -38,7 +38,7 @@ class SerialChannelTest {
             Path slave = unlock(master);
             makeRaw(slave);
             try (var server = TtrpcServer.of(HealthService.definition())) {
-                var channel = AgentChannel.of(new ChannelAddress.Serial(slave.toString()));
+                var channel = AgentListener.of(new ChannelAddress.Serial(slave.toString()));
                 channel.start(server);
                 try (var client = new TtrpcClient(Transport.of(new MasterInput(master), new MasterOutput(master),
                         () -> { }))) {

@@ -12,11 +12,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GuestSpecTest {
-    private final Bundle bundle = new Bundle("c1", Path.of("/run/kata-containers/c1"));
+    private final GuestBundle bundle = new GuestBundle("c1", Path.of("/run/kata-containers/c1"));
 
     private static Spec hostSpec(String cgroupsPath) {
         return Spec.newBuilder()
-                .setRoot(Root.newBuilder().setPath("/run/kata-containers/shared/containers/c1/rootfs").setReadonly(true))
+                .setRoot(Root.newBuilder().setPath("/run/kata-containers/shared/containers/c1/rootfs")
+                        .setReadonly(true))
                 .setProcess(Process.newBuilder().addArgs("sh"))
                 .setLinux(Linux.newBuilder().setCgroupsPath(cgroupsPath)
                         .addNamespaces(LinuxNamespace.newBuilder().setType("network").setPath("/var/run/netns/cni-1"))

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.katacontainers.agent.proto.Storage;
 import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+// CHECKSTYLE.OFF: LineLength - /proc/net/dev's lines, as the kernel writes them, are wider than 120 columns.
 class NetDevStatsTest {
     private static final Path FILE = Path.of("/proc/net/dev");
     private static final String HEADER = """
@@ -24,6 +25,7 @@ class NetDevStatsTest {
                 + "    lo:     100       1    0    0    0     0          0         0      100       1    0    0    0     0       0          0\n"
                 + "  eth0: 1234567     890    1    2    0     0          0         0   765432     321    3    4    0     0       0          0\n",
                 FILE);
+        // CHECKSTYLE.ON: LineLength
         assertEquals(1, stats.size());
         NetworkStats eth0 = stats.getFirst();
         assertEquals("eth0", eth0.getName());

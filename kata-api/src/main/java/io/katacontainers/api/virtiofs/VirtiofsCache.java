@@ -8,7 +8,9 @@ import java.util.Optional;
  * ship.
  */
 public enum VirtiofsCache {
-    /** {@code never} (or {@code none}): nothing is cached, every access goes to the host; mmap of shared files fails. */
+    /**
+     * {@code never} (or {@code none}): nothing is cached, every access goes to the host; mmap of shared files fails.
+     */
     NEVER("none"),
     /** {@code auto}: metadata for a short while, data while a file is open. */
     AUTO("auto"),

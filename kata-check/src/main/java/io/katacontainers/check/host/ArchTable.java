@@ -23,10 +23,10 @@ public final class ArchTable {
     }
 
     public static List<Check> checksFor(Platform platform) {
-        List<Check> checks = new ArrayList<>(switch (platform) {
+        List<Check> platformChecks = switch (platform) {
             case INTEL -> x86("GenuineIntel", "Intel Architecture CPU", "vmx",
-                    "Enable Intel VT-x in the firmware (BIOS/UEFI) setup" + NESTED + " (kvm_intel nested=1)", "kvm_intel",
-                    "Intel KVM");
+                    "Enable Intel VT-x in the firmware (BIOS/UEFI) setup" + NESTED + " (kvm_intel nested=1)",
+                    "kvm_intel", "Intel KVM");
             case AMD -> x86("AuthenticAMD", "AMD Architecture CPU", "svm",
                     "Enable AMD-V (SVM) in the firmware (BIOS/UEFI) setup" + NESTED + " (kvm_amd nested=1)", "kvm_amd",
                     "AMD KVM");
@@ -58,7 +58,8 @@ public final class ArchTable {
                     module("vhost_net", VHOST_NET, Role.GENERAL),
                     vhostVsock(),
                     new KvmDeviceCheck("modprobe kvm"));
-        });
+        };
+        List<Check> checks = new ArrayList<>(platformChecks);
         // Every architecture: the device must answer the stable API and let a VM be created (root only).
         checks.add(new KvmApiVersionCheck(KvmSystem.STABLE_API_VERSION));
         checks.add(new KvmCreateVmCheck());

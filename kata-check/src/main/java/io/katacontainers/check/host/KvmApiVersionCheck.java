@@ -22,7 +22,7 @@ public record KvmApiVersionCheck(int expected) implements KvmCheck {
         if (kvm.deviceFailure().isPresent()) {
             KvmProbeResult.Failure failure = kvm.deviceFailure().get();
             return result(CheckStatus.FAIL, "cannot open /dev/kvm or read its API version: " + failure.message()
-                    + remedy(failure.errno()));
+                    + remedy(failure));
         }
         return kvm.apiVersion() == expected
                 ? result(CheckStatus.PASS, "KVM_GET_API_VERSION returned " + kvm.apiVersion())
@@ -30,11 +30,11 @@ public record KvmApiVersionCheck(int expected) implements KvmCheck {
                         + expected + ": this kernel's KVM does not speak the stable API");
     }
 
-    private static String remedy(String errno) {
-        return switch (errno) {
-            case "ENOENT", "ENXIO", "ENODEV" -> ". Load KVM first (see the /dev/kvm check)";
-            case "EACCES", "EPERM" -> ". Run as root, or add the user to the group owning /dev/kvm";
+    private static String remedy(KvmProbeResult.Failure failure) {
+        return failure.errnoConstant().map(errno -> switch (errno) {
+            case ENOENT, ENXIO, ENODEV -> ". Load KVM first (see the /dev/kvm check)";
+            case EACCES, EPERM -> ". Run as root, or add the user to the group owning /dev/kvm";
             default -> "";
-        };
+        }).orElse("");
     }
 }

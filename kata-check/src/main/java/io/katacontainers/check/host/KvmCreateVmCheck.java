@@ -3,6 +3,7 @@ package io.katacontainers.check.host;
 import io.katacontainers.check.CheckResult;
 import io.katacontainers.check.CheckStatus;
 import io.katacontainers.check.KvmProbeResult;
+import io.katacontainers.ffm.libc.Errno;
 
 /** KVM_CREATE_VM, as Kata does, to prove a VM can exist right now; the VM is destroyed at once. */
 public record KvmCreateVmCheck() implements KvmCheck {
@@ -26,7 +27,7 @@ public record KvmCreateVmCheck() implements KvmCheck {
             return result(CheckStatus.PASS, "created and destroyed a test VM");
         }
         KvmProbeResult.Failure failure = kvm.createVmFailure().get();
-        if (failure.errno().equals("EBUSY")) {
+        if (failure.is(Errno.EBUSY)) {
             return result(CheckStatus.FAIL, "cannot create a VM: another hypervisor is running (EBUSY) and holds "
                     + "the virtualization extensions. Stop it (e.g. VirtualBox or VMware), then retry");
         }

@@ -30,7 +30,8 @@ final class ModuleIndex {
             return new Availability(true, "built into kernel " + release.get());
         }
         // modules.dep lines are "path/to/name.ko[.xz]: dependencies".
-        if (dep.stream().flatMap(String::lines).map(line -> line.split(":", 2)[0]).anyMatch(path -> names(path, module))) {
+        if (dep.stream().flatMap(String::lines).map(line -> line.split(":", 2)[0])
+                .anyMatch(path -> names(path, module))) {
             return new Availability(false, "load it: " + load);
         }
         return new Availability(false, "kernel " + release.get() + " does not provide it (not in " + dir

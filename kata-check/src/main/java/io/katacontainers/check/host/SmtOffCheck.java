@@ -37,7 +37,8 @@ public record SmtOffCheck(int newestGenerationNeedingOff) implements Check {
                     + newestGenerationNeedingOff + " and older need it off");
         }
         // Like Kata, a processor whose generation cannot be read is treated as an old one.
-        String cpu = generation.isPresent() ? "POWER" + generation.getAsInt() : "this POWER processor (generation unknown)";
+        String cpu = generation.isPresent() ? "POWER" + generation.getAsInt()
+                : "this POWER processor (generation unknown)";
         Optional<Boolean> smtOn = smtOn(host.root());
         if (smtOn.isEmpty()) {
             return result(CheckStatus.WARN, cpu + " needs SMT off, and its state cannot be read (no "

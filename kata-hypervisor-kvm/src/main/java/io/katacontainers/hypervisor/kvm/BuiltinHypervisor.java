@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.kvm;
 
+import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
@@ -28,11 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class BuiltinHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(BuiltinHypervisor.class.getName());
-    static final int AGENT_VSOCK_PORT = 1024;
+    static final int AGENT_VSOCK_PORT = GuestContract.AGENT_VSOCK_PORT;
     /** The guest's vsock context id: the VM is alone on its device, so any id above the reserved 0-2 does. */
     static final long GUEST_CID = 3;
     /** The virtio-fs tag the agent mounts, as in Kata. */
-    static final String SHARED_FS_TAG = "kataShared";
+    static final String SHARED_FS_TAG = GuestContract.SHARED_FS_TAG;
     private static final Duration VIRTIOFSD_TIMEOUT = Duration.ofSeconds(10);
     private static final int CONSOLE_TAIL_BYTES = 2048;
     private static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(5);

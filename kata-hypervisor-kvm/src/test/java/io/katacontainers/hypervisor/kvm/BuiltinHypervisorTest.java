@@ -134,7 +134,8 @@ class BuiltinHypervisorTest {
     }
 
     private static VmSpec spec(Path kernel, Path runDir) {
-        return new VmSpec("test", runDir, Path.of("builtin"), "microvm", 2, 64, kernel, Optional.empty(), "", Optional.empty(),
+        return new VmSpec("test", runDir, Path.of("builtin"), "microvm", 2, 64, kernel, Optional.empty(), "",
+                Optional.empty(),
                 Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
     }
 }

@@ -144,7 +144,8 @@ public final class KvmIoctls {
                 try {
                     String previous = names.put(field.getLong(null), field.getName());
                     if (previous != null) {
-                        throw new IllegalStateException("duplicate ioctl number: " + previous + " and " + field.getName());
+                        throw new IllegalStateException("duplicate ioctl number: " + previous + " and "
+                                + field.getName());
                     }
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException("public constant not readable: " + field.getName(), e);

@@ -79,7 +79,8 @@ public final class KvmLayouts {
 
     /** Header only; {@code entries} (a flexible array of {@link #KVM_CPUID_ENTRY2}) follows. */
     public static final StructLayout KVM_CPUID2 = structLayout(
-            u32("nent"), u32("padding"), sequenceLayout(0, KVM_CPUID_ENTRY2).withName("entries")).withName("kvm_cpuid2");
+            u32("nent"), u32("padding"), sequenceLayout(0, KVM_CPUID_ENTRY2).withName("entries"))
+            .withName("kvm_cpuid2");
 
     public static final StructLayout KVM_USERSPACE_MEMORY_REGION = structLayout(
             u32("slot"), u32("flags"), u64("guest_phys_addr"), u64("memory_size"), u64("userspace_addr"))

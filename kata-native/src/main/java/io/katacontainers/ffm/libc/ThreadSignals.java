@@ -28,7 +28,8 @@ public final class ThreadSignals {
             JAVA_INT.withName("sa_flags"), MemoryLayout.paddingLayout(4),
             ADDRESS.withName("sa_restorer")).withName("sigaction");
 
-    private static final VarHandle SA_HANDLER = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
+    private static final VarHandle SA_HANDLER =
+            SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
     private static final MethodHandle SIGACTION_CALL = Downcalls.withErrno("sigaction",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle PTHREAD_SELF = Downcalls.plain("pthread_self", FunctionDescriptor.of(JAVA_LONG));

@@ -64,7 +64,8 @@ public record ContainerState(String id, String bundle, String rootfs, String sta
 
     /** Writes the state to {@code dir/state.json} atomically: readers see the old or the new file, never a part. */
     public void write(Path dir) throws IOException {
-        Path tmp = dir.resolve(FILE + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+        Path tmp = dir.resolve(FILE + ".tmp-" + ProcessHandle.current().pid()
+                + "-" + Thread.currentThread().threadId());
         JSON.writeValue(tmp.toFile(), this);
         try {
             Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

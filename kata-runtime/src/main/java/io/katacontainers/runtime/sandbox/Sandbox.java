@@ -6,6 +6,7 @@ import io.katacontainers.agent.proto.Root;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.agent.proto.Storage;
 import io.katacontainers.api.config.KataConfig;
+import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
@@ -30,9 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Sandbox implements AutoCloseable {
     /** Where the guest mounts the shared directory, as in Kata. */
-    public static final String GUEST_SHARED_DIR = "/run/kata-containers/shared/containers";
+    public static final String GUEST_SHARED_DIR = GuestContract.GUEST_SHARED_DIR;
     /** The virtio-fs tag of the shared directory, as in Kata. */
-    public static final String SHARED_FS_TAG = "kataShared";
+    public static final String SHARED_FS_TAG = GuestContract.SHARED_FS_TAG;
     private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 

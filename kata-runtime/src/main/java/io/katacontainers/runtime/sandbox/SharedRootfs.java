@@ -1,5 +1,6 @@
 package io.katacontainers.runtime.sandbox;
 
+import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.SyscallException;
 
@@ -35,7 +36,7 @@ record SharedRootfs(Path hostMount, String guestPath) {
         try {
             Mounts.unmount(hostMount, Mounts.MNT_DETACH);
         } catch (SyscallException e) {
-            if (!e.errnoName().equals("EINVAL") && !e.errnoName().equals("ENOENT")) { // not mounted (any more)
+            if (!e.is(Errno.EINVAL) && !e.is(Errno.ENOENT)) { // not mounted (any more)
                 throw e;
             }
         }

@@ -1,15 +1,15 @@
 package io.katacontainers.runtime.service;
 
 import io.katacontainers.containerd.types.Mount;
+import io.katacontainers.ffm.libc.Errno;
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.ffm.libc.SyscallException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A container's root filesystem built from the mounts containerd's snapshotter returns (an overlay, or a bind
@@ -17,33 +17,6 @@ import java.util.Map;
  * and found by a cleanup after a crash.
  */
 record RootfsMount(Path target) {
-    private static final Map<String, Long> SET_FLAGS = Map.ofEntries(
-            Map.entry("ro", Mounts.MS_RDONLY), Map.entry("bind", Mounts.MS_BIND),
-            Map.entry("rbind", Mounts.MS_BIND | Mounts.MS_REC), Map.entry("nosuid", Mounts.MS_NOSUID),
-            Map.entry("nodev", Mounts.MS_NODEV), Map.entry("noexec", Mounts.MS_NOEXEC),
-            Map.entry("sync", Mounts.MS_SYNCHRONOUS), Map.entry("dirsync", Mounts.MS_DIRSYNC),
-            Map.entry("noatime", Mounts.MS_NOATIME), Map.entry("nodiratime", Mounts.MS_NODIRATIME),
-            Map.entry("relatime", Mounts.MS_RELATIME), Map.entry("strictatime", Mounts.MS_STRICTATIME));
-    /** Options that only clear a flag, which is the default anyway. */
-    private static final List<String> DEFAULTS = List.of("rw", "suid", "dev", "exec", "async", "atime", "diratime");
-
-    /** mount(2) flags and the data string of fstab-style options. */
-    record Options(long flags, String data) {
-        static Options parse(List<String> options) {
-            long flags = 0;
-            List<String> data = new ArrayList<>();
-            for (String option : options) {
-                Long flag = SET_FLAGS.get(option);
-                if (flag != null) {
-                    flags |= flag;
-                } else if (!DEFAULTS.contains(option)) {
-                    data.add(option);
-                }
-            }
-            return new Options(flags, String.join(",", data));
-        }
-    }
-
     /** Mounts containerd's single rootfs mount on {@code target}. */
     static RootfsMount mount(List<Mount> mounts, Path target) throws IOException {
         if (mounts.size() != 1) {
@@ -51,7 +24,7 @@ record RootfsMount(Path target) {
                     + "takes exactly one (an overlay or bind snapshot)");
         }
         Mount mount = mounts.getFirst();
-        Options options = Options.parse(mount.getOptionsList());
+        MountOptions options = MountOptions.parse(mount.getOptionsList());
         String type = mount.getType().equals("bind") ? "" : mount.getType();
         long flags = mount.getType().equals("bind") ? options.flags() | Mounts.MS_BIND : options.flags();
         Files.createDirectories(target);
@@ -70,7 +43,7 @@ record RootfsMount(Path target) {
         try {
             Mounts.unmount(target, Mounts.MNT_DETACH);
         } catch (SyscallException e) {
-            if (!e.errnoName().equals("EINVAL") && !e.errnoName().equals("ENOENT")) {
+            if (!e.is(Errno.EINVAL) && !e.is(Errno.ENOENT)) {
                 throw e;
             }
         }

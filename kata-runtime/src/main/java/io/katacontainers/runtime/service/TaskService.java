@@ -491,8 +491,8 @@ public final class TaskService {
         }
         if (process.status() != Status.STOPPED) {
             // A created init's terminal exists since CreateContainer: a size sent before Start applies at once.
-            runningSandbox(container(request.getId())).agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
-                    request.getWidth());
+            runningSandbox(container(request.getId())).agent().resizeTty(process.containerId(), agentExecId(process),
+                    request.getHeight(), request.getWidth());
         }
         return Empty.getDefaultInstance();
     }

@@ -7,7 +7,6 @@ import io.katacontainers.containerd.task.ShutdownRequest;
 import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
-import io.katacontainers.runtime.service.EventPublisher;
 import io.katacontainers.runtime.service.TaskService;
 import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.Code;

@@ -94,7 +94,8 @@ class RunEndToEndTest {
         int size = 16 * 1024 * 1024;
         byte[] input = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
         Run run = run("e2e-streams", input, "sh", "-c",
-                "cat; uname -r; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c " + size + "; echo oops >&2; exit 7");
+                "cat; uname -r; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c " + size
+                + "; echo oops >&2; exit 7");
         assertEquals(7, run.exitCode(), run.stderr());
         assertTrue(run.stderr().contains("oops"), run.stderr());
 
@@ -180,7 +181,8 @@ class RunEndToEndTest {
     @Test
     void aBadBundleIsAClearErrorAndLeavesNothing() throws Exception {
         Path bundle = Sandboxes.bundle(work, "true");
-        Files.writeString(bundle.resolve("config.json"), "{\"process\": {\"args\": []}, \"root\": {\"path\": \"rootfs\"}}");
+        Files.writeString(bundle.resolve("config.json"),
+                "{\"process\": {\"args\": []}, \"root\": {\"path\": \"rootfs\"}}");
         Run run = finish(start(bundle, "e2e-bad"), new byte[0]);
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.stderr().contains("process.args"), run.toString());

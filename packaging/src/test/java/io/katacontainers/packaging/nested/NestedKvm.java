@@ -61,13 +61,15 @@ public final class NestedKvm {
         Map<String, String> values = new LinkedHashMap<>();
         stdout.lines()
                 .filter(line -> line.matches("[A-Za-z_][A-Za-z0-9_.]*=.*"))
-                .forEach(line -> values.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
+                .forEach(line -> values.put(line.substring(0, line.indexOf('=')),
+                        line.substring(line.indexOf('=') + 1)));
         return values;
     }
 
     /**
      * A script fragment that runs {@code build/bin/kata-runtime run} of {@code bundle} as {@code id} with the
-     * configuration file {@code config} (see {@link #configuration}), then prints {@code run_exit=CODE}; the container's own output comes before it.
+     * configuration file {@code config} (see {@link #configuration}), then prints {@code run_exit=CODE}; the
+     * container's own output comes before it.
      */
     public static String kataRuntimeRun(Path config, Path bundle, String id) {
         return """
@@ -96,7 +98,10 @@ public final class NestedKvm {
         return guestKernel(dist).hasRelease(release);
     }
 
-    /** The banner of the guest kernel of the tree {@code dist}, to compare a guest's {@code uname -r} and {@code -v} with. */
+    /**
+     * The banner of the guest kernel of the tree {@code dist}, to compare a guest's {@code uname -r} and {@code -v}
+     * with.
+     */
     public static KernelBanner guestKernel(Path dist) throws IOException {
         return KernelBanner.of(dist.resolve("share/kata-containers/vmlinux.container"));
     }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +36,8 @@ class NestedKvmTest {
     @BeforeAll
     static void requireHarness() {
         NestedKvm.requireHarness();
-        assertTrue(Files.isExecutable(DIST.resolve("bin/kata-runtime")), DIST + "/bin/kata-runtime is missing: run 'make build'");
+        assertTrue(Files.isExecutable(DIST.resolve("bin/kata-runtime")), DIST
+                + "/bin/kata-runtime is missing: run 'make build'");
     }
 
     @Test
@@ -89,7 +89,8 @@ class NestedKvmTest {
     void l1HasARealKvmAndKataRuntimeRunsAContainerOnIt() throws Exception {
         Path bundle = Files.createDirectories(work.resolve("bundle"));
         String bundleScript = "echo \"guest_release=$(uname -r)\"; echo \"guest_version=$(uname -v)\"; "
-                + "echo \"guest_clocksources=$(cat /sys/devices/system/clocksource/clocksource0/available_clocksource)\"; "
+                + "echo \"guest_clocksources=$(cat "
+                + "/sys/devices/system/clocksource/clocksource0/available_clocksource)\"; "
                 + "exit 3";
         Command make = Command.run(NestedKvm.REPO, Map.of(), false, Duration.ofSeconds(60), List.of(
                 NestedKvm.REPO.resolve("packaging/bundle/make-bundle.sh").toString(), bundle.toString(), "sh", "-c",
@@ -107,7 +108,9 @@ class NestedKvmTest {
                 build/bin/kata-runtime check --json > %s || check_exit=$?
                 echo "check_exit=$check_exit"
                 # QEMU's arguments while the sandbox runs: its accelerator is what the driver chose.
-                ( while sleep 0.5; do pgrep -a -f '^/usr/bin/qemu-system-x86_64 -name sandbox-%s ' || true; done ) > %s &
+                ( while sleep 0.5; do
+                    pgrep -a -f '^/usr/bin/qemu-system-x86_64 -name sandbox-%s ' || true
+                  done ) > %s &
                 watcher=$!
                 %s
                 kill $watcher

@@ -88,7 +88,8 @@ public final class Bus {
     public long read(long address, int size) {
         Range r = lookup(address);
         if (r == null) {
-            LOG.log(System.Logger.Level.TRACE, () -> String.format("%s read of %d at 0x%x: no device", name, size, address));
+            LOG.log(System.Logger.Level.TRACE, () -> String.format("%s read of %d at 0x%x: no device", name, size,
+                    address));
             return mask(size);
         }
         return r.device.read(address - r.base, size) & mask(size);
@@ -98,7 +99,8 @@ public final class Bus {
     public void write(long address, int size, long value) {
         Range r = lookup(address);
         if (r == null) {
-            LOG.log(System.Logger.Level.TRACE, () -> String.format("%s write of %d at 0x%x: no device", name, size, address));
+            LOG.log(System.Logger.Level.TRACE, () -> String.format("%s write of %d at 0x%x: no device", name, size,
+                    address));
             return;
         }
         r.device.write(address - r.base, size, value & mask(size));

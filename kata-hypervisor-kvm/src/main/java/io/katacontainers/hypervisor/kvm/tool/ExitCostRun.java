@@ -27,8 +27,8 @@ final class ExitCostRun {
         CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
         try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
              Vmm vmm = Vmm.create(kvm, new Vmm.Config(1, MEMORY, kernel, Optional.empty(),
-                     new KernelCommandLine(List.of(), "", List.of()), false),
-                     OutputStream.nullOutputStream(), ended::complete)) {
+                        new KernelCommandLine(List.of(), "", List.of()), false),
+                        OutputStream.nullOutputStream(), ended::complete)) {
             long start = System.nanoTime();
             vmm.boot();
             VcpuExit exit = ended.get();

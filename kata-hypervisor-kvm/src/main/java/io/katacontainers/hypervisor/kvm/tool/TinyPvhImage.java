@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Builds tiny PVH "kernels" for tests and the exit-cost benchmark: an ELF64 with one PT_LOAD at 1 MiB and the Xen PHYS32_ENTRY note, whose
- * 32-bit protected-mode code is assembled here from a few instructions. Enough to drive the real boot path, the
- * buses and the vCPU control on a host whose KVM cannot boot Linux.
+ * Builds tiny PVH "kernels" for tests and the exit-cost benchmark: an ELF64 with one PT_LOAD at 1 MiB and the Xen
+ * PHYS32_ENTRY note, whose 32-bit protected-mode code is assembled here from a few instructions. Enough to drive
+ * the real boot path, the buses and the vCPU control on a host whose KVM cannot boot Linux.
  */
 public final class TinyPvhImage {
     public static final long LOAD = 0x100000;

@@ -23,7 +23,8 @@ public final class GuestMemory implements AutoCloseable {
     /** Guest RAM resumes here when it does not fit below the hole. */
     public static final long HIGH_RAM_START = 0x1_0000_0000L;
 
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -44,7 +45,8 @@ public final class GuestMemory implements AutoCloseable {
         }
 
         boolean contains(long address, long length) {
-            return address >= guestAddress && length >= 0 && length <= size() && address - guestAddress <= size() - length;
+            return address >= guestAddress && length >= 0 && length <= size()
+                    && address - guestAddress <= size() - length;
         }
     }
 

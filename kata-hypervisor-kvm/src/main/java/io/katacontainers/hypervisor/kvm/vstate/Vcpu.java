@@ -269,7 +269,8 @@ public final class Vcpu {
                     "KVM could not enter the guest: hardware entry failure reason 0x%x",
                     run.hardwareEntryFailureReason())));
             case INTERNAL_ERROR -> new VcpuExit.Failure(id(), new IllegalStateException(
-                    "KVM internal error, suberror " + run.internalErrorSuberror() + " (1 = instruction emulation failed)"));
+                    "KVM internal error, suberror " + run.internalErrorSuberror()
+                    + " (1 = instruction emulation failed)"));
             default -> new VcpuExit.Failure(id(), new IllegalStateException("unexpected KVM exit " + reason
                     + String.format(" (hardware exit reason 0x%x)", run.hardwareExitReason())));
         };

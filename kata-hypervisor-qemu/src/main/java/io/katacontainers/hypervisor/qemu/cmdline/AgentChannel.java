@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu.cmdline;
 
+import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 
 import java.nio.file.Path;
@@ -8,9 +9,9 @@ import java.util.List;
 /** The device that carries the agent's connection, and how the host reaches it. */
 public sealed interface AgentChannel {
     /** The agent's vsock port, as in Kata. */
-    int AGENT_VSOCK_PORT = 1024;
+    int AGENT_VSOCK_PORT = GuestContract.AGENT_VSOCK_PORT;
     /** The virtio-serial port name the agent opens, as in Kata. */
-    String SERIAL_PORT_NAME = "agent.channel.0";
+    String SERIAL_PORT_NAME = GuestContract.AGENT_SERIAL_PORT;
 
     List<String> qemuArguments(MachineType machine);
 

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu.cmdline;
 
+import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
@@ -22,7 +23,7 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
                               AgentChannel agent, OptionalLong tscKhz) {
 
     /** The virtio-fs tag the guest mounts, as in Kata. */
-    public static final String SHARED_FS_TAG = "kataShared";
+    public static final String SHARED_FS_TAG = GuestContract.SHARED_FS_TAG;
     /** The 8250 UART on both machines ({@code -serial}): it prints from the first instruction on. */
     private static final String CONSOLE = "ttyS0";
 

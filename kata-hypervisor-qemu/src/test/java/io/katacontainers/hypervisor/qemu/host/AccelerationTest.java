@@ -24,7 +24,8 @@ class AccelerationTest {
     private void cpuinfo(String flags, String mhz) throws IOException {
         Files.createDirectories(root.resolve("proc"));
         Files.writeString(root.resolve("proc/cpuinfo"), String.join("\n", List.of(
-                "processor\t: 0", "vendor_id\t: AuthenticAMD", "model name\t: AMD EPYC", "cpu MHz\t\t: " + mhz, "flags\t\t: " + flags,
+                "processor\t: 0", "vendor_id\t: AuthenticAMD", "model name\t: AMD EPYC", "cpu MHz\t\t: " + mhz,
+                "flags\t\t: " + flags,
                 "", "processor\t: 1", "vendor_id\t: AuthenticAMD", "cpu MHz\t\t: 1.000", "flags\t\t: " + flags, "")));
     }
 

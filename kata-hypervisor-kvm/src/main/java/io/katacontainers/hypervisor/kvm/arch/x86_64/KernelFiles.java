@@ -11,7 +11,9 @@ final class KernelFiles {
     private KernelFiles() {
     }
 
-    /** Exactly {@code length} bytes at {@code offset}, little-endian; a short file is a {@link KernelFormatException}. */
+    /**
+     * Exactly {@code length} bytes at {@code offset}, little-endian; a short file is a {@link KernelFormatException}.
+     */
     static ByteBuffer read(Path path, FileChannel file, long offset, int length) throws IOException {
         if (offset < 0 || length < 0 || offset > file.size() - length) {
             throw new KernelFormatException(path + " is truncated: needs bytes " + offset + ".." + (offset + length));

@@ -1,6 +1,5 @@
 package io.katacontainers.hypervisor.kvm.arch.x86_64;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,7 +46,8 @@ class BootTest {
         KernelImage image = Boot.prepare(memory, kernel, Optional.of(initrd), "console=ttyS0 quiet", 2);
 
         PvhElf pvh = assertInstanceOf(PvhElf.class, image);
-        assertEquals(TinyPvhImage.LOAD + 64 + 2 * 56 + 24, pvh.entry(), "entry from the Xen note: code after headers and note");
+        assertEquals(TinyPvhImage.LOAD + 64 + 2 * 56 + 24, pvh.entry(),
+                "entry from the Xen note: code after headers and note");
         long info = Layout.PVH_INFO_START;
         assertEquals(0x336ec578, memory.readInt(info));
         assertEquals(1, memory.readInt(info + 4), "version 1: with memmap");

@@ -48,7 +48,8 @@ public final class VhostUserFrontend implements AutoCloseable {
      * @param replyTimeout how long any one reply may take before the session is declared dead
      */
     public static VhostUserFrontend connect(Path socket, Duration replyTimeout) throws VhostUserException {
-        VhostUserFrontend frontend = new VhostUserFrontend(VhostUserChannel.connect(socket, replyTimeout), replyTimeout);
+        VhostUserFrontend frontend = new VhostUserFrontend(VhostUserChannel.connect(socket, replyTimeout),
+                replyTimeout);
         try {
             frontend.negotiate();
             return frontend;

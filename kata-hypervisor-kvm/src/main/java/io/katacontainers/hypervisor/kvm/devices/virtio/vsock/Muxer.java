@@ -3,7 +3,6 @@ package io.katacontainers.hypervisor.kvm.devices.virtio.vsock;
 import io.katacontainers.ffm.libc.Epoll;
 import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
-import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.ffm.libc.Sockets;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
@@ -14,17 +13,8 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.InvalidQueueException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Queue;
 
 import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The vsock device at work (one per activation, on the event loop): accepts hybrid-vsock clients on the unix
@@ -38,19 +28,10 @@ final class Muxer {
     static final int HOST_CID = 2;
     /** Linux's largest packet payload (VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
     static final int MAX_PAYLOAD = 64 * 1024;
-    /** Longest acceptable {@code CONNECT <port>} line. */
-    static final int MAX_REQUEST_LINE = 32;
     /** From accept to the guest's RESPONSE, and from a SHUTDOWN to the guest's RST. */
     static final Duration TIMEOUT = Duration.ofSeconds(5);
-    /** Control packets waiting for RX buffers; beyond this, RSTs for unknown connections are dropped. */
-    static final int MAX_CONTROL = 4096;
-    static final int FIRST_LOCAL_PORT = 1 << 30;
 
     private static final System.Logger LOG = System.getLogger(Muxer.class.getName());
-
-    /** A control packet to send: for a connection (credit fields filled in when sent), or a ready-made RST. */
-    private record Control(Connection connection, int op, int flags, PacketHeader raw) {
-    }
 
     private final Activation activation;
     private final GuestErrorLog guestErrors = new GuestErrorLog(LOG);
@@ -58,11 +39,9 @@ final class Muxer {
     private final long guestCid;
     private final Queue rx;
     private final Queue tx;
-    private final Map<Long, Connection> connections = new HashMap<>();
-    private final Set<Connection> handshakes = new HashSet<>();
+    private final ConnectionTable connections = new ConnectionTable();
     private final LinkedHashSet<Connection> readable = new LinkedHashSet<>();
-    private final ArrayDeque<Control> controls = new ArrayDeque<>();
-    private int nextLocalPort = FIRST_LOCAL_PORT;
+    private final ControlQueue controls;
 
     Muxer(Activation activation, Fd listener, long guestCid) {
         this.activation = activation;
@@ -70,6 +49,7 @@ final class Muxer {
         this.guestCid = guestCid;
         this.rx = activation.queues().get(RX);
         this.tx = activation.queues().get(TX);
+        this.controls = new ControlQueue(guestCid, guestErrors);
     }
 
     void start() throws SyscallException {
@@ -80,14 +60,8 @@ final class Muxer {
 
     /** Closes every connection without telling the guest (the device is being reset). */
     void shutdown() {
-        List<Connection> all = new ArrayList<>(connections.values());
-        all.addAll(handshakes);
-        all.forEach(this::close);
+        connections.all().forEach(this::close);
         controls.clear();
-    }
-
-    private static long key(int localPort, int peerPort) {
-        return (Integer.toUnsignedLong(localPort) << 32) | Integer.toUnsignedLong(peerPort);
     }
 
     // ---- host side ----
@@ -111,7 +85,7 @@ final class Muxer {
                 close(c);
                 continue;
             }
-            handshakes.add(c);
+            connections.addHandshake(c);
             c.timer = activation.loop().schedule(TIMEOUT, () -> timedOut(c));
         }
     }
@@ -127,7 +101,8 @@ final class Muxer {
                 if ((events & Epoll.EPOLLOUT) != 0) {
                     flush(c);
                 }
-                // A hang-up is reported in every state whatever we watch: note it so that updateInterest stops the watch.
+                // A hang-up is reported in every state whatever we watch: note it so that updateInterest stops the
+                // watch.
                 c.hungUp |= (events & (Epoll.EPOLLHUP | Epoll.EPOLLERR)) != 0;
                 boolean input = (events & Epoll.EPOLLIN) != 0 || c.hungUp;
                 if (input && c.state == Connection.State.ESTABLISHED) {
@@ -141,67 +116,34 @@ final class Muxer {
     }
 
     private void readRequestLine(Connection c) {
-        try (Arena arena = Arena.ofConfined()) {
-            var one = arena.allocate(1);
-            while (true) {
-                long n;
-                try {
-                    n = Libc.read(c.socket.get(), one);
-                } catch (SyscallException e) {
-                    if (!e.is(Errno.EAGAIN)) {
-                        LOG.log(Level.INFO, "hybrid vsock: client read failed; closing it", e);
-                        close(c);
-                    }
-                    return;
-                }
-                if (n == 0) {
-                    LOG.log(Level.INFO, "hybrid vsock: client closed before sending CONNECT");
-                    close(c);
-                    return;
-                }
-                char ch = (char) (one.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) & 0xff);
-                if (ch == '\n') {
-                    connect(c, c.requestLine.toString());
-                    return;
-                }
-                if (c.requestLine.length() >= MAX_REQUEST_LINE) {
-                    refuse(c, c.requestLine + "...");
-                    return;
-                }
-                c.requestLine.append(ch);
+        switch (HybridHandshake.readRequestLine(c)) {
+            case HybridHandshake.Outcome.Line(String line) -> connect(c, line);
+            case HybridHandshake.Outcome.Pending() -> {
+                // The rest comes with the next EPOLLIN.
             }
+            case HybridHandshake.Outcome.Closed() -> {
+                LOG.log(Level.INFO, "hybrid vsock: client closed before sending CONNECT");
+                close(c);
+            }
+            case HybridHandshake.Outcome.Failed(SyscallException e) -> {
+                LOG.log(Level.INFO, "hybrid vsock: client read failed; closing it", e);
+                close(c);
+            }
+            case HybridHandshake.Outcome.TooLong(String start) -> refuse(c, start + "...");
         }
     }
 
     private void connect(Connection c, String line) {
-        Integer port = parseConnect(line);
+        Integer port = HybridHandshake.parseConnect(line);
         if (port == null) {
             refuse(c, line);
             return;
         }
-        handshakes.remove(c);
-        c.peerPort = port;
-        do {
-            c.localPort = nextLocalPort++;
-        } while (connections.keySet().stream().anyMatch(k -> (int) (k >>> 32) == c.localPort));
+        connections.addStream(c, port);
         c.state = Connection.State.CONNECTING;
-        connections.put(key(c.localPort, c.peerPort), c);
         updateInterest(c);
-        queueControl(c, PacketHeader.OP_REQUEST, 0);
+        controls.add(c, PacketHeader.OP_REQUEST, 0);
         processRx();
-    }
-
-    /** The port of {@code CONNECT <port>} (decimal, 32-bit), or null for anything else. */
-    static Integer parseConnect(String line) {
-        if (!line.startsWith("CONNECT ")) {
-            return null;
-        }
-        String number = line.substring("CONNECT ".length());
-        if (number.isEmpty() || number.length() > 10 || !number.chars().allMatch(Character::isDigit)) {
-            return null;
-        }
-        long port = Long.parseLong(number);
-        return port > 0xffff_ffffL ? null : (int) port;
     }
 
     private void refuse(Connection c, String line) {
@@ -211,13 +153,8 @@ final class Muxer {
     }
 
     private void establish(Connection c) {
-        byte[] ok = ("OK " + Integer.toUnsignedString(c.localPort) + "\n").getBytes(StandardCharsets.US_ASCII);
-        try (Arena arena = Arena.ofConfined()) {
-            var reply = arena.allocate(ok.length);
-            reply.copyFrom(java.lang.foreign.MemorySegment.ofArray(ok));
-            if (Libc.write(c.socket.get(), reply) != ok.length) {
-                throw new SyscallException("write(OK)", Errno.EAGAIN.number());
-            }
+        try {
+            HybridHandshake.answerOk(c);
         } catch (SyscallException e) {
             LOG.log(Level.INFO, "hybrid vsock: cannot answer the client of " + c + "; resetting", e);
             reset(c);
@@ -237,7 +174,7 @@ final class Muxer {
             reset(c);
             return;
         }
-        creditUpdateIfDue(c);
+        controls.creditUpdateIfDue(c);
         if (c.closeAfterFlush && c.pendingLength() == 0) {
             reset(c);
         }
@@ -310,7 +247,7 @@ final class Muxer {
                     Long.toUnsignedString(h.srcCid()), Long.toUnsignedString(h.dstCid()), guestCid);
             return;
         }
-        Connection c = connections.get(key(h.dstPort(), h.srcPort()));
+        Connection c = connections.stream(h.dstPort(), h.srcPort());
         if (h.type() != PacketHeader.TYPE_STREAM || h.payloadLength() > in.remaining()
                 || h.payloadLength() > MAX_PAYLOAD) {
             guestErrors.warn("vsock: bad packet from guest port {0}: type {1}, length {2} with {3} bytes "
@@ -319,7 +256,7 @@ final class Muxer {
             if (c != null) {
                 reset(c);
             } else {
-                rstUnknown(h);
+                controls.rstUnknown(h);
             }
             return;
         }
@@ -329,7 +266,7 @@ final class Muxer {
                         + "exist", Integer.toUnsignedString(h.dstPort()));
             }
             if (h.op() != PacketHeader.OP_RST) {
-                rstUnknown(h);
+                controls.rstUnknown(h);
             }
             return;
         }
@@ -356,14 +293,14 @@ final class Muxer {
                 } else if (!c.sendToHost(in, h.payloadLength())) {
                     reset(c);
                 } else {
-                    creditUpdateIfDue(c);
+                    controls.creditUpdateIfDue(c);
                     updateInterest(c);
                 }
             }
             case PacketHeader.OP_CREDIT_UPDATE -> {
                 // The credit fields were all it carried.
             }
-            case PacketHeader.OP_CREDIT_REQUEST -> queueCreditUpdate(c);
+            case PacketHeader.OP_CREDIT_REQUEST -> controls.creditUpdate(c);
             case PacketHeader.OP_SHUTDOWN -> {
                 c.guestStoppedReceiving |= (h.flags() & PacketHeader.SHUTDOWN_RCV) != 0;
                 if ((h.flags() & PacketHeader.SHUTDOWN_SEND) != 0) {
@@ -376,32 +313,6 @@ final class Muxer {
             case PacketHeader.OP_RST -> close(c);
             default -> reset(c);
         }
-    }
-
-    private void rstUnknown(PacketHeader h) {
-        if (controls.size() >= MAX_CONTROL) {
-            guestErrors.warn("vsock: the guest floods packets for unknown connections; dropping an RST");
-            return;
-        }
-        controls.add(new Control(null, PacketHeader.OP_RST, 0, new PacketHeader(HOST_CID, guestCid, h.dstPort(),
-                h.srcPort(), 0, PacketHeader.TYPE_STREAM, PacketHeader.OP_RST, 0, 0, 0)));
-    }
-
-    private void creditUpdateIfDue(Connection c) {
-        if (c.fwdCnt - c.lastFwdCntSent >= Connection.BUFFER_SIZE / 4) {
-            queueCreditUpdate(c);
-        }
-    }
-
-    private void queueCreditUpdate(Connection c) {
-        if (!c.creditUpdateQueued) {
-            c.creditUpdateQueued = true;
-            queueControl(c, PacketHeader.OP_CREDIT_UPDATE, 0);
-        }
-    }
-
-    private void queueControl(Connection c, int op, int flags) {
-        controls.add(new Control(c, op, flags, null));
     }
 
     // ---- guest side: RX ----
@@ -424,7 +335,7 @@ final class Muxer {
                     continue;
                 }
                 if (!controls.isEmpty()) {
-                    PacketHeader h = controlHeader(controls.poll());
+                    PacketHeader h = controls.poll();
                     if (h == null) {
                         rx.undoPop();
                         continue;
@@ -456,7 +367,7 @@ final class Muxer {
             }
             if (c.peerCredit() == 0 && !c.creditRequested && c.state == Connection.State.ESTABLISHED) {
                 c.creditRequested = true;
-                queueControl(c, PacketHeader.OP_CREDIT_REQUEST, 0);
+                controls.add(c, PacketHeader.OP_CREDIT_REQUEST, 0);
                 return true;
             }
         }
@@ -492,7 +403,7 @@ final class Muxer {
         c.readable = false;
         if (n == Connection.END_OF_STREAM || c.hungUp) {
             c.state = Connection.State.CLOSING;
-            queueControl(c, PacketHeader.OP_SHUTDOWN, PacketHeader.SHUTDOWN_RCV | PacketHeader.SHUTDOWN_SEND);
+            controls.add(c, PacketHeader.OP_SHUTDOWN, PacketHeader.SHUTDOWN_RCV | PacketHeader.SHUTDOWN_SEND);
             c.timer = activation.loop().schedule(TIMEOUT, () -> timedOut(c));
         } else if (n == Connection.FAILED) {
             reset(c);
@@ -501,36 +412,18 @@ final class Muxer {
         return false;
     }
 
-    /** The header of a queued control packet, or null if its connection has gone meanwhile. */
-    private PacketHeader controlHeader(Control control) {
-        if (control.raw() != null) {
-            return control.raw();
-        }
-        Connection c = control.connection();
-        if (!c.socket.isOpen() && control.op() != PacketHeader.OP_RST) {
-            return null;
-        }
-        if (control.op() == PacketHeader.OP_CREDIT_UPDATE) {
-            c.creditUpdateQueued = false;
-        }
-        c.lastFwdCntSent = c.fwdCnt;
-        return new PacketHeader(HOST_CID, guestCid, c.localPort, c.peerPort, 0, PacketHeader.TYPE_STREAM,
-                control.op(), control.flags(), Connection.BUFFER_SIZE, c.fwdCnt);
-    }
-
     // ---- ending connections ----
 
     /** Tells the guest the connection is gone (RST) and closes it. */
     private void reset(Connection c) {
         if (c.state != Connection.State.AWAITING_CONNECT) {
-            queueControl(c, PacketHeader.OP_RST, 0);
+            controls.add(c, PacketHeader.OP_RST, 0);
         }
         close(c);
     }
 
     private void close(Connection c) {
-        handshakes.remove(c);
-        connections.remove(key(c.localPort, c.peerPort), c);
+        connections.remove(c);
         readable.remove(c);
         try {
             c.close();

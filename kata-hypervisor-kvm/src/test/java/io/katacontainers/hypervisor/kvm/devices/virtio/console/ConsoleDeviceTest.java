@@ -29,7 +29,7 @@ class ConsoleDeviceTest {
         try (GuestMemory memory = GuestMemory.create("console-test", 4 << 20);
              EventLoop loop = EventLoop.start("virtio-console-test");
              MmioTransport transport = new MmioTransport("console@test",
-                     ConsoleDevice.withInput(Channels.newChannel(log), input.read()), memory, loop);
+                        ConsoleDevice.withInput(Channels.newChannel(log), input.read()), memory, loop);
              Arena arena = Arena.ofConfined()) {
             assertEquals(Virtio.ID_CONSOLE, transport.read(MmioTransport.DEVICE_ID, 4));
             GuestDriver driver = new GuestDriver(memory, transport, 16);

@@ -66,7 +66,8 @@ public final class FuseRoundTrip implements AutoCloseable {
             Fd irq = transport.interrupt().eventFd();
             FuseGuest guest = new FuseGuest(memory, (request, length, header, body) -> {
                 driver.submit(1, GuestDriver.Buffer.in(request, length),
-                        GuestDriver.Buffer.out(header, FuseWire.OUT_HEADER), GuestDriver.Buffer.out(body, FuseGuest.DATA));
+                        GuestDriver.Buffer.out(header, FuseWire.OUT_HEADER),
+                        GuestDriver.Buffer.out(body, FuseGuest.DATA));
                 driver.kick(1);
                 List<GuestDriver.Used> used = driver.takeUsed(1);
                 while (used.isEmpty()) {

@@ -178,12 +178,13 @@ class VirtioFsDeviceTest {
                 defaults.virtioFsExtraArgs());
         try (GuestMemory ram = GuestMemory.create("virtio-fs-defaults", 16 << 20);
              MmioTransport defaultDevice = new MmioTransport("fs@defaults", VirtioFsDevice.start(TAG,
-                     defaults.virtioFsQueueSize(), launcher, command, run.resolve("virtiofsd.log"), TIMEOUT), ram,
-                     loop)) {
+                        defaults.virtioFsQueueSize(), launcher, command, run.resolve("virtiofsd.log"), TIMEOUT), ram,
+                        loop)) {
             GuestDriver driver = new GuestDriver(ram, defaultDevice, defaults.virtioFsQueueSize());
             driver.start(Virtio.F_VERSION_1);
             assertEquals(0, defaultDevice.status() & Virtio.STATUS_DEVICE_NEEDS_RESET);
-            assertTrue(Files.readString(run.resolve("virtiofsd.log")).contains("Received vhost-user socket connection"));
+            assertTrue(Files.readString(run.resolve("virtiofsd.log"))
+                    .contains("Received vhost-user socket connection"));
         }
         assertFalse(Files.exists(run.resolve("virtiofsd.sock")));
     }

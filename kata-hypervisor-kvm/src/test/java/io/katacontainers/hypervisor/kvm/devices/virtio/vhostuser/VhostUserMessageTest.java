@@ -58,7 +58,8 @@ class VhostUserMessageTest {
 
     @Test
     void repliesAreCheckedForVersionReplyFlagRequestAndSize() {
-        VhostUserMessage.Header good = VhostUserMessage.Header.decode(HEX.parseHex("01000000" + "05000000" + "08000000"));
+        VhostUserMessage.Header good = VhostUserMessage.Header.decode(HEX.parseHex("01000000" + "05000000"
+                + "08000000"));
         assertEquals(new VhostUserMessage.Header(1, 5, 8), good);
         assertNull(good.replyProblem(VhostUserRequest.GET_FEATURES));
         assertTrue(good.replyProblem(VhostUserRequest.GET_QUEUE_NUM).contains("instead of GET_QUEUE_NUM"));

@@ -4,7 +4,7 @@ import io.katacontainers.ttrpc.TtrpcServer;
 import java.io.IOException;
 
 /** One way the host reaches the agent; each serves the ttrpc server on threads of its own. */
-public sealed interface AgentChannel extends AutoCloseable permits VsockChannel, SerialChannel, UnixChannel {
+public sealed interface AgentListener extends AutoCloseable permits VsockChannel, SerialChannel, UnixChannel {
 
     /** Opens the channel and starts serving; returns once the host can connect. */
     void start(TtrpcServer server) throws IOException;
@@ -14,7 +14,7 @@ public sealed interface AgentChannel extends AutoCloseable permits VsockChannel,
     void close();
 
     /** The channel for an address. */
-    static AgentChannel of(ChannelAddress address) {
+    static AgentListener of(ChannelAddress address) {
         return switch (address) {
             case ChannelAddress.Vsock vsock -> new VsockChannel(vsock.port());
             case ChannelAddress.Serial serial -> new SerialChannel(SerialPorts.resolve(serial.nameOrPath()));

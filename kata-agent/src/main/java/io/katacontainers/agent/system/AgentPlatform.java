@@ -7,7 +7,7 @@ import java.util.List;
  * The machine-wide effects of the agent's requests. In the guest they change the VM; on a host, where tests run
  * the agent as an ordinary process, they must not touch the host's name, DNS, clock or power.
  */
-public sealed interface Platform permits GuestPlatform, HostPlatform {
+public sealed interface AgentPlatform permits GuestPlatform, HostPlatform {
 
     /** Whether this is the guest (GetGuestDetails' init_daemon reports whether the agent is PID 1, though). */
     boolean isGuest();

@@ -12,11 +12,11 @@ import java.util.Map;
  * The {@code agent.*} parameters of the guest kernel command line, Kata's way of configuring its agent without a
  * config file (e.g. {@code agent.server_addr=vsock://-1:1024 agent.log=warn}).
  */
-final class KernelCommandLine {
+final class AgentKernelParams {
     private static final Path CMDLINE = Path.of("/proc/cmdline");
     private static final String PREFIX = "agent.";
 
-    private KernelCommandLine() {
+    private AgentKernelParams() {
     }
 
     /** The agent parameters without their prefix, e.g. {@code runtime -> /usr/bin/crun}; none without /proc. */

@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * A container's OCI bundle in the agent's state directory ({@code <state>/<id>/}, Kata's layout): config.json, the
  * rootfs mount point, and the files the runtime and the agent exchange.
  */
-record Bundle(String containerId, Path dir) {
+record GuestBundle(String containerId, Path dir) {
 
     Path config() {
         return dir.resolve("config.json");

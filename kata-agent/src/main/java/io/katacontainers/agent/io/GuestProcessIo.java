@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * The agent's side of a container process's standard streams: three pipes, or a terminal.
  */
-public sealed interface ProcessIo extends AutoCloseable permits PipeIo, TerminalIo {
+public sealed interface GuestProcessIo extends AutoCloseable permits PipeIo, TerminalIo {
 
     /**
      * Output bytes held per stream before the process has to wait for a reader: with the pipe's own 64 KiB this

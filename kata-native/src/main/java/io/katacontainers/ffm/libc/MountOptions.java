@@ -1,6 +1,5 @@
-package io.katacontainers.agent.mount;
+package io.katacontainers.ffm.libc;
 
-import io.katacontainers.ffm.libc.Mounts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -38,14 +38,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * INVALID_ARGUMENT, as Kata's agent answers, an unknown process NOT_FOUND, a request that does not fit the
  * container's state FAILED_PRECONDITION); the ttrpc server answers each with its kind's code.
  */
-public final class Sandbox {
-    private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
+public final class GuestSandbox {
+    private static final System.Logger LOG = System.getLogger(GuestSandbox.class.getName());
     private static final Duration DESTROY_TIMEOUT = Duration.ofSeconds(10);
 
     private final Storages storages;
     private final OciRuntime runtime;
-    private final BundleFiles bundles;
-    private final ProcessLauncher launcher;
+    private final GuestBundleFiles bundles;
+    private final OciProcessLauncher launcher;
     private final OomMonitor oom;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     private final ReentrantLock lifecycle = new ReentrantLock();
@@ -58,15 +58,15 @@ public final class Sandbox {
      * @param cgroupParent  the cgroup under which each container gets its own
      * @param oom           watches the containers' cgroups for OOM kills
      */
-    public Sandbox(Path runtimeBinary, Path stateDir, String cgroupParent, Reaper reaper, Mounter mounter,
+    public GuestSandbox(Path runtimeBinary, Path stateDir, String cgroupParent, Reaper reaper, Mounter mounter,
                    Storages storages, Duration runtimeTimeout, OomMonitor oom) {
         this.storages = storages;
         this.oom = oom;
         // The agent's own directories start with a dot, which no container id can (see Ids).
         Path own = stateDir.resolve(".agent");
         this.runtime = new OciRuntime(runtimeBinary, own.resolve("runtime"), reaper, runtimeTimeout);
-        this.bundles = new BundleFiles(stateDir, mounter, cgroupParent);
-        this.launcher = new ProcessLauncher(runtime, reaper, own.resolve("console"));
+        this.bundles = new GuestBundleFiles(stateDir, mounter, cgroupParent);
+        this.launcher = new OciProcessLauncher(runtime, reaper, own.resolve("console"));
     }
 
     /** Attaches the storages every container of the sandbox shares (the virtio-fs share, above all). */
@@ -93,7 +93,7 @@ public final class Sandbox {
             }
             List<Path> attached = storages.add(storageList);
             try {
-                Bundle bundle = bundles.prepare(id, spec);
+                GuestBundle bundle = bundles.prepare(id, spec);
                 try {
                     ContainerProcess init = launcher.create(bundle, spec.getProcess());
                     CgroupDir cgroup = bundles.cgroupOf(id, spec);
@@ -345,7 +345,7 @@ public final class Sandbox {
         }
     }
 
-    private void undoCreate(Bundle bundle, Exception failure) {
+    private void undoCreate(GuestBundle bundle, Exception failure) {
         try {
             runtime.delete(bundle);
         } catch (IOException | InterruptedException | RuntimeException e) {

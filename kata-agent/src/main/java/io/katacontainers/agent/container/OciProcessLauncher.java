@@ -2,7 +2,7 @@ package io.katacontainers.agent.container;
 
 import io.katacontainers.agent.io.ConsoleSocket;
 import io.katacontainers.agent.io.PipeIo;
-import io.katacontainers.agent.io.ProcessIo;
+import io.katacontainers.agent.io.GuestProcessIo;
 import io.katacontainers.agent.io.TerminalIo;
 import io.katacontainers.agent.process.Reaper;
 import io.katacontainers.agent.proto.Box;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * right standard streams: pipes handed through the runtime, or a terminal whose master comes back over a console
  * socket. Then it adopts the pid the runtime wrote, so the agent's reaper reports its exit.
  */
-final class ProcessLauncher {
+final class OciProcessLauncher {
     private final OciRuntime runtime;
     private final Reaper reaper;
     private final Path consoleDir;
@@ -35,30 +35,30 @@ final class ProcessLauncher {
     /**
      * @param consoleDir where console sockets are created: keep it short, a socket path has at most 107 bytes
      */
-    ProcessLauncher(OciRuntime runtime, Reaper reaper, Path consoleDir) {
+    OciProcessLauncher(OciRuntime runtime, Reaper reaper, Path consoleDir) {
         this.runtime = runtime;
         this.reaper = reaper;
         this.consoleDir = consoleDir;
     }
 
     /** Creates the container; its init process waits for {@code start}. */
-    ContainerProcess create(Bundle bundle, Process process) throws IOException,
+    ContainerProcess create(GuestBundle bundle, Process process) throws IOException,
             InterruptedException {
         return launch(bundle, "", process, (console, stdio) -> runtime.create(bundle, console, stdio));
     }
 
     /** Runs {@code process} in the running container. */
-    ContainerProcess exec(Bundle bundle, String execId, Process process)
+    ContainerProcess exec(GuestBundle bundle, String execId, Process process)
             throws IOException, InterruptedException {
         return launch(bundle, execId, process, (console, stdio) -> runtime.exec(bundle, execId, console, stdio));
     }
 
-    private ContainerProcess launch(Bundle bundle, String execId, Process process,
+    private ContainerProcess launch(GuestBundle bundle, String execId, Process process,
                                     RuntimeCall call) throws IOException, InterruptedException {
         String name = bundle.containerId() + (execId.isEmpty() ? "" : "/" + execId);
         long startedAt = System.nanoTime();
         Files.deleteIfExists(bundle.pidFile(execId));
-        ProcessIo io = process.getTerminal() ? withTerminal(name, process.getConsoleSize(), call)
+        GuestProcessIo io = process.getTerminal() ? withTerminal(name, process.getConsoleSize(), call)
                 : withPipes(name, call);
         try {
             int pid = Integer.parseInt(Files.readString(bundle.pidFile(execId)).strip());
@@ -71,7 +71,7 @@ final class ProcessLauncher {
         }
     }
 
-    private ProcessIo withPipes(String name, RuntimeCall call) throws IOException, InterruptedException {
+    private GuestProcessIo withPipes(String name, RuntimeCall call) throws IOException, InterruptedException {
         PipeIo pipes = PipeIo.create(name);
         try {
             call.run(Optional.empty(),
@@ -84,7 +84,8 @@ final class ProcessLauncher {
         }
     }
 
-    private ProcessIo withTerminal(String name, Box size, RuntimeCall call) throws IOException, InterruptedException {
+    private GuestProcessIo withTerminal(String name, Box size, RuntimeCall call)
+            throws IOException, InterruptedException {
         Files.createDirectories(consoleDir);
         try (var console = ConsoleSocket.listen(consoleDir.resolve(consoles.incrementAndGet() + ".sock"))) {
             call.run(Optional.of(console.path()), Optional.empty());

@@ -1,8 +1,7 @@
-package io.katacontainers.agent.mount;
+package io.katacontainers.ffm.libc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.katacontainers.ffm.libc.Mounts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,5 +17,19 @@ class MountOptionsTest {
     void laterOptionsClearEarlierOnes() {
         assertEquals(0, MountOptions.parse(List.of("ro", "rw")).flags());
         assertEquals(Mounts.MS_NODEV, MountOptions.parse(List.of("defaults", "nodev")).flags());
+    }
+
+    @Test
+    void optionsThatOnlyClearAFlagNeverReachTheFilesystemData() {
+        var options = MountOptions.parse(List.of("rw", "suid", "dev", "exec", "async", "atime", "diratime",
+                "defaults"));
+        assertEquals(MountOptions.NONE, options);
+    }
+
+    @Test
+    void propagationOptionsAreFlagsAndEmptyOptionsAreDropped() {
+        var options = MountOptions.parse(List.of("rprivate", "", "lowerdir=/a:/b"));
+        assertEquals(Mounts.MS_PRIVATE | Mounts.MS_REC, options.flags());
+        assertEquals("lowerdir=/a:/b", options.data());
     }
 }

@@ -1,12 +1,12 @@
 package io.katacontainers.agent.container;
 
 import io.katacontainers.agent.cgroup.CgroupDir;
-import io.katacontainers.agent.mount.MountOptions;
 import io.katacontainers.agent.mount.Mounter;
 import io.katacontainers.agent.proto.LinuxResources;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
 import io.katacontainers.oci.OciSpecJson;
 import java.io.IOException;
@@ -18,20 +18,20 @@ import java.nio.file.Path;
  * Lays out and removes bundles: the host's root path is bind-mounted onto {@code <bundle>/rootfs} (so every bundle
  * looks the same whatever storage holds the root), and the protobuf spec is written as runtime-spec JSON.
  */
-final class BundleFiles {
+final class GuestBundleFiles {
     private final Path stateDir;
     private final Mounter mounter;
     private final String cgroupParent;
     private final JsonFiles json = new JsonFiles();
 
-    BundleFiles(Path stateDir, Mounter mounter, String cgroupParent) {
+    GuestBundleFiles(Path stateDir, Mounter mounter, String cgroupParent) {
         this.stateDir = stateDir;
         this.mounter = mounter;
         this.cgroupParent = cgroupParent;
     }
 
     /** Creates the bundle of container {@code id} from the host's spec; undone completely if anything fails. */
-    Bundle prepare(String id, Spec spec) throws IOException {
+    GuestBundle prepare(String id, Spec spec) throws IOException {
         if (!spec.hasProcess()) {
             throw ErrdefsException.invalidArgument("the spec of container " + id + " has no process");
         }
@@ -41,7 +41,7 @@ final class BundleFiles {
                     + " must be absolute in the guest: '"
                     + spec.getRoot().getPath() + "'");
         }
-        var bundle = new Bundle(id, stateDir.resolve(id));
+        var bundle = new GuestBundle(id, stateDir.resolve(id));
         if (Files.exists(bundle.dir())) {
             throw ErrdefsException.alreadyExists("bundle " + bundle.dir() + " exists already");
         }
@@ -71,12 +71,12 @@ final class BundleFiles {
     }
 
     /** Writes the runtime-spec resources of an update, for {@code update --resources}. */
-    void writeResources(Bundle bundle, LinuxResources resources) throws IOException {
+    void writeResources(GuestBundle bundle, LinuxResources resources) throws IOException {
         json.write(OciSpecJson.toJson(resources), bundle.resourcesFile());
     }
 
     /** Writes the runtime-spec process of an exec. */
-    void writeProcess(Bundle bundle, String execId, Process process) throws IOException {
+    void writeProcess(GuestBundle bundle, String execId, Process process) throws IOException {
         Process complete = process.getCwd().isEmpty() ? process.toBuilder().setCwd("/").build() : process;
         json.write(OciSpecJson.toJson(complete), bundle.processFile(execId));
     }
@@ -85,14 +85,14 @@ final class BundleFiles {
      * Unmounts the rootfs and deletes the bundle. Only the agent's own files are deleted and the rootfs directory
      * only once it is empty: a failed unmount must never turn into deleting the container's files.
      */
-    void remove(Bundle bundle) throws IOException {
+    void remove(GuestBundle bundle) throws IOException {
         if (mounter.isMountPoint(bundle.rootfs())) {
             mounter.unmount(bundle.rootfs());
         }
         removeFiles(bundle);
     }
 
-    private static void removeFiles(Bundle bundle) throws IOException {
+    private static void removeFiles(GuestBundle bundle) throws IOException {
         if (!Files.isDirectory(bundle.dir())) {
             return;
         }
