@@ -3,7 +3,7 @@ package io.katacontainers.runtime.service;
 import io.katacontainers.agent.proto.Box;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.containerd.types.Status;
-import io.katacontainers.runtime.io.ProcessIo;
+import io.katacontainers.runtime.core.GuestProcess;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -28,7 +28,7 @@ final class ShimProcess {
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     private Status status = Status.CREATED;
     private ProcessStdio stdio;
-    private ProcessIo io;
+    private GuestProcess guestProcess;
 
     ShimProcess(String containerId, String execId, boolean terminal, String stdin, String stdout, String stderr,
                 Optional<Process> execSpec) {
@@ -95,17 +95,17 @@ final class ShimProcess {
         }
     }
 
-    synchronized void attach(ProcessStdio stdio, ProcessIo io) {
+    synchronized void attach(ProcessStdio stdio, GuestProcess guestProcess) {
         this.stdio = stdio;
-        this.io = io;
+        this.guestProcess = guestProcess;
     }
 
     synchronized Optional<ProcessStdio> stdio() {
         return Optional.ofNullable(stdio);
     }
 
-    synchronized Optional<ProcessIo> io() {
-        return Optional.ofNullable(io);
+    synchronized Optional<GuestProcess> guestProcess() {
+        return Optional.ofNullable(guestProcess);
     }
 
     /** Records the exit once; returns false when it was already recorded. */

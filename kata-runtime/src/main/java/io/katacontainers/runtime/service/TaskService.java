@@ -2,10 +2,7 @@ package io.katacontainers.runtime.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Empty;
-import io.katacontainers.agent.proto.ExecProcessRequest;
 import io.katacontainers.agent.proto.Process;
-import io.katacontainers.api.config.KataConfig;
-import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.containerd.events.TaskCreate;
 import io.katacontainers.containerd.events.TaskDelete;
@@ -47,19 +44,15 @@ import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.oci.OciSpecException;
 import io.katacontainers.oci.OciSpecJson;
 import io.katacontainers.runtime.agent.AgentException;
-import io.katacontainers.runtime.config.ConfigException;
-import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
+import io.katacontainers.runtime.core.GuestProcess;
+import io.katacontainers.runtime.core.HypervisorDrivers;
+import io.katacontainers.runtime.core.SandboxBootstrap;
 import io.katacontainers.runtime.config.env.RuntimeVersion;
-import io.katacontainers.runtime.io.ExitWatcher;
-import io.katacontainers.runtime.io.ProcessIo;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
 import io.katacontainers.runtime.persist.StateStore;
-import io.katacontainers.runtime.sandbox.HypervisorDrivers;
 import io.katacontainers.runtime.sandbox.Sandbox;
-import io.katacontainers.runtime.sandbox.SandboxCleanup;
-import io.katacontainers.runtime.sandbox.SandboxException;
 import io.katacontainers.runtime.shim.PodAnnotations;
 import io.katacontainers.runtime.shim.RuntimeOptions;
 import io.katacontainers.ttrpc.Code;
@@ -91,14 +84,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TaskService {
     public static final String SERVICE = "containerd.task.v2.Task";
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
-    /** The exec id by which the agent signals every process of a container (Kill with {@code all}), as Kata's. */
-    private static final String AGENT_ALL_PROCESSES = "";
-    /** How long a dead VM's process gets to report its output before its exit is recorded anyway. */
-    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StateStore store;
+    private final HypervisorDrivers drivers;
     private final EventPublisher events;
     private final Runnable onShutdown;
     private final ReentrantLock lifecycle = new ReentrantLock();
@@ -109,8 +99,9 @@ public final class TaskService {
     private boolean shutDown;
 
     /** @param onShutdown runs once Shutdown found no container left and the sandbox is gone */
-    public TaskService(StateStore store, EventPublisher events, Runnable onShutdown) {
+    public TaskService(StateStore store, HypervisorDrivers drivers, EventPublisher events, Runnable onShutdown) {
         this.store = store;
+        this.drivers = drivers;
         this.events = events;
         this.onShutdown = onShutdown;
     }
@@ -199,32 +190,12 @@ public final class TaskService {
 
     private void bootSandbox(String id, Bundle bundle, CreateTaskRequest request) throws Exception {
         // Create's options name the file as start's did; else KATA_CONF_FILE (start sets it from its own options).
-        Optional<Path> configPath = RuntimeOptions.configPath(request.getOptions());
-        KataConfig config;
-        try {
-            config = ConfigLoader.load(ConfigLookup.forShim(configPath));
-        } catch (ConfigException e) {
-            throw new StatusException(Code.INVALID_ARGUMENT, e.getMessage());
-        }
-        HypervisorDriver driver = HypervisorDrivers.find(config.hypervisor().hypervisorName())
-                .orElseThrow(() -> new StatusException(Code.FAILED_PRECONDITION, "no driver for hypervisor '"
-                        + config.hypervisor().hypervisorName() + "' is installed (available: "
-                        + HypervisorDrivers.names() + ")"));
-        Path dir = store.sandboxDir(id);
-        if (Files.exists(dir)) {
-            LOG.log(System.Logger.Level.WARNING, "removing what a previous sandbox {0} left in {1}", id, dir);
-            SandboxCleanup.cleanUp(dir);
-        }
-        Files.createDirectories(dir);
-        String hostname = bundle.spec().getHostname().isEmpty() ? id : bundle.spec().getHostname();
-        try {
-            sandbox = Sandbox.start(id, hostname, config, driver, dir);
-            runDir = dir;
-            watchOom(sandbox);
-        } catch (SandboxException | RuntimeException e) {
-            SandboxCleanup.cleanUp(dir);
-            throw e;
-        }
+        SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(),
+                ConfigLookup.forShim(RuntimeOptions.configPath(request.getOptions())), drivers);
+        Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REPLACE);
+        sandbox = bootstrap.boot(dir);
+        runDir = dir;
+        watchOom(sandbox);
     }
 
     private void createContainer(String id, Bundle bundle, CreateTaskRequest request) throws Exception {
@@ -242,8 +213,8 @@ public final class TaskService {
             ShimProcess init = new ShimProcess(id, "", request.getTerminal(), request.getStdin(),
                     request.getStdout(), request.getStderr(), Optional.empty());
             // Readers start before the process does; the agent keeps what it writes until they come.
-            init.attach(stdio, ProcessIo.attach(sandbox.agent(), id, agentExecId(init), request.getTerminal(),
-                    stdio.in(), stdio.out(), stdio.err()));
+            init.attach(stdio, GuestProcess.init(sandbox.agent(), id,
+                    new GuestProcess.Stdio(request.getTerminal(), stdio.in(), stdio.out(), stdio.err())));
             containers.put(id, new ShimContainer(id, request.getBundle(), init, mount));
         } catch (Exception e) {
             if (created) {
@@ -318,7 +289,7 @@ public final class TaskService {
                         + process.status().name().toLowerCase(Locale.ROOT));
             }
             if (process.isInit()) {
-                sandbox.agent().startContainer(container.id());
+                process.guestProcess().orElseThrow().start();
                 process.status(Status.RUNNING);
                 events.publish(TaskStart.newBuilder().setContainerId(container.id()).setPid(pid()).build());
             } else {
@@ -340,31 +311,19 @@ public final class TaskService {
     private void startExec(ShimProcess process) throws Exception {
         ProcessStdio stdio = ProcessStdio.open(process.stdin(), process.stdout(), process.stderr());
         try {
-            sandbox.agent().execProcess(ExecProcessRequest.newBuilder().setContainerId(process.containerId())
-                    .setExecId(process.execId()).setProcess(process.execSpec().orElseThrow()).build());
+            process.attach(stdio, GuestProcess.exec(sandbox.agent(), process.containerId(), process.execId(),
+                    process.execSpec().orElseThrow(),
+                    new GuestProcess.Stdio(process.terminal(), stdio.in(), stdio.out(), stdio.err())));
         } catch (AgentException | RuntimeException e) {
             stdio.close();
             throw e;
         }
-        process.attach(stdio, ProcessIo.attach(sandbox.agent(), process.containerId(), process.execId(),
-                process.terminal(), stdio.in(), stdio.out(), stdio.err()));
         process.status(Status.RUNNING);
     }
 
     /** Records the process's exit once the agent reports it and its output is copied, then tells containerd. */
     private void watch(ShimProcess process) {
-        var agent = sandbox.agent();
-        ProcessIo io = process.io().orElseThrow();
-        String agentExecId = agentExecId(process);
-        ExitWatcher.start(process.name(), () -> {
-            if (process.isInit()) {
-                int status = agent.waitProcess(process.containerId(), agentExecId);
-                return new ExitWatcher.End(status, io.awaitOutput(OUTPUT_DRAIN));
-            }
-            // The agent forgets an exec'd process, output included, once WaitProcess returns.
-            boolean complete = io.awaitOutput(Duration.ofDays(365));
-            return new ExitWatcher.End(agent.waitProcess(process.containerId(), agentExecId), complete);
-        }, end -> recordExit(process, end.status(), end.outputComplete()));
+        process.guestProcess().orElseThrow().watch(end -> recordExit(process, end.status(), end.outputComplete()));
     }
 
     private void recordExit(ShimProcess process, int status) {
@@ -429,8 +388,7 @@ public final class TaskService {
             case CREATED -> recordExit(process, 128 + signal);
             default -> {
                 try {
-                    sandbox.agent().signalProcess(process.containerId(),
-                            all && process.isInit() ? AGENT_ALL_PROCESSES : agentExecId(process), signal);
+                    process.guestProcess().orElseThrow().signal(signal, all);
                 } catch (AgentException e) {
                     if (process.status() != Status.STOPPED) {
                         throw e;
@@ -491,8 +449,8 @@ public final class TaskService {
         }
         if (process.status() != Status.STOPPED) {
             // A created init's terminal exists since CreateContainer: a size sent before Start applies at once.
-            runningSandbox(container(request.getId())).agent().resizeTty(process.containerId(), agentExecId(process), request.getHeight(),
-                    request.getWidth());
+            runningSandbox(container(request.getId()));
+            process.guestProcess().orElseThrow().resize(request.getHeight(), request.getWidth());
         }
         return Empty.getDefaultInstance();
     }
@@ -716,11 +674,6 @@ public final class TaskService {
             throw new StatusException(Code.NOT_FOUND, "container " + id + " does not exist in this shim");
         }
         return container;
-    }
-
-    /** The agent names a container's init by the exec id CreateContainer gave it: the container's id, as Kata. */
-    private static String agentExecId(ShimProcess process) {
-        return process.isInit() ? process.containerId() : process.execId();
     }
 
     private static ShimProcess process(ShimContainer container, String execId) throws StatusException {
