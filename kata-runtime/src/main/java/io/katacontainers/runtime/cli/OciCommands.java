@@ -1,6 +1,5 @@
 package io.katacontainers.runtime.cli;
 
-import io.katacontainers.agent.proto.Process;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.runtime.agent.AgentClient;
@@ -9,7 +8,6 @@ import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.core.SandboxBootstrap;
-import io.katacontainers.runtime.io.HostTerminal;
 import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
@@ -36,11 +34,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,7 +53,7 @@ final class OciCommands {
 
     static List<Object> all(ConfigSource config, StateStore store) {
         return List.of(new Create(config, store), new Holder(config, store), new Start(store), new State(store),
-                new Kill(store), new Delete(store), new ListContainers(store), new Exec(store));
+                new Kill(store), new Delete(store), new ListContainers(store), new ExecCommand(store));
     }
 
     /** A failure to report as {@code kata-runtime CMD: message} with exit status 1. */
@@ -140,7 +136,7 @@ final class OciCommands {
             argv.addAll(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
             config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
             argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
-            java.lang.Process holder = new ProcessBuilder(argv)
+            Process holder = new ProcessBuilder(argv)
                     .redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -424,67 +420,6 @@ final class OciCommands {
             }
             out.flush();
             return 0;
-        }
-    }
-
-    @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = {"Run another process in a container; its stdio is this command's, its exit status is "
-                    + "returned."},
-            footer = {"", "Example:", "  kata-runtime exec mycontainer -- ps"})
-    static final class Exec extends Base {
-        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
-        String id;
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND")
-        List<String> command;
-        @Option(names = {"-t", "--tty"}, description = "Allocate a terminal.")
-        boolean tty;
-        @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory in the container.")
-        String cwd;
-        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add an environment variable.")
-        List<String> env = new ArrayList<>();
-
-        Exec(StateStore store) {
-            super(store);
-        }
-
-        @Override
-        int run() throws Exception {
-            ContainerState state = load(id);
-            String status = state.effectiveStatus();
-            if (!ContainerState.RUNNING.equals(status) && !ContainerState.CREATED.equals(status)) {
-                throw new Failure("cannot exec in a container that is " + status);
-            }
-            Process template;
-            try {
-                template = Bundle.load(Path.of(state.bundle())).spec().getProcess();
-            } catch (BundleException e) {
-                throw new Failure(e.getMessage());
-            }
-            Process.Builder process = template.toBuilder().clearArgs().addAllArgs(command).setTerminal(tty)
-                    .clearConsoleSize();
-            env.forEach(process::addEnv);
-            if (cwd != null) {
-                process.setCwd(cwd);
-            }
-            if (tty) {
-                HostTerminal.size().ifPresent(size -> process.setConsoleSize(
-                        io.katacontainers.agent.proto.Box.newBuilder().setHeight(size[0]).setWidth(size[1])));
-            }
-            String execId = "exec-" + HexFormat.of().formatHex(
-                    java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array());
-            try (AgentClient agent = connect(id)) {
-                Optional<HostTerminal> raw = Optional.empty();
-                try {
-                    GuestProcess exec = GuestProcess.exec(agent, id, execId, process.build(),
-                            new GuestProcess.Stdio(tty, System.in, System.out, System.err));
-                    raw = tty ? HostTerminal.rawIfTerminal() : Optional.empty();
-                    return exec.awaitEnd().status();
-                } finally {
-                    if (raw.isPresent()) {
-                        raw.get().close();
-                    }
-                }
-            }
         }
     }
 }
