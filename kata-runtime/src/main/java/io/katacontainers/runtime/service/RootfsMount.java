@@ -2,7 +2,8 @@ package io.katacontainers.runtime.service;
 
 import io.katacontainers.containerd.types.Mount;
 import io.katacontainers.ffm.libc.Mounts;
-import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.runtime.resource.Resource;
+import io.katacontainers.runtime.resource.ResourceLedger;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,10 +14,10 @@ import java.util.Map;
 
 /**
  * A container's root filesystem built from the mounts containerd's snapshotter returns (an overlay, or a bind
- * mount of a directory), mounted on the host under the sandbox directory so that it can be shared with the guest
- * and found by a cleanup after a crash.
+ * mount of a directory), mounted on the host under the sandbox directory so that it can be shared with the guest;
+ * the sandbox's ledger records it, for the teardown and the cleanup after a crash.
  */
-record RootfsMount(Path target) {
+final class RootfsMount {
     private static final Map<String, Long> SET_FLAGS = Map.ofEntries(
             Map.entry("ro", Mounts.MS_RDONLY), Map.entry("bind", Mounts.MS_BIND),
             Map.entry("rbind", Mounts.MS_BIND | Mounts.MS_REC), Map.entry("nosuid", Mounts.MS_NOSUID),
@@ -26,6 +27,9 @@ record RootfsMount(Path target) {
             Map.entry("relatime", Mounts.MS_RELATIME), Map.entry("strictatime", Mounts.MS_STRICTATIME));
     /** Options that only clear a flag, which is the default anyway. */
     private static final List<String> DEFAULTS = List.of("rw", "suid", "dev", "exec", "async", "atime", "diratime");
+
+    private RootfsMount() {
+    }
 
     /** mount(2) flags and the data string of fstab-style options. */
     record Options(long flags, String data) {
@@ -44,8 +48,8 @@ record RootfsMount(Path target) {
         }
     }
 
-    /** Mounts containerd's single rootfs mount on {@code target}. */
-    static RootfsMount mount(List<Mount> mounts, Path target) throws IOException {
+    /** Mounts containerd's single rootfs mount on {@code target}, as a resource of the sandbox's ledger. */
+    static Resource.HostMount mount(ResourceLedger resources, List<Mount> mounts, Path target) throws IOException {
         if (mounts.size() != 1) {
             throw new IOException("containerd gave " + mounts.size() + " rootfs mounts; containerd-shim-kata-v2 "
                     + "takes exactly one (an overlay or bind snapshot)");
@@ -54,26 +58,15 @@ record RootfsMount(Path target) {
         Options options = Options.parse(mount.getOptionsList());
         String type = mount.getType().equals("bind") ? "" : mount.getType();
         long flags = mount.getType().equals("bind") ? options.flags() | Mounts.MS_BIND : options.flags();
-        Files.createDirectories(target);
         try {
-            Mounts.mount(mount.getSource(), target, type, flags, options.data().isEmpty() ? null : options.data());
+            return resources.attach(new Resource.HostMount(target), () -> {
+                Files.createDirectories(target);
+                Mounts.mount(mount.getSource(), target, type, flags, options.data().isEmpty() ? null
+                        : options.data());
+            });
         } catch (IOException e) {
-            Files.deleteIfExists(target);
             throw new IOException("cannot mount the container's rootfs (" + mount.getType() + " " + mount.getSource()
                     + ") on " + target + ": " + e.getMessage(), e);
         }
-        return new RootfsMount(target);
-    }
-
-    /** Detaches the mount and removes its directory; fine when it is already gone. */
-    void unmount() throws IOException {
-        try {
-            Mounts.unmount(target, Mounts.MNT_DETACH);
-        } catch (SyscallException e) {
-            if (!e.errnoName().equals("EINVAL") && !e.errnoName().equals("ENOENT")) {
-                throw e;
-            }
-        }
-        Files.deleteIfExists(target);
     }
 }

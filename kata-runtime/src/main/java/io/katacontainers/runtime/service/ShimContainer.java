@@ -2,6 +2,7 @@ package io.katacontainers.runtime.service;
 
 import io.katacontainers.containerd.types.Status;
 import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.runtime.resource.Resource;
 
 import java.util.Map;
 import java.util.Optional;
@@ -12,10 +13,10 @@ final class ShimContainer {
     private final String id;
     private final String bundle;
     private final ShimProcess init;
-    private final Optional<RootfsMount> rootfs;
+    private final Optional<Resource.HostMount> rootfs;
     private final Map<String, ShimProcess> execs = new ConcurrentHashMap<>();
 
-    ShimContainer(String id, String bundle, ShimProcess init, Optional<RootfsMount> rootfs) {
+    ShimContainer(String id, String bundle, ShimProcess init, Optional<Resource.HostMount> rootfs) {
         this.id = id;
         this.bundle = bundle;
         this.init = init;
@@ -34,7 +35,7 @@ final class ShimContainer {
         return init;
     }
 
-    Optional<RootfsMount> rootfs() {
+    Optional<Resource.HostMount> rootfs() {
         return rootfs;
     }
 

@@ -14,6 +14,7 @@ import io.katacontainers.runtime.core.SandboxBootstrap;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
 import io.katacontainers.runtime.persist.StateStore;
+import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxException;
 import io.katacontainers.runtime.shim.PodAnnotations;
@@ -111,9 +112,10 @@ final class ShimPod {
     private ShimContainer createContainer(String id, Bundle bundle, CreateTaskRequest request,
                                           ShimProcess.ExitListener listener)
             throws SandboxException, IOException {
-        Optional<RootfsMount> mount = request.getRootfsCount() == 0 ? Optional.empty()
-                : Optional.of(RootfsMount.mount(request.getRootfsList(), runDir.resolve("rootfs").resolve(id)));
-        Path rootfs = mount.map(RootfsMount::target).orElse(bundle.rootfs());
+        Optional<Resource.HostMount> mount = request.getRootfsCount() == 0 ? Optional.empty()
+                : Optional.of(RootfsMount.mount(sandbox.resources(), request.getRootfsList(),
+                        runDir.resolve("rootfs").resolve(id)));
+        Path rootfs = mount.map(Resource.HostMount::target).orElse(bundle.rootfs());
         ProcessStdio stdio = null;
         boolean created = false;
         try {
@@ -136,7 +138,7 @@ final class ShimPod {
                 stdio.close();
             }
             if (mount.isPresent()) {
-                mount.get().unmount();
+                sandbox.resources().detach(mount.get());
             }
             throw e;
         }
@@ -147,27 +149,23 @@ final class ShimPod {
         container.closeStdio();
         containers.remove(container.id());
         if (containers.isEmpty()) {
-            destroy();
-        } else {
-            sandbox.removeContainer(container.id(), sandbox.vm().state() != VmState.RUNNING);
+            destroy(); // the sandbox's ledger tears the container's rootfs mount down with the rest
+            return;
         }
+        Sandbox current = sandbox;
+        current.removeContainer(container.id(), current.vm().state() != VmState.RUNNING);
         if (container.rootfs().isPresent()) {
-            container.rootfs().get().unmount();
+            current.resources().detach(container.rootfs().get());
         }
     }
 
-    /** Stops the VM, unmounts every rootfs and removes the sandbox directory. */
+    /** Stops the VM, tears down what the sandbox attached (every rootfs mount too), removes its directory. */
     void destroy() throws IOException, InterruptedException {
         Sandbox current = sandbox;
         if (current == null) {
             return;
         }
         current.close();
-        for (ShimContainer left : containers.values()) {
-            if (left.rootfs().isPresent()) {
-                left.rootfs().get().unmount();
-            }
-        }
         StateStore.removeTree(runDir);
         sandbox = null;
         runDir = null;
