@@ -38,7 +38,8 @@ public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "CONTAINER_ID", description = "A name for the container, unique on this host.")
+    @Parameters(index = "0", paramLabel = "CONTAINER_ID",
+            description = "A name for the container, unique on this host.")
     private String id;
 
     @Option(names = {"-b", "--bundle"}, paramLabel = "DIR", defaultValue = ".",

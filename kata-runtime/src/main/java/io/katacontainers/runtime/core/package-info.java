@@ -19,9 +19,10 @@
  *       control calls never interleave; State, Wait, Stats, ResizePty and the stdio calls do not take it. A
  *       {@code Sandbox} guards its own containers and closed flag with its own lock; a shim process guards its
  *       state and stdio with its own monitor, which nobody else takes (held across its start and its pause or
- *       resume, so that a transition and the agent call that makes it are one step); the sandbox holder's call lock serializes
- *       the forwarded calls that change the sandbox, and its state lock the writes of {@code state.json}. Locks
- *       are taken in that order (lifecycle, then sandbox or process), never the other way round.</li>
+ *       resume, so that a transition and the agent call that makes it are one step); a sandbox's resource ledger
+ *       locks itself around each record and teardown; the sandbox holder's call lock serializes the forwarded
+ *       calls that change the sandbox, and its state lock the writes of {@code state.json}. Locks are taken in
+ *       that order (lifecycle, then sandbox or process, then ledger), never the other way round.</li>
  * </ul>
  */
 package io.katacontainers.runtime.core;
