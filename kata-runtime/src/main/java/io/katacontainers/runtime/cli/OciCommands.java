@@ -1,17 +1,13 @@
 package io.katacontainers.runtime.cli;
 
-import io.katacontainers.agent.proto.ExecProcessRequest;
-import io.katacontainers.agent.proto.Process;
-import io.katacontainers.api.config.KataConfig;
-import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
-import io.katacontainers.runtime.config.ConfigException;
-import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigSource;
-import io.katacontainers.runtime.io.HostTerminal;
-import io.katacontainers.runtime.io.ProcessIo;
+import io.katacontainers.runtime.core.GuestProcess;
+import io.katacontainers.runtime.core.HypervisorDrivers;
+import io.katacontainers.runtime.core.SandboxBootstrap;
 import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
@@ -19,7 +15,6 @@ import io.katacontainers.runtime.oci.Signals;
 import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.runtime.persist.SandboxLock;
 import io.katacontainers.runtime.persist.StateStore;
-import io.katacontainers.runtime.sandbox.HypervisorDrivers;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
 import io.katacontainers.runtime.sandbox.SandboxException;
@@ -39,11 +34,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,8 +46,6 @@ import java.util.concurrent.TimeUnit;
  * control socket, or, when the holder is gone (killed), clean up after it from the state on disk.
  */
 final class OciCommands {
-    /** The exec id by which the agent signals every process of a container; the init goes by the container's id. */
-    private static final String ALL_PROCESSES = "";
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(60);
 
     private OciCommands() {
@@ -62,7 +53,7 @@ final class OciCommands {
 
     static List<Object> all(ConfigSource config, StateStore store) {
         return List.of(new Create(config, store), new Holder(config, store), new Start(store), new State(store),
-                new Kill(store), new Delete(store), new ListContainers(store), new Exec(store));
+                new Kill(store), new Delete(store), new ListContainers(store), new ExecCommand(store));
     }
 
     /** A failure to report as {@code kata-runtime CMD: message} with exit status 1. */
@@ -85,7 +76,7 @@ final class OciCommands {
         public final Integer call() throws Exception {
             try {
                 return run();
-            } catch (Failure | IllegalArgumentException | AgentException | IOException e) {
+            } catch (Failure | IllegalArgumentException | ErrdefsException | AgentException | IOException e) {
                 spec.commandLine().getErr().println("kata-runtime " + spec.name() + ": " + e.getMessage());
                 return 1;
             }
@@ -145,7 +136,7 @@ final class OciCommands {
             argv.addAll(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
             config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
             argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
-            java.lang.Process holder = new ProcessBuilder(argv)
+            Process holder = new ProcessBuilder(argv)
                     .redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -197,24 +188,15 @@ final class OciCommands {
 
         @Override
         int run() throws Exception {
-            KataConfig kata;
             Bundle bundle;
             try {
-                kata = ConfigLoader.load(config.lookup());
                 bundle = Bundle.load(bundleDir);
-            } catch (ConfigException | BundleException e) {
+            } catch (BundleException e) {
                 throw new Failure(e.getMessage());
             }
-            HypervisorDriver driver = HypervisorDrivers.find(kata.hypervisor().hypervisorName())
-                    .orElseThrow(() -> new Failure("no driver for hypervisor '" + kata.hypervisor().hypervisorName()
-                            + "' is installed (available: " + HypervisorDrivers.names() + ")"));
-            Path dir = store.sandboxDir(id);
-            Files.createDirectories(dir.getParent());
-            try {
-                Files.createDirectory(dir);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                throw new Failure("container " + id + " already exists");
-            }
+            SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(), config.lookup(),
+                    HypervisorDrivers.installed());
+            Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
             ProcessHandle self = ProcessHandle.current();
             ContainerState state = new ContainerState(id, bundle.dir().toAbsolutePath().toString(),
                     bundle.rootfs().toAbsolutePath().toString(), ContainerState.CREATING, self.pid(),
@@ -223,16 +205,15 @@ final class OciCommands {
             Sandbox sandbox = null;
             try {
                 state.write(dir);
-                String hostname = bundle.spec().getHostname().isEmpty() ? id : bundle.spec().getHostname();
-                sandbox = Sandbox.start(id, hostname, kata, driver, dir);
+                sandbox = bootstrap.boot(dir);
                 Sandbox own = sandbox;
                 Runtime.getRuntime().addShutdownHook(new Thread(own::close));
                 state = state.withVmmPid(sandbox.vm().vmmPid());
                 state.write(dir);
                 sandbox.createContainer(id, bundle.spec(), bundle.rootfs());
                 SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
-                holder.serve(new ByteArrayInputStream(new byte[0]), System.out, System.err,
-                        bundle.spec().getProcess().getTerminal());
+                holder.serve(new GuestProcess.Stdio(bundle.spec().getProcess().getTerminal(),
+                        new ByteArrayInputStream(new byte[0]), System.out, System.err));
                 holder.awaitShutdown();
                 return 0;
             } catch (SandboxException | IOException | RuntimeException e) {
@@ -324,7 +305,7 @@ final class OciCommands {
                     throw new Failure("container " + id + " is not running");
                 }
                 try (AgentClient agent = connect(id)) {
-                    agent.signalProcess(id, all ? ALL_PROCESSES : id, number);
+                    agent.signalProcess(id, all ? GuestProcess.ALL_PROCESSES : id, number);
                 }
             }
             return 0;
@@ -439,71 +420,6 @@ final class OciCommands {
             }
             out.flush();
             return 0;
-        }
-    }
-
-    @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = {"Run another process in a container; its stdio is this command's, its exit status is "
-                    + "returned."},
-            footer = {"", "Example:", "  kata-runtime exec mycontainer -- ps"})
-    static final class Exec extends Base {
-        private static final Duration OUTPUT_WAIT = Duration.ofDays(365);
-        @Parameters(index = "0", paramLabel = "CONTAINER_ID")
-        String id;
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND")
-        List<String> command;
-        @Option(names = {"-t", "--tty"}, description = "Allocate a terminal.")
-        boolean tty;
-        @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory in the container.")
-        String cwd;
-        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add an environment variable.")
-        List<String> env = new ArrayList<>();
-
-        Exec(StateStore store) {
-            super(store);
-        }
-
-        @Override
-        int run() throws Exception {
-            ContainerState state = load(id);
-            String status = state.effectiveStatus();
-            if (!ContainerState.RUNNING.equals(status) && !ContainerState.CREATED.equals(status)) {
-                throw new Failure("cannot exec in a container that is " + status);
-            }
-            Process template;
-            try {
-                template = Bundle.load(Path.of(state.bundle())).spec().getProcess();
-            } catch (BundleException e) {
-                throw new Failure(e.getMessage());
-            }
-            Process.Builder process = template.toBuilder().clearArgs().addAllArgs(command).setTerminal(tty)
-                    .clearConsoleSize();
-            env.forEach(process::addEnv);
-            if (cwd != null) {
-                process.setCwd(cwd);
-            }
-            if (tty) {
-                HostTerminal.size().ifPresent(size -> process.setConsoleSize(
-                        io.katacontainers.agent.proto.Box.newBuilder().setHeight(size[0]).setWidth(size[1])));
-            }
-            String execId = "exec-" + HexFormat.of().formatHex(
-                    java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array());
-            try (AgentClient agent = connect(id)) {
-                agent.execProcess(ExecProcessRequest.newBuilder().setContainerId(id).setExecId(execId)
-                        .setProcess(process).build());
-                Optional<HostTerminal> raw = tty ? HostTerminal.rawIfTerminal() : Optional.empty();
-                try {
-                    ProcessIo io = ProcessIo.attach(agent, id, execId, tty, System.in, System.out, System.err);
-                    // The agent forgets an exec'd process, output included, once WaitProcess returns: copy all
-                    // of its output (up to end of stream) first, as runc exec does.
-                    io.awaitOutput(OUTPUT_WAIT);
-                    return agent.waitProcess(id, execId);
-                } finally {
-                    if (raw.isPresent()) {
-                        raw.get().close();
-                    }
-                }
-            }
         }
     }
 }

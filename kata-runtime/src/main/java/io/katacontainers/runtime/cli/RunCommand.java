@@ -2,19 +2,17 @@ package io.katacontainers.runtime.cli;
 
 import io.katacontainers.agent.proto.Box;
 import io.katacontainers.agent.proto.Spec;
-import io.katacontainers.api.config.KataConfig;
-import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.runtime.agent.AgentException;
-import io.katacontainers.runtime.config.ConfigException;
-import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigSource;
+import io.katacontainers.runtime.core.GuestProcess;
+import io.katacontainers.runtime.core.HypervisorDrivers;
+import io.katacontainers.runtime.core.SandboxBootstrap;
 import io.katacontainers.runtime.io.HostTerminal;
-import io.katacontainers.runtime.io.ProcessIo;
 import io.katacontainers.runtime.io.SignalForwarder;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
 import io.katacontainers.runtime.persist.StateStore;
-import io.katacontainers.runtime.sandbox.HypervisorDrivers;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxException;
 import picocli.CommandLine.Command;
@@ -25,9 +23,7 @@ import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -39,8 +35,6 @@ import java.util.concurrent.Callable;
                 + "container's (128+N when signal N killed it). The VM is gone when the command returns."},
         footer = {"", "Example:", "  kata-runtime run --bundle /path/to/bundle mycontainer"})
 public final class RunCommand implements Callable<Integer> {
-    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
-
     @CommandLine.Spec
     private CommandSpec spec;
 
@@ -64,30 +58,20 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        KataConfig config;
         Bundle bundle;
+        SandboxBootstrap bootstrap;
+        Path runDir;
         try {
             StateStore.checkId(id);
-            config = ConfigLoader.load(configSource.lookup());
             bundle = Bundle.load(bundleDir);
-        } catch (ConfigException | BundleException | IllegalArgumentException e) {
+            bootstrap = SandboxBootstrap.plan(id, bundle.spec(), configSource.lookup(), HypervisorDrivers.installed());
+            runDir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
+        } catch (BundleException | ErrdefsException | IllegalArgumentException | IOException e) {
             err.println("kata-runtime run: " + e.getMessage());
             return 1;
         }
-        Optional<HypervisorDriver> driver = HypervisorDrivers.find(config.hypervisor().hypervisorName());
-        if (driver.isEmpty()) {
-            err.println("kata-runtime run: no driver for hypervisor '" + config.hypervisor().hypervisorName()
-                    + "' is installed (available: " + HypervisorDrivers.names() + ")");
-            return 1;
-        }
-        Path runDir = store.sandboxDir(id);
-        if (Files.exists(runDir)) {
-            err.println("kata-runtime run: container " + id + " already exists (" + runDir + "); "
-                    + "remove it with: kata-runtime delete --force " + id);
-            return 1;
-        }
         try {
-            return run(config, bundle, driver.get(), runDir);
+            return run(bootstrap, bundle, runDir);
         } catch (SandboxException | AgentException e) {
             err.println("kata-runtime run: " + e.getMessage());
             return 1;
@@ -96,25 +80,22 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int run(KataConfig config, Bundle bundle, HypervisorDriver driver, Path runDir)
+    private int run(SandboxBootstrap bootstrap, Bundle bundle, Path runDir)
             throws SandboxException, AgentException, IOException, InterruptedException {
         boolean terminal = bundle.spec().getProcess().getTerminal();
         Spec containerSpec = terminal ? withConsoleSize(bundle.spec()) : bundle.spec();
-        String hostname = containerSpec.getHostname().isEmpty() ? id : containerSpec.getHostname();
-        try (Sandbox sandbox = Sandbox.start(id, hostname, config, driver, runDir)) {
+        try (Sandbox sandbox = bootstrap.boot(runDir)) {
             sandbox.createContainer(id, containerSpec, bundle.rootfs());
             Optional<HostTerminal> raw = terminal ? HostTerminal.rawIfTerminal() : Optional.empty();
             try {
-                ProcessIo io = ProcessIo.attach(sandbox.agent(), id, initExecId(), terminal, System.in, System.out,
-                        System.err);
-                sandbox.agent().startContainer(id);
-                SignalForwarder.install(signal -> forward(sandbox, signal));
+                GuestProcess process = GuestProcess.init(sandbox.agent(), id,
+                        new GuestProcess.Stdio(terminal, System.in, System.out, System.err));
+                process.start();
+                SignalForwarder.install(signal -> forward(process, signal));
                 if (terminal) {
-                    SignalForwarder.onWindowChange(() -> resize(sandbox));
+                    SignalForwarder.onWindowChange(() -> resize(process));
                 }
-                int status = sandbox.agent().waitProcess(id, initExecId());
-                io.awaitOutput(OUTPUT_DRAIN);
-                return status;
+                return process.awaitEnd().status();
             } finally {
                 if (raw.isPresent()) {
                     raw.get().close();
@@ -130,24 +111,19 @@ public final class RunCommand implements Callable<Integer> {
                 .orElse(spec);
     }
 
-    /** The agent names a container's own process by the exec id CreateContainer gave it: the container's id. */
-    private String initExecId() {
-        return id;
-    }
-
-    private void forward(Sandbox sandbox, int signal) {
+    private void forward(GuestProcess process, int signal) {
         try {
-            sandbox.agent().signalProcess(id, initExecId(), signal);
+            process.signal(signal, false);
         } catch (AgentException e) {
             spec.commandLine().getErr().println("kata-runtime run: cannot forward signal " + signal + ": "
                     + e.getMessage());
         }
     }
 
-    private void resize(Sandbox sandbox) {
+    private void resize(GuestProcess process) {
         HostTerminal.size().ifPresent(size -> {
             try {
-                sandbox.agent().resizeTty(id, initExecId(), size[0], size[1]);
+                process.resize(size[0], size[1]);
             } catch (AgentException e) {
                 spec.commandLine().getErr().println("kata-runtime run: cannot resize the terminal: "
                         + e.getMessage());

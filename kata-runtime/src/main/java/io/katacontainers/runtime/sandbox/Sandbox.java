@@ -14,6 +14,8 @@ import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentDialer;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.resource.Resource;
+import io.katacontainers.runtime.resource.ResourceLedger;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,12 +43,14 @@ public final class Sandbox implements AutoCloseable {
     private final Hypervisor vm;
     private final AgentClient agent;
     private final Path sharedDir;
+    private final ResourceLedger resources;
     private final Map<String, SharedRootfs> rootfs = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
-    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir) {
+    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources) {
         this.id = id;
+        this.resources = resources;
         this.vm = vm;
         this.agent = agent;
         this.sharedDir = sharedDir;
@@ -56,8 +60,10 @@ public final class Sandbox implements AutoCloseable {
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir)
             throws SandboxException, InterruptedException {
         Path sharedDir = runDir.resolve("shared");
+        ResourceLedger resources;
         try {
-            Files.createDirectories(sharedDir);
+            resources = ResourceLedger.of(runDir);
+            resources.attach(new Resource.SharedFs(sharedDir), () -> Files.createDirectories(sharedDir));
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
         }
@@ -80,7 +86,7 @@ public final class Sandbox implements AutoCloseable {
                             .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
                     .build());
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
-            return new Sandbox(id, vm, agent, sharedDir);
+            return new Sandbox(id, vm, agent, sharedDir, resources);
         } catch (HypervisorException | AgentException e) {
             if (agent != null) {
                 agent.close();
@@ -108,6 +114,19 @@ public final class Sandbox implements AutoCloseable {
         return vm;
     }
 
+    /** What the sandbox has attached on the host; a container's other resources (its rootfs mount) go here too. */
+    public ResourceLedger resources() {
+        return resources;
+    }
+
+    private void detach(Resource resource) {
+        try {
+            resources.detach(resource);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot tear down {0}: {1}", resource.line(), e.getMessage());
+        }
+    }
+
     /** Shares the container's root filesystem with the guest and creates the container there (not started). */
     public void createContainer(String containerId, Spec spec, Path hostRootfs) throws SandboxException {
         lock.lock();
@@ -118,7 +137,8 @@ public final class Sandbox implements AutoCloseable {
             if (rootfs.containsKey(containerId)) {
                 throw new SandboxException("container " + containerId + " already exists in sandbox " + id);
             }
-            SharedRootfs shared = SharedRootfs.share(hostRootfs, sharedDir, containerId, GUEST_SHARED_DIR);
+            SharedRootfs shared = SharedRootfs.share(resources, hostRootfs, sharedDir, containerId,
+                    GUEST_SHARED_DIR);
             rootfs.put(containerId, shared);
             Spec guestSpec = spec.toBuilder()
                     .setRoot(Root.newBuilder(spec.getRoot()).setPath(shared.guestPath()))
@@ -150,12 +170,7 @@ public final class Sandbox implements AutoCloseable {
             } catch (AgentException e) {
                 throw new SandboxException("cannot remove container " + containerId + ": " + e.getMessage(), e);
             } finally {
-                try {
-                    shared.unshare();
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot unmount {0}: {1}", shared.hostMount(),
-                            e.getMessage());
-                }
+                detach(shared.hostMount());
             }
         } finally {
             lock.unlock();
@@ -186,13 +201,11 @@ public final class Sandbox implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "stopping the VM of sandbox {0}: {1}", id, e.getMessage());
             }
             vm.close();
-            for (SharedRootfs shared : rootfs.values()) {
-                try {
-                    shared.unshare();
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot unmount {0}: {1}", shared.hostMount(),
-                            e.getMessage());
-                }
+            try {
+                resources.detachAll(); // the rootfs mounts, then the shared directory
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "tearing down the resources of sandbox {0}: {1}", id,
+                        e.getMessage());
             }
             rootfs.clear();
         } finally {

@@ -1,9 +1,11 @@
 package io.katacontainers.runtime.sandbox;
 
 import io.katacontainers.runtime.persist.StateStore;
+import io.katacontainers.runtime.resource.ResourceLedger;
 
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,9 +61,15 @@ public final class SandboxCleanup {
         return false;
     }
 
-    /** Kills the sandbox's processes, unmounts, removes the directory. */
+    /**
+     * Kills the sandbox's processes, tears down what its ledger records (newest first), and removes the directory
+     * with whatever is still mounted under it.
+     */
     public static void cleanUp(Path runDir) throws IOException, InterruptedException {
         killProcesses(runDir);
+        if (Files.isDirectory(runDir)) {
+            ResourceLedger.of(runDir).detachAll();
+        }
         StateStore.removeTree(runDir);
     }
 }

@@ -8,7 +8,7 @@ import io.katacontainers.agent.proto.AgentProto;
 import io.katacontainers.agent.proto.HealthProto;
 import io.katacontainers.agent.proto.StartContainerRequest;
 import io.katacontainers.runtime.io.ExitWatcher;
-import io.katacontainers.runtime.io.ProcessIo;
+import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.Handler;
@@ -17,7 +17,6 @@ import io.katacontainers.ttrpc.ServiceDefinition;
 import io.katacontainers.ttrpc.TtrpcServer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -40,12 +39,10 @@ public final class SandboxHolder {
     /** The holder's own ttrpc service. */
     public static final String SERVICE = "kata.runtime.SandboxHolder";
     private static final System.Logger LOG = System.getLogger(SandboxHolder.class.getName());
-    private static final String INIT = "";
     /** Calls that change the sandbox: one at a time. Reads, writes and waits block in the guest and may overlap. */
     private static final Set<String> SERIALIZED = Set.of("CreateContainer", "StartContainer", "ExecProcess",
             "SignalProcess", "RemoveContainer", "DestroySandbox", "UpdateContainer", "PauseContainer",
             "ResumeContainer");
-    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
     /** How long the calls in progress get to answer (the Shutdown call's own answer above all) at the end. */
     private static final Duration ANSWER_GRACE = Duration.ofSeconds(5);
 
@@ -56,7 +53,7 @@ public final class SandboxHolder {
     private final Object stateLock = new Object();
     private final CountDownLatch shutdown = new CountDownLatch(1);
     private ContainerState state;
-    private ProcessIo io;
+    private GuestProcess process;
     private TtrpcServer server;
     private boolean started;
 
@@ -68,9 +65,8 @@ public final class SandboxHolder {
     }
 
     /** Attaches the container's stdio, opens the control socket and records the container as created. */
-    public void serve(InputStream in, java.io.OutputStream out, java.io.OutputStream err, boolean terminal)
-            throws IOException {
-        io = ProcessIo.attach(sandbox.agent(), containerId, INIT, terminal, in, out, err);
+    public void serve(GuestProcess.Stdio stdio) throws IOException {
+        process = GuestProcess.init(sandbox.agent(), containerId, stdio);
         server = new TtrpcServer(List.of(forwarding(AgentProto.getDescriptor().findServiceByName("AgentService")
                         .getMethods(), "grpc.AgentService"),
                 forwarding(HealthProto.getDescriptor().findServiceByName("Health").getMethods(), "grpc.Health"),
@@ -141,10 +137,7 @@ public final class SandboxHolder {
         }
         update(current -> current.withStatus(ContainerState.RUNNING));
         // A wait that fails (the VM or the agent went away) still ends the container, as stopped.
-        ExitWatcher.start(containerId, () -> {
-            int status = sandbox.agent().waitProcess(containerId, INIT);
-            return new ExitWatcher.End(status, io.awaitOutput(OUTPUT_DRAIN));
-        }, this::recordExit);
+        process.watch(this::recordExit);
     }
 
     private void recordExit(ExitWatcher.End end) {
@@ -155,9 +148,7 @@ public final class SandboxHolder {
                     runDir, e.getMessage());
             return;
         }
-        LOG.log(end.outputComplete() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
-                "container {0} exited with status {1}{2}", containerId, end.status(),
-                end.outputComplete() ? "" : "; its output is incomplete");
+        LOG.log(System.Logger.Level.INFO, "container {0} exited with status {1}", containerId, end.status());
     }
 
     private void update(java.util.function.UnaryOperator<ContainerState> change) throws IOException {

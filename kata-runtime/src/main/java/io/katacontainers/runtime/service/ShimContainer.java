@@ -1,5 +1,9 @@
 package io.katacontainers.runtime.service;
 
+import io.katacontainers.containerd.types.Status;
+import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.runtime.resource.Resource;
+
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,10 +13,10 @@ final class ShimContainer {
     private final String id;
     private final String bundle;
     private final ShimProcess init;
-    private final Optional<RootfsMount> rootfs;
+    private final Optional<Resource.HostMount> rootfs;
     private final Map<String, ShimProcess> execs = new ConcurrentHashMap<>();
 
-    ShimContainer(String id, String bundle, ShimProcess init, Optional<RootfsMount> rootfs) {
+    ShimContainer(String id, String bundle, ShimProcess init, Optional<Resource.HostMount> rootfs) {
         this.id = id;
         this.bundle = bundle;
         this.init = init;
@@ -31,16 +35,39 @@ final class ShimContainer {
         return init;
     }
 
-    Optional<RootfsMount> rootfs() {
+    Optional<Resource.HostMount> rootfs() {
         return rootfs;
     }
 
-    Map<String, ShimProcess> execs() {
-        return execs;
+    /** The init process for an empty exec id, else the exec'd process: NOT_FOUND when there is none. */
+    ShimProcess process(String execId) {
+        ShimProcess process = execId.isEmpty() ? init : execs.get(execId);
+        if (process == null) {
+            throw ErrdefsException.notFound("exec " + execId + " does not exist in container " + id);
+        }
+        return process;
     }
 
-    /** The init process for an empty exec id, else the exec'd process. */
-    Optional<ShimProcess> process(String execId) {
-        return execId.isEmpty() ? Optional.of(init) : Optional.ofNullable(execs.get(execId));
+    /** Adds an exec'd process (not started): refused once the container stopped, or when the id is taken. */
+    void addExec(ShimProcess exec) {
+        if (init.status() == Status.STOPPED) {
+            throw ErrdefsException.failedPrecondition("cannot exec in container " + id + ": it is stopped");
+        }
+        if (execs.putIfAbsent(exec.execId(), exec) != null) {
+            throw ErrdefsException.alreadyExists("exec " + exec.execId() + " already exists in container " + id);
+        }
+    }
+
+    /** Deletes an exec'd process (refused while it runs) and forgets it. */
+    ShimProcess.Exit deleteExec(String execId) {
+        ShimProcess.Exit exit = process(execId).delete();
+        execs.remove(execId);
+        return exit;
+    }
+
+    /** Closes every process's FIFOs. */
+    void closeStdio() {
+        execs.values().forEach(ShimProcess::closeStdio);
+        init.closeStdio();
     }
 }

@@ -1,5 +1,6 @@
 package io.katacontainers.runtime.shim;
 
+import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.service.EventPublisher;
 import io.katacontainers.runtime.service.TaskService;
@@ -43,7 +44,8 @@ final class ShimDaemon {
         EventPublisher events = new EventPublisher(
                 Optional.ofNullable(System.getenv(TTRPC_ADDRESS)).filter(a -> !a.isEmpty()).map(SocketAddress::path),
                 args.namespace());
-        TaskService service = new TaskService(new StateStore(StateStore.DEFAULT_ROOT), events, shutdown::countDown);
+        TaskService service = new TaskService(new StateStore(StateStore.DEFAULT_ROOT), HypervisorDrivers.installed(),
+                events, shutdown::countDown);
         TtrpcServer server = TtrpcServer.of(service.definition());
         // SIGTERM or SIGINT: nothing of the sandbox may outlive the shim.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -16,16 +16,20 @@ public record FakeAgent(TtrpcServer server, Path socket, Thread acceptor) implem
     /** Serves {@code agentService} as {@code grpc.AgentService} on {@code socket}. */
     public static FakeAgent serve(Path socket, ServiceDefinition.Builder agentService) throws IOException {
         TtrpcServer server = TtrpcServer.of(agentService.build());
+        return new FakeAgent(server, socket, listen(server, socket));
+    }
+
+    /** Serves {@code server} on a new unix socket at {@code socket}, from a virtual thread (returned). */
+    public static Thread listen(TtrpcServer server, Path socket) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket));
-        Thread acceptor = Thread.ofVirtual().name("fake agent").start(() -> {
+        return Thread.ofVirtual().name("ttrpc " + socket.getFileName()).start(() -> {
             try {
                 server.listen(listener);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
-        return new FakeAgent(server, socket, acceptor);
     }
 
     /** A service builder named as the agent's. */

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class TaskServiceConcurrencyTest {
     @Test
     void theSandboxReadOutsideTheLockIsPublishedSafely() throws Exception {
-        int modifiers = TaskService.class.getDeclaredField("sandbox").getModifiers();
+        int modifiers = ShimPod.class.getDeclaredField("sandbox").getModifiers();
         assertTrue(Modifier.isVolatile(modifiers) || Modifier.isFinal(modifiers),
-                "TaskService.sandbox is read without the lifecycle lock: it must be volatile");
+                "ShimPod.sandbox is read without the lifecycle lock: it must be volatile");
     }
 }

@@ -1,0 +1,83 @@
+package io.katacontainers.runtime.core;
+
+import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.api.config.KataConfig;
+import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.errdefs.ErrorKind;
+import io.katacontainers.runtime.config.ConfigException;
+import io.katacontainers.runtime.config.ConfigLoader;
+import io.katacontainers.runtime.config.ConfigLookup;
+import io.katacontainers.runtime.persist.StateStore;
+import io.katacontainers.runtime.sandbox.Sandbox;
+import io.katacontainers.runtime.sandbox.SandboxCleanup;
+import io.katacontainers.runtime.sandbox.SandboxException;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The one way every front end gets a sandbox: configuration, then hypervisor driver ({@link #plan}, which fails
+ * early with a typed error), then sandbox directory ({@link #claimDir}), then VM and agent ({@link #boot}, which
+ * leaves nothing behind when a step fails).
+ *
+ * @param hostname the guest's hostname: the spec's, else the sandbox id
+ */
+public record SandboxBootstrap(String id, String hostname, KataConfig config, HypervisorDriver driver) {
+    private static final System.Logger LOG = System.getLogger(SandboxBootstrap.class.getName());
+
+    /** What {@link #claimDir} does with a directory that an earlier sandbox of the same id left. */
+    public enum StaleDir {
+        /** The id is taken: ALREADY_EXISTS. */
+        REFUSE,
+        /** The shim's choice: containerd reuses ids after a crash, so what was left is cleaned up. */
+        REPLACE
+    }
+
+    /** Loads the configuration and finds its driver; INVALID_ARGUMENT or FAILED_PRECONDITION when either fails. */
+    public static SandboxBootstrap plan(String id, Spec spec, ConfigLookup lookup, HypervisorDrivers drivers) {
+        try {
+            return plan(id, spec, ConfigLoader.load(lookup), drivers);
+        } catch (ConfigException e) {
+            throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, e.getMessage(), e);
+        }
+    }
+
+    /** Finds the configuration's driver: FAILED_PRECONDITION when it is not installed. */
+    public static SandboxBootstrap plan(String id, Spec spec, KataConfig config, HypervisorDrivers drivers) {
+        StateStore.checkId(id);
+        String name = config.hypervisor().hypervisorName();
+        HypervisorDriver driver = drivers.find(name).orElseThrow(() -> ErrdefsException.failedPrecondition(
+                "no driver for hypervisor '" + name + "' is installed (available: " + drivers.names() + ")"));
+        return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver);
+    }
+
+    /** Creates the sandbox's directory in {@code store}; ALREADY_EXISTS when it exists and {@code stale} refuses. */
+    public Path claimDir(StateStore store, StaleDir stale) throws IOException, InterruptedException {
+        Path dir = store.sandboxDir(id);
+        Files.createDirectories(dir.getParent());
+        if (stale == StaleDir.REPLACE && Files.exists(dir)) {
+            LOG.log(System.Logger.Level.WARNING, "removing what a previous sandbox {0} left in {1}", id, dir);
+            SandboxCleanup.cleanUp(dir);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new ErrdefsException(ErrorKind.ALREADY_EXISTS, "container " + id + " already exists (" + dir
+                    + "); remove it with: kata-runtime delete --force " + id, e);
+        }
+        return dir;
+    }
+
+    /** Boots the VM in {@code dir}, dials its agent and sets the sandbox up; on failure {@code dir} is cleaned up. */
+    public Sandbox boot(Path dir) throws SandboxException, IOException, InterruptedException {
+        try {
+            return Sandbox.start(id, hostname, config, driver, dir);
+        } catch (SandboxException | RuntimeException e) {
+            SandboxCleanup.cleanUp(dir);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.katacontainers.runtime.resource;
+
+import io.katacontainers.ffm.libc.Errno;
+import io.katacontainers.ffm.libc.Mounts;
+import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.runtime.persist.StateStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Something a sandbox attaches on the host for its VM, with its teardown. Teardowns are idempotent: a crash may
+ * come between a setup and its record, or between a teardown and its record, so a resource that is not (or no
+ * longer) there is torn down without error. Each resource is one line of the sandbox's ledger.
+ */
+public sealed interface Resource {
+    /** The directory shared with the guest by virtio-fs; its daemon is one of the sandbox's processes. */
+    record SharedFs(Path dir) implements Resource {
+        @Override
+        public void teardown() throws IOException {
+            StateStore.removeTree(dir); // unmounts what is still mounted under it
+        }
+    }
+
+    /**
+     * A mount on the host under the sandbox directory: a container's root filesystem, bind-mounted into the
+     * shared directory or mounted from containerd's snapshot. Its directory goes with it, and its parent when
+     * that is empty then.
+     */
+    record HostMount(Path target) implements Resource {
+        @Override
+        public void teardown() throws IOException {
+            try {
+                Mounts.unmount(target, Mounts.MNT_DETACH); // lazily: a busy virtiofsd cannot keep it
+            } catch (SyscallException e) {
+                if (!e.is(Errno.EINVAL) && !e.is(Errno.ENOENT)) { // not mounted (any more)
+                    throw e;
+                }
+            }
+            Files.deleteIfExists(target);
+            Path parent = target.getParent();
+            if (Files.isDirectory(parent)) {
+                try (var left = Files.list(parent)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(parent);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Undoes the setup; fine when there is nothing left to undo. */
+    void teardown() throws IOException;
+
+    /** The ledger line of this resource. */
+    default String line() {
+        return switch (this) {
+            case SharedFs shared -> "shared-fs " + shared.dir();
+            case HostMount mount -> "host-mount " + mount.target();
+        };
+    }
+
+    /** The resource of a ledger line. */
+    static Resource parse(String line) {
+        int space = line.indexOf(' ');
+        String kind = space < 0 ? line : line.substring(0, space);
+        Path path = Path.of(line.substring(space + 1));
+        return switch (kind) {
+            case "shared-fs" -> new SharedFs(path);
+            case "host-mount" -> new HostMount(path);
+            default -> throw new IllegalArgumentException("unknown resource in a sandbox ledger: " + line);
+        };
+    }
+}
