@@ -9,10 +9,24 @@ import java.util.Optional;
  * socket and file the VM owned, and may be called any number of times from any thread.
  */
 public interface Hypervisor extends AutoCloseable {
+    /**
+     * Gives the VM a device. Before {@link #start} the device is cold-plugged (part of the VM the driver boots);
+     * afterwards a driver that cannot hot-plug refuses it.
+     *
+     * @throws UnsupportedDeviceException if the driver cannot provide this device, or not at this point
+     * @throws HypervisorException if the device is unusable (a missing directory, a second device of a kind the
+     *                             VM holds once)
+     */
+    void addDevice(Device device) throws HypervisorException;
+
     /** Boots the VM; returns once the VMM runs (the agent may not be up yet). */
     void start(Duration timeout) throws HypervisorException;
 
-    /** How the host reaches the agent inside this VM. */
+    /**
+     * How the host reaches the agent inside this VM, through its {@link Device.Vsock}.
+     *
+     * @throws IllegalStateException if no vsock device was added
+     */
     AgentEndpoint agentEndpoint();
 
     void pause() throws HypervisorException;

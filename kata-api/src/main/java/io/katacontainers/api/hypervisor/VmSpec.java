@@ -8,7 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything a driver needs to build one VM, already validated by the configuration loader.
+ * The machine a driver builds for one VM (its devices come through {@link Hypervisor#addDevice}), already
+ * validated by the configuration loader.
  *
  * @param sandboxId the sandbox this VM belongs to (names sockets and logs)
  * @param runDir a private directory for the VM's sockets, pid files and logs; removed by the caller afterwards
@@ -19,15 +20,14 @@ import java.util.Optional;
  * @param kernel the guest kernel (vmlinux PVH ELF or bzImage)
  * @param initrd the guest initrd, if it boots from one
  * @param kernelParams extra kernel command line from the configuration
- * @param sharedDir the host directory shared with the guest by virtio-fs, if any
- * @param virtiofsd the virtio-fs daemon binary
+ * @param virtiofsd the virtio-fs daemon binary, for a {@link Device.SharedFs}
  * @param virtiofsCache how much of the shared directory the guest caches
  * @param virtiofsdExtraArgs extra virtiofsd arguments from the configuration
  * @param debug whether the guest console is verbose
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
-                     Path kernel, Optional<Path> initrd, String kernelParams, Optional<Path> sharedDir,
-                     Path virtiofsd, VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
+                     Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
+                     VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
     public VmSpec {
         Objects.requireNonNull(virtiofsCache, "virtiofsCache");
         virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);

@@ -1,5 +1,6 @@
 package io.katacontainers.api.virtiofs;
 
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 
 import java.nio.file.Path;
@@ -38,15 +39,10 @@ public record VirtiofsdCommand(Path binary, Path socket, Path source, VirtiofsCa
         return new VirtiofsdCommand(binary, socket, source, cache, DEFAULT_SANDBOX, extraArgs);
     }
 
-    /**
-     * The command that serves a VM's shared directory as its configuration says, on {@code socket}.
-     *
-     * @throws IllegalArgumentException if the spec shares no directory
-     */
-    public static VirtiofsdCommand forVm(VmSpec spec, Path socket) {
-        Path source = spec.sharedDir().orElseThrow(() -> new IllegalArgumentException("VM " + spec.sandboxId()
-                + " shares no directory, so it needs no virtiofsd"));
-        return withDefaultSandbox(spec.virtiofsd(), socket, source, spec.virtiofsCache(), spec.virtiofsdExtraArgs());
+    /** The command that serves {@code shared}'s directory to a VM as its configuration says, on {@code socket}. */
+    public static VirtiofsdCommand forVm(VmSpec spec, Device.SharedFs shared, Path socket) {
+        return withDefaultSandbox(spec.virtiofsd(), socket, shared.source(), spec.virtiofsCache(),
+                spec.virtiofsdExtraArgs());
     }
 
     /** The command line, binary first. */

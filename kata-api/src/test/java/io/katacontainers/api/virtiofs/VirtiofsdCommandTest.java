@@ -1,5 +1,6 @@
 package io.katacontainers.api.virtiofs;
 
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ class VirtiofsdCommandTest {
     private static final Path BINARY = Path.of("/usr/lib/qemu/virtiofsd");
     private static final Path SOCKET = Path.of("/run/vm/virtiofsd.sock");
     private static final Path SOURCE = Path.of("/run/shared");
+    private static final Device.SharedFs SHARED = new Device.SharedFs("kataShared", SOURCE);
 
     @Test
     void servesTheDirectoryWithItsCacheModeInAChrootAndAppendsExtraArgs() {
@@ -27,19 +29,12 @@ class VirtiofsdCommandTest {
 
     @Test
     void aVmsCommandTakesTheDaemonCacheModeAndExtraArgsFromItsSpec() {
-        VirtiofsdCommand command = VirtiofsdCommand.forVm(spec(Optional.of(SOURCE), VirtiofsCache.NEVER), SOCKET);
+        VirtiofsdCommand command = VirtiofsdCommand.forVm(spec(VirtiofsCache.NEVER), SHARED, SOCKET);
         assertEquals(List.of("/usr/lib/qemu/virtiofsd", "--socket-path=/run/vm/virtiofsd.sock",
                 "-o", "source=/run/shared", "-o", "cache=none", "-o", "sandbox=chroot", "--thread-pool-size=1"),
                 command.arguments());
-        assertTrue(VirtiofsdCommand.forVm(spec(Optional.of(SOURCE), VirtiofsCache.ALWAYS), SOCKET).arguments()
+        assertTrue(VirtiofsdCommand.forVm(spec(VirtiofsCache.ALWAYS), SHARED, SOCKET).arguments()
                 .contains("cache=always"));
-    }
-
-    @Test
-    void aVmWithoutASharedDirectoryHasNoCommand() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VirtiofsdCommand.forVm(spec(Optional.empty(), VirtiofsCache.AUTO), SOCKET));
-        assertEquals("VM sb1 shares no directory, so it needs no virtiofsd", e.getMessage());
     }
 
     @Test
@@ -51,9 +46,9 @@ class VirtiofsdCommandTest {
                 .arguments().contains("sandbox=namespace"));
     }
 
-    private static VmSpec spec(Optional<Path> shared, VirtiofsCache cache) {
+    private static VmSpec spec(VirtiofsCache cache) {
         return new VmSpec("sb1", Path.of("/run/vm"), Path.of("/usr/bin/qemu-system-x86_64"), "q35", 1, 256,
-                Path.of("/k/vmlinux"), Optional.empty(), "", shared, BINARY, cache, List.of("--thread-pool-size=1"),
+                Path.of("/k/vmlinux"), Optional.empty(), "", BINARY, cache, List.of("--thread-pool-size=1"),
                 false);
     }
 }

@@ -18,6 +18,7 @@ import java.util.Optional;
 /** The {@code builtin} hypervisor driver: the VMM of this module, running inside the caller's process. */
 public final class BuiltinDriver implements HypervisorDriver {
     static final String MODULE = "io.katacontainers.hypervisor.kvm";
+    static final String NAME = "builtin";
     private static final long MIN_MEMORY_MIB = 64;
 
     private final Path hostRoot;
@@ -42,7 +43,7 @@ public final class BuiltinDriver implements HypervisorDriver {
 
     @Override
     public String name() {
-        return "builtin";
+        return NAME;
     }
 
     @Override

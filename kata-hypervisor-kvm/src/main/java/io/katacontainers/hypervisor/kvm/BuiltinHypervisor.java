@@ -1,9 +1,10 @@
 package io.katacontainers.hypervisor.kvm;
 
-import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.api.kernel.KernelCommandLine;
@@ -29,11 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class BuiltinHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(BuiltinHypervisor.class.getName());
-    static final int AGENT_VSOCK_PORT = GuestContract.AGENT_VSOCK_PORT;
     /** The guest's vsock context id: the VM is alone on its device, so any id above the reserved 0-2 does. */
     static final long GUEST_CID = 3;
-    /** The virtio-fs tag the agent mounts, as in Kata. */
-    static final String SHARED_FS_TAG = GuestContract.SHARED_FS_TAG;
     private static final Duration VIRTIOFSD_TIMEOUT = Duration.ofSeconds(10);
     private static final int CONSOLE_TAIL_BYTES = 2048;
     private static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(5);
@@ -49,12 +47,49 @@ final class BuiltinHypervisor implements Hypervisor {
     private Vmm vmm;
     private ConsoleLog console;
     private volatile VcpuExit guestExit;
+    private volatile Optional<Device.Vsock> vsock = Optional.empty();
+    private Optional<Device.SharedFs> sharedFs = Optional.empty();
 
     BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
         this.spec = spec;
         this.kvmDevice = kvmDevice;
         this.setpriv = setpriv;
         this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
+    }
+
+    /** Cold-plug only: one vsock (hybrid, on {@code kata.hvsock}) and one virtio-fs share. */
+    @Override
+    public void addDevice(Device device) throws HypervisorException {
+        control.lock();
+        try {
+            if (state != VmState.CREATED) {
+                throw new UnsupportedDeviceException(device, BuiltinDriver.NAME, "VM " + spec.sandboxId() + " is "
+                        + state + " and the built-in VMM does not hot-plug");
+            }
+            switch (device) {
+                case Device.Vsock added -> {
+                    requireFirst(vsock, device);
+                    vsock = Optional.of(added);
+                }
+                case Device.SharedFs added -> {
+                    requireFirst(sharedFs, device);
+                    sharedFs = Optional.of(added);
+                }
+                case Device.Network network -> throw new UnsupportedDeviceException(device, BuiltinDriver.NAME,
+                        "networking is not implemented yet");
+                case Device.Block block -> throw new UnsupportedDeviceException(device, BuiltinDriver.NAME,
+                        "block devices are not implemented yet");
+            }
+        } finally {
+            control.unlock();
+        }
+    }
+
+    private void requireFirst(Optional<?> existing, Device device) throws HypervisorException {
+        if (existing.isPresent()) {
+            throw new HypervisorException("VM " + spec.sandboxId() + " cannot take " + device.describe()
+                    + ": it has one already");
+        }
     }
 
     @Override
@@ -98,21 +133,25 @@ final class BuiltinHypervisor implements Hypervisor {
     }
 
     /**
-     * The devices every sandbox gets, on one event loop: vsock (the agent's channel, as hybrid vsock on
-     * {@code kata.hvsock}), rng, and virtio-fs for the shared directory when there is one.
+     * The devices, on one event loop, in a fixed order whatever the order they were added in (it fixes their MMIO
+     * slots and IRQs): the vsock (hybrid vsock on {@code kata.hvsock}) when added, rng (part of every VM), and
+     * virtio-fs when a shared directory was added.
      */
     private void addVirtioDevices() throws IOException, InterruptedException {
         EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
         vmm.own(loop);
-        vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
+        if (vsock.isPresent()) {
+            vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
+        }
         vmm.addVirtioDevice("rng", RngDevice.open(), loop);
-        if (spec.sharedDir().isPresent()) {
+        if (sharedFs.isPresent()) {
+            Device.SharedFs shared = sharedFs.get();
             if (setpriv.isEmpty()) {
                 throw new IOException("setpriv (util-linux) is not on PATH: virtiofsd would outlive a killed "
                         + "runtime; apt-get install util-linux");
             }
-            VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, spec.runDir().resolve("virtiofsd.sock"));
-            vmm.addVirtioDevice("fs", VirtioFsDevice.start(SHARED_FS_TAG, VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
+            VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, shared, spec.runDir().resolve("virtiofsd.sock"));
+            vmm.addVirtioDevice("fs", VirtioFsDevice.start(shared.tag(), VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
                     command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
         }
     }
@@ -123,7 +162,9 @@ final class BuiltinHypervisor implements Hypervisor {
 
     @Override
     public AgentEndpoint agentEndpoint() {
-        return new AgentEndpoint.HybridVsock(hybridVsockSocket(), AGENT_VSOCK_PORT);
+        Device.Vsock device = vsock.orElseThrow(() -> new IllegalStateException("VM " + spec.sandboxId()
+                + " has no vsock device, so no agent endpoint"));
+        return new AgentEndpoint.HybridVsock(hybridVsockSocket(), device.port());
     }
 
     @Override

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.ffm.kvm.KvmSystem;
@@ -48,10 +50,36 @@ class BuiltinHypervisorTest {
         assertEquals("console=ttyS0 quiet no_timer_check reboot=k panic=-1 pci=off",
                 BuiltinHypervisor.kernelCommandLine(spec(dir.resolve("k"), dir)).line());
         VmSpec configured = new VmSpec("test", dir, Path.of("builtin"), "microvm", 1, 64, dir.resolve("k"),
-                Optional.empty(), "console=hvc0 pci=on", Optional.empty(), Path.of("/usr/lib/qemu/virtiofsd"),
+                Optional.empty(), "console=hvc0 pci=on", Path.of("/usr/lib/qemu/virtiofsd"),
                 VirtiofsCache.AUTO, List.of(), true);
         assertEquals("debug no_timer_check reboot=k panic=-1 console=hvc0 pci=on",
                 BuiltinHypervisor.kernelCommandLine(configured).line());
+    }
+
+    @Test
+    void takesAVsockAndASharedFsOnceEachBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
+        Path kernel = Files.writeString(dir.resolve("k"), "not booted");
+        Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir));
+        assertThrows(IllegalStateException.class, vm::agentEndpoint, "no vsock device: no endpoint");
+        vm.addDevice(new Device.Vsock(1024));
+        vm.addDevice(new Device.SharedFs("kataShared", dir));
+        assertEquals(new AgentEndpoint.HybridVsock(dir.resolve("kata.hvsock"), 1024), vm.agentEndpoint());
+        HypervisorException twice = assertThrows(HypervisorException.class,
+                () -> vm.addDevice(new Device.Vsock(1025)));
+        assertTrue(twice.getMessage().contains("vsock (port 1025)"), twice.getMessage());
+        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500),
+                new Device.Block(dir.resolve("disk.img"), true))) {
+            UnsupportedDeviceException refused = assertThrows(UnsupportedDeviceException.class,
+                    () -> vm.addDevice(device));
+            assertEquals(device, refused.device());
+            assertEquals("builtin", refused.driver());
+            assertTrue(refused.getMessage().contains(device.describe()), refused.getMessage());
+        }
+        vm.close();
+        Device late = new Device.SharedFs("other", dir);
+        UnsupportedDeviceException afterStart = assertThrows(UnsupportedDeviceException.class,
+                () -> vm.addDevice(late));
+        assertTrue(afterStart.getMessage().contains("does not hot-plug"), afterStart.getMessage());
     }
 
     @Test
@@ -68,6 +96,7 @@ class BuiltinHypervisorTest {
         Path kernel = new TinyPvhImage().print("KATA-BUILTIN-OK\n").resetThroughI8042().write(dir.resolve("k"));
         try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir))) {
             assertEquals(VmState.CREATED, vm.state());
+            vm.addDevice(new Device.Vsock(1024));
             assertEquals(new AgentEndpoint.HybridVsock(dir.resolve("kata.hvsock"), 1024), vm.agentEndpoint());
             assertEquals(ProcessHandle.current().pid(), vm.vmmPid());
             vm.start(Duration.ofSeconds(30));
@@ -135,7 +164,6 @@ class BuiltinHypervisorTest {
 
     private static VmSpec spec(Path kernel, Path runDir) {
         return new VmSpec("test", runDir, Path.of("builtin"), "microvm", 2, 64, kernel, Optional.empty(), "",
-                Optional.empty(),
                 Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
     }
 }

@@ -1,6 +1,7 @@
 package io.katacontainers.hypervisor.kvm;
 
 import io.katacontainers.api.virtiofs.VirtiofsCache;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
@@ -42,6 +43,7 @@ class BuiltinVirtiofsTest {
         Path kernel = new TinyPvhImage().spinCounting(TinyPvhImage.DATA_ADDRESS).write(dir.resolve("k"));
         Path run = Files.createDirectories(dir.resolve("run"));
         try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, run, VirtiofsCache.ALWAYS, List.of()))) {
+            vm.addDevice(new Device.SharedFs("kataShared", shared));
             vm.start(Duration.ofSeconds(30));
             List<Long> virtiofsd = processesNaming(run);
             assertEquals(1, virtiofsd.size(), "one virtiofsd for the shared directory");
@@ -60,6 +62,7 @@ class BuiltinVirtiofsTest {
         Path run = Files.createDirectories(dir.resolve("run"));
         try (Hypervisor vm = new BuiltinDriver().create(spec(kernel, run, VirtiofsCache.AUTO,
                 List.of("--no-such-option")))) {
+            vm.addDevice(new Device.SharedFs("kataShared", shared));
             HypervisorException e = assertThrows(HypervisorException.class, () -> vm.start(Duration.ofSeconds(30)));
             assertTrue(e.getMessage().contains("virtiofsd (pid "), e.getMessage());
             assertTrue(e.getMessage().contains("no-such-option"), "virtiofsd's own complaint: " + e.getMessage());
@@ -70,7 +73,7 @@ class BuiltinVirtiofsTest {
 
     private VmSpec spec(Path kernel, Path runDir, VirtiofsCache cache, List<String> virtiofsdArgs) {
         return new VmSpec("fs-test", runDir, Path.of("builtin"), "microvm", 1, 64, kernel, Optional.empty(), "",
-                Optional.of(shared), Path.of("/usr/lib/qemu/virtiofsd"), cache, virtiofsdArgs, false);
+                Path.of("/usr/lib/qemu/virtiofsd"), cache, virtiofsdArgs, false);
     }
 
     /** Live processes (not zombies) whose command line mentions {@code path}. */

@@ -1,5 +1,6 @@
 package io.katacontainers.hypervisor.qemu;
 
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.HostSupport;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
@@ -27,6 +28,7 @@ import java.util.random.RandomGenerator;
 
 /** The {@code qemu} hypervisor driver. */
 public final class QemuDriver implements HypervisorDriver {
+    static final String NAME = "qemu";
     private static final System.Logger LOG = System.getLogger(QemuDriver.class.getName());
     private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(5);
 
@@ -54,7 +56,7 @@ public final class QemuDriver implements HypervisorDriver {
 
     @Override
     public String name() {
-        return "qemu";
+        return NAME;
     }
 
     @Override
@@ -89,8 +91,7 @@ public final class QemuDriver implements HypervisorDriver {
         if (setpriv.isEmpty()) {
             notes.add("setpriv (util-linux) not found: QEMU and virtiofsd would outlive a killed runtime");
         }
-        if (spec.sharedDir().isPresent() && !Files.isExecutable(spec.virtiofsd())) {
-            usable = false;
+        if (!Files.isExecutable(spec.virtiofsd())) {
             notes.add(spec.virtiofsd() + " is missing, needed to share files (Debian: apt-get install "
                     + "qemu-system-common)");
         }
@@ -112,10 +113,10 @@ public final class QemuDriver implements HypervisorDriver {
         HostFacts host = HostFacts.read(hostRoot);
         Acceleration acceleration = Acceleration.choose(hostRoot);
         acceleration.fallbackReason().ifPresent(reason -> warnOnce(tcgWarned, "QEMU will not use KVM: " + reason));
-        AgentChannel agent = agentChannel(host, files);
-        QemuCommandLine commandLine = new QemuCommandLine(spec, machineFor(machine, acceleration, spec, agent),
-                acceleration, files, agent, host.tscKhz());
-        return new QemuHypervisor(commandLine, new ProcessLauncher(setpriv, spec.sandboxId()));
+        return new QemuHypervisor(spec, files, agentChannel(host, files),
+                (agent, sharedFs) -> new QemuCommandLine(spec, machineFor(machine, acceleration, agent, sharedFs),
+                        acceleration, files, agent, sharedFs, host.tscKhz()),
+                new ProcessLauncher(setpriv, spec.sandboxId()));
     }
 
     /**
@@ -123,9 +124,9 @@ public final class QemuDriver implements HypervisorDriver {
      * vhost-user-fs, vhost-vsock) are only ever kicked through an ioeventfd: on microvm under TCG the guest's
      * first request hangs. q35's virtio-pci has ioeventfd under TCG too, so such VMs move there.
      */
-    private MachineType machineFor(MachineType requested, Acceleration acceleration, VmSpec spec,
-                                   AgentChannel agent) {
-        boolean vhost = spec.sharedDir().isPresent() || agent instanceof AgentChannel.Vsock;
+    private MachineType machineFor(MachineType requested, Acceleration acceleration, Optional<AgentChannel> agent,
+                                   Optional<Device.SharedFs> sharedFs) {
+        boolean vhost = sharedFs.isPresent() || agent.filter(AgentChannel.Vsock.class::isInstance).isPresent();
         if (requested == MachineType.MICROVM && acceleration.kind() == Acceleration.Kind.TCG && vhost) {
             warnOnce(microvmWarned, "microvm cannot carry virtio-fs or vhost-vsock without KVM (its virtio-mmio "
                     + "has no ioeventfd under TCG): VMs that need them run on q35");
@@ -166,11 +167,6 @@ public final class QemuDriver implements HypervisorDriver {
         }
         if (spec.memoryMiB() < 64) {
             problems.add("memory must be at least 64 MiB, not " + spec.memoryMiB());
-        }
-        spec.sharedDir().filter(dir -> !Files.isDirectory(dir))
-                .ifPresent(dir -> problems.add("shared directory " + dir + " does not exist"));
-        if (spec.sharedDir().isPresent() && !Files.isExecutable(spec.virtiofsd())) {
-            problems.add("virtiofsd " + spec.virtiofsd() + " is not an executable file");
         }
         if (!problems.isEmpty()) {
             throw new HypervisorException("sandbox " + spec.sandboxId() + ": " + String.join("; ", problems));

@@ -1,14 +1,17 @@
 package io.katacontainers.hypervisor.qemu;
 
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.api.process.ChildProcess;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsDaemon;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
+import io.katacontainers.hypervisor.qemu.cmdline.AgentChannel;
 import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
 import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
 import io.katacontainers.hypervisor.qemu.qmp.QmpClient;
@@ -20,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,23 +41,85 @@ final class QemuHypervisor implements Hypervisor {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final int LOG_TAIL_BYTES = 2048;
 
+    /** Builds QEMU's command line for the devices added so far. */
+    interface CommandLines {
+        QemuCommandLine build(Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs);
+    }
+
     private final VmSpec spec;
-    private final QemuCommandLine commandLine;
     private final RunFiles files;
+    private final CommandLines commandLines;
+    /** The host's way to carry a vsock device: vhost-vsock with a fresh context id, or virtio-serial. */
+    private final AgentChannel hostChannel;
     private final ProcessLauncher launcher;
     private final ReentrantLock lifecycle = new ReentrantLock();
 
     private volatile VmState state = VmState.CREATED;
+    private volatile Optional<AgentChannel> agent = Optional.empty();
+    private Optional<Device.SharedFs> sharedFs = Optional.empty();
+    /** The command line QEMU was started with; built from the devices at start. */
+    private QemuCommandLine commandLine;
     private volatile ChildProcess qemu;
     private VirtiofsDaemon virtiofsd;
     private QmpClient qmp;
     private boolean closed;
 
-    QemuHypervisor(QemuCommandLine commandLine, ProcessLauncher launcher) {
-        this.spec = commandLine.spec();
-        this.commandLine = commandLine;
-        this.files = commandLine.files();
+    QemuHypervisor(VmSpec spec, RunFiles files, AgentChannel hostChannel, CommandLines commandLines,
+                   ProcessLauncher launcher) {
+        this.spec = spec;
+        this.files = files;
+        this.hostChannel = hostChannel;
+        this.commandLines = commandLines;
         this.launcher = launcher;
+    }
+
+    /** Cold-plug only: a vsock (vhost-vsock or virtio-serial, as the host allows) and a virtio-fs share, once each. */
+    @Override
+    public void addDevice(Device device) throws HypervisorException {
+        lifecycle.lock();
+        try {
+            if (closed || state != VmState.CREATED) {
+                throw new UnsupportedDeviceException(device, QemuDriver.NAME, "the VM is "
+                        + (closed ? "closed" : state.name().toLowerCase()) + " and the driver does not hot-plug");
+            }
+            switch (device) {
+                case Device.Vsock vsock -> {
+                    requireFirst(agent, device);
+                    agent = Optional.of(hostChannel.forPort(vsock.port()));
+                }
+                case Device.SharedFs shared -> {
+                    requireFirst(sharedFs, device);
+                    checkShare(shared);
+                    sharedFs = Optional.of(shared);
+                }
+                case Device.Network network -> throw new UnsupportedDeviceException(device, QemuDriver.NAME,
+                        "networking is not implemented yet");
+                case Device.Block block -> throw new UnsupportedDeviceException(device, QemuDriver.NAME,
+                        "block devices are not implemented yet");
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private void requireFirst(Optional<?> existing, Device device) throws HypervisorException {
+        if (existing.isPresent()) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": cannot add " + device.describe()
+                    + ": the VM has one already");
+        }
+    }
+
+    private void checkShare(Device.SharedFs shared) throws HypervisorException {
+        List<String> problems = new ArrayList<>();
+        if (!Files.isDirectory(shared.source())) {
+            problems.add("shared directory " + shared.source() + " does not exist");
+        }
+        if (!Files.isExecutable(spec.virtiofsd())) {
+            problems.add("virtiofsd " + spec.virtiofsd() + " is not an executable file");
+        }
+        if (!problems.isEmpty()) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": " + String.join("; ", problems));
+        }
     }
 
     @Override
@@ -64,6 +131,7 @@ final class QemuHypervisor implements Hypervisor {
                         + (closed ? "closed" : state.name().toLowerCase()) + "; create a new one");
             }
             Instant deadline = Instant.now().plus(timeout);
+            commandLine = commandLines.build(agent, sharedFs);
             boolean started = false;
             try {
                 launch(deadline);
@@ -107,9 +175,9 @@ final class QemuHypervisor implements Hypervisor {
             // QEMU replaces its server sockets, but a stale QMP socket would pass the readiness check.
             Files.deleteIfExists(socket);
         }
-        if (spec.sharedDir().isPresent()) {
-            virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec, files.virtiofsSocket()),
-                    files.virtiofsdLog(), deadline);
+        if (commandLine.sharedFs().isPresent()) {
+            virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec, commandLine.sharedFs().get(),
+                    files.virtiofsSocket()), files.virtiofsdLog(), deadline);
         }
         qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
         qemu.awaitPath(files.qmpSocket(), deadline);
@@ -140,7 +208,8 @@ final class QemuHypervisor implements Hypervisor {
 
     @Override
     public AgentEndpoint agentEndpoint() {
-        return commandLine.agent().endpoint();
+        return agent.orElseThrow(() -> new IllegalStateException("sandbox " + spec.sandboxId()
+                + ": the VM has no vsock device, so no agent endpoint")).endpoint();
     }
 
     @Override
@@ -288,8 +357,14 @@ final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    /** The command line QEMU runs with, or, before start, the one the devices added so far give. */
     QemuCommandLine commandLine() {
-        return commandLine;
+        lifecycle.lock();
+        try {
+            return commandLine != null ? commandLine : commandLines.build(agent, sharedFs);
+        } finally {
+            lifecycle.unlock();
+        }
     }
 
     /** Every process started for this VM, running or not. */

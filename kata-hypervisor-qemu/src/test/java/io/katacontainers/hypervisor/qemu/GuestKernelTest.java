@@ -1,6 +1,5 @@
 package io.katacontainers.hypervisor.qemu;
 
-import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
@@ -116,13 +115,14 @@ class GuestKernelTest {
         assumeTrue(Files.isReadable(kernel), kernel + " is missing");
         VmSpec spec = TestVms.withInitrd(TestVms.spec("guest-" + machine, dir.resolve("run"), machine, kernel),
                 initrd(), "");
+        Optional<Path> sharedDir = Optional.empty();
         if (share) {
             Path shared = Files.createDirectories(dir.resolve("shared"));
             Files.writeString(shared.resolve("hello.txt"), "shared from the host");
-            spec = TestVms.withSharedDir(spec, shared, VirtiofsCache.AUTO);
+            sharedDir = Optional.of(shared);
         }
 
-        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver().create(spec)) {
+        try (QemuHypervisor vm = TestVms.vm(new QemuDriver(), spec, sharedDir)) {
             long begin = System.nanoTime();
             vm.start(Duration.ofSeconds(30));
             long started = System.nanoTime();

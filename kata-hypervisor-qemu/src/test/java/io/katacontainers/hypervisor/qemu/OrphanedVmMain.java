@@ -1,10 +1,10 @@
 package io.katacontainers.hypervisor.qemu;
 
-import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.process.ChildProcess;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -17,9 +17,8 @@ public final class OrphanedVmMain {
 
     /** Arguments: run directory, kernel, shared directory. */
     public static void main(String[] args) throws Exception {
-        QemuHypervisor vm = (QemuHypervisor) new QemuDriver().create(TestVms.withSharedDir(
-                TestVms.spec("orphan", Path.of(args[0]), "microvm", Path.of(args[1])), Path.of(args[2]),
-                VirtiofsCache.AUTO));
+        QemuHypervisor vm = TestVms.vm(new QemuDriver(), TestVms.spec("orphan", Path.of(args[0]), "microvm",
+                Path.of(args[1])), Optional.of(Path.of(args[2])));
         vm.start(Duration.ofSeconds(60));
         System.out.println("PIDS " + vm.children().stream().map(ChildProcess::pid).map(String::valueOf)
                 .collect(Collectors.joining(" ")));

@@ -1,9 +1,11 @@
 package io.katacontainers.hypervisor.qemu;
 
 import io.katacontainers.api.virtiofs.VirtiofsCache;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.HostSupport;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.hypervisor.qemu.cmdline.MachineType;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,7 @@ class QemuDriverTest {
     void hostSupportWithoutQemuIsUnusable() throws IOException {
         VmSpec base = spec("microvm");
         VmSpec missing = new VmSpec(base.sandboxId(), base.runDir(), dir.resolve("no-qemu"), "microvm", 1, 128,
-                base.kernel(), Optional.empty(), "", Optional.empty(), TestVms.VIRTIOFSD, VirtiofsCache.AUTO, List.of(),
+                base.kernel(), Optional.empty(), "", TestVms.VIRTIOFSD, VirtiofsCache.AUTO, List.of(),
                 false);
         HostSupport support = new QemuDriver().hostSupport(missing);
         assertFalse(support.usable());
@@ -75,7 +77,7 @@ class QemuDriverTest {
         Files.createDirectories(root.resolve("dev"));
         Files.createFile(root.resolve("dev/vhost-vsock"));
         QemuDriver driver = new QemuDriver(root, Optional.empty(), RandomGenerator.of("L64X128MixRandom"));
-        try (var vm = driver.create(spec("q35"))) {
+        try (var vm = TestVms.vm(driver, spec("q35"), Optional.empty())) {
             var endpoint = assertInstanceOf(io.katacontainers.api.hypervisor.AgentEndpoint.Vsock.class,
                     vm.agentEndpoint());
             assertTrue(endpoint.contextId() >= 3 && endpoint.contextId() < 0xFFFF_FFFFL);
@@ -86,14 +88,14 @@ class QemuDriverTest {
     @Test
     void microvmWithVirtioFsMovesToQ35WithoutKvmOnly() throws Exception {
         Path shared = Files.createDirectories(dir.resolve("shared"));
-        VmSpec spec = TestVms.withSharedDir(spec("microvm"), shared, VirtiofsCache.AUTO);
+        VmSpec spec = spec("microvm");
         Path tcgRoot = Files.createDirectories(dir.resolve("tcg"));
-        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
-                RandomGenerator.getDefault()).create(spec)) {
+        try (QemuHypervisor vm = TestVms.vm(new QemuDriver(tcgRoot, Optional.empty(),
+                RandomGenerator.getDefault()), spec, Optional.of(shared))) {
             assertEquals(MachineType.Q35, vm.commandLine().machine());
         }
-        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(tcgRoot, Optional.empty(),
-                RandomGenerator.getDefault()).create(spec("microvm"))) {
+        try (QemuHypervisor vm = TestVms.vm(new QemuDriver(tcgRoot, Optional.empty(),
+                RandomGenerator.getDefault()), spec("microvm"), Optional.empty())) {
             assertEquals(MachineType.MICROVM, vm.commandLine().machine(), "nothing needs vhost: stays microvm");
         }
         Path kvmRoot = Files.createDirectories(dir.resolve("kvm"));
@@ -114,8 +116,8 @@ class QemuDriverTest {
         }
         Files.createDirectories(kvmRoot.resolve("sys/module/kvm_intel/parameters"));
         Files.writeString(kvmRoot.resolve("sys/module/kvm_intel/parameters/unrestricted_guest"), "Y\n");
-        try (QemuHypervisor vm = (QemuHypervisor) new QemuDriver(kvmRoot, Optional.empty(),
-                RandomGenerator.getDefault()).create(spec)) {
+        try (QemuHypervisor vm = TestVms.vm(new QemuDriver(kvmRoot, Optional.empty(),
+                RandomGenerator.getDefault()), spec, Optional.of(shared))) {
             assertEquals(MachineType.MICROVM, vm.commandLine().machine());
         }
     }
@@ -129,17 +131,50 @@ class QemuDriverTest {
         assertTrue(machine.getMessage().contains("[microvm, q35]"), machine::getMessage);
 
         VmSpec broken = new VmSpec("d1", good.runDir(), good.vmmPath(), "microvm", 0, 16, dir.resolve("nokernel"),
-                Optional.of(dir.resolve("noinitrd")), "", Optional.of(dir.resolve("noshare")), good.virtiofsd(),
+                Optional.of(dir.resolve("noinitrd")), "", good.virtiofsd(),
                 VirtiofsCache.AUTO, List.of(), false);
         HypervisorException problems = assertThrows(HypervisorException.class, () -> driver.create(broken));
-        for (String problem : List.of("guest kernel", "initrd", "vcpus", "memory", "shared directory")) {
+        for (String problem : List.of("guest kernel", "initrd", "vcpus", "memory")) {
             assertTrue(problems.getMessage().contains(problem), problems::getMessage);
         }
 
         VmSpec deep = new VmSpec("d1", dir.resolve("x".repeat(120)), good.vmmPath(), "microvm", 1, 128,
-                good.kernel(), Optional.empty(), "", Optional.empty(), good.virtiofsd(), VirtiofsCache.AUTO, List.of(),
+                good.kernel(), Optional.empty(), "", good.virtiofsd(), VirtiofsCache.AUTO, List.of(),
                 false);
         HypervisorException tooDeep = assertThrows(HypervisorException.class, () -> driver.create(deep));
         assertTrue(tooDeep.getMessage().contains("107 bytes"), tooDeep::getMessage);
+    }
+
+    @Test
+    void takesAVsockAndASharedFsBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
+        QemuDriver driver = new QemuDriver(Files.createDirectories(dir.resolve("host")), Optional.empty(),
+                RandomGenerator.getDefault());
+        QemuHypervisor vm = (QemuHypervisor) driver.create(spec("q35"));
+        assertThrows(IllegalStateException.class, vm::agentEndpoint, "no vsock device: no endpoint");
+        assertTrue(vm.commandLine().agent().isEmpty());
+        HypervisorException noShare = assertThrows(HypervisorException.class,
+                () -> vm.addDevice(new Device.SharedFs("kataShared", dir.resolve("missing"))));
+        assertTrue(noShare.getMessage().contains("shared directory"), noShare::getMessage);
+
+        vm.addDevice(new Device.Vsock(1024));
+        vm.addDevice(new Device.SharedFs("kataShared", Files.createDirectories(dir.resolve("shared"))));
+        assertEquals(new io.katacontainers.api.hypervisor.AgentEndpoint.VirtioSerial(dir.resolve("run/agent.sock")),
+                vm.agentEndpoint(), "no vhost-vsock on this host: virtio-serial");
+        assertTrue(vm.commandLine().arguments().contains("vhost-user-fs-pci,chardev=virtiofs,tag=kataShared"));
+        HypervisorException twice = assertThrows(HypervisorException.class,
+                () -> vm.addDevice(new Device.Vsock(1024)));
+        assertTrue(twice.getMessage().contains("one already"), twice::getMessage);
+        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500),
+                new Device.Block(dir.resolve("disk.img"), false))) {
+            UnsupportedDeviceException refused = assertThrows(UnsupportedDeviceException.class,
+                    () -> vm.addDevice(device));
+            assertEquals(device, refused.device());
+            assertEquals("qemu", refused.driver());
+            assertTrue(refused.getMessage().contains(device.describe()), refused::getMessage);
+        }
+        vm.close();
+        UnsupportedDeviceException late = assertThrows(UnsupportedDeviceException.class,
+                () -> vm.addDevice(new Device.Vsock(1025)));
+        assertTrue(late.getMessage().contains("does not hot-plug"), late::getMessage);
     }
 }

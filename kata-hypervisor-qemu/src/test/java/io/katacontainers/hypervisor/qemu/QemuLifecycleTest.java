@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,7 +49,7 @@ class QemuLifecycleTest {
     }
 
     private QemuHypervisor create(VmSpec spec) throws HypervisorException {
-        return (QemuHypervisor) driver.create(spec);
+        return TestVms.vm(driver, spec, Optional.empty());
     }
 
     private static void awaitConsole(Hypervisor vm, String text) throws InterruptedException {
@@ -158,9 +159,8 @@ class QemuLifecycleTest {
     void failedStartReportsQemuAndReapsVirtiofsd() throws Exception {
         Path notAKernel = Files.writeString(dir.resolve("garbage"), "not a kernel at all\n".repeat(100));
         Path shared = Files.createDirectories(dir.resolve("shared"));
-        VmSpec spec = TestVms.withSharedDir(TestVms.spec("t-fail", dir.resolve("run"), "microvm", notAKernel),
-                shared, VirtiofsCache.AUTO);
-        try (QemuHypervisor vm = create(spec)) {
+        VmSpec spec = TestVms.spec("t-fail", dir.resolve("run"), "microvm", notAKernel);
+        try (QemuHypervisor vm = TestVms.vm(driver, spec, Optional.of(shared))) {
             HypervisorException e = assertThrows(HypervisorException.class, () -> vm.start(START));
             assertTrue(e.getMessage().contains("exited with status 1"), e::getMessage);
             assertTrue(e.getMessage().contains("qemu said:\nqemu: invalid kernel header"), e::getMessage);
@@ -173,9 +173,9 @@ class QemuLifecycleTest {
     @Test
     void virtioFsStartsVirtiofsdWithTheConfiguredCacheAndStopReapsIt() throws Exception {
         Path shared = Files.createDirectories(dir.resolve("shared"));
-        VmSpec spec = TestVms.withSharedDir(TestVms.spec("t-fs", dir.resolve("run"), "microvm",
-                TinyPvhKernel.write(dir.resolve("kernel.elf"), TinyPvhKernel.Then.HALT)), shared, VirtiofsCache.NEVER);
-        try (QemuHypervisor vm = create(spec)) {
+        VmSpec spec = TestVms.withCache(TestVms.spec("t-fs", dir.resolve("run"), "microvm",
+                TinyPvhKernel.write(dir.resolve("kernel.elf"), TinyPvhKernel.Then.HALT)), VirtiofsCache.NEVER);
+        try (QemuHypervisor vm = TestVms.vm(driver, spec, Optional.of(shared))) {
             vm.start(START);
             List<ChildProcess> children = vm.children();
             assertEquals(List.of("virtiofsd", "qemu"), children.stream().map(ChildProcess::name).toList());

@@ -1,7 +1,10 @@
 package io.katacontainers.hypervisor.qemu;
 
-import io.katacontainers.api.virtiofs.VirtiofsCache;
+import io.katacontainers.api.guest.GuestContract;
+import io.katacontainers.api.hypervisor.Device;
+import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.virtiofs.VirtiofsCache;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,20 +19,30 @@ final class TestVms {
     }
 
     static VmSpec spec(String id, Path runDir, String machine, Path kernel) {
-        return new VmSpec(id, runDir, QEMU, machine, 1, 128, kernel, Optional.empty(), "", Optional.empty(),
-                VIRTIOFSD, VirtiofsCache.AUTO, List.of(), false);
+        return new VmSpec(id, runDir, QEMU, machine, 1, 128, kernel, Optional.empty(), "", VIRTIOFSD,
+                VirtiofsCache.AUTO, List.of(), false);
     }
 
-    static VmSpec withSharedDir(VmSpec spec, Path dir, VirtiofsCache cache) {
+    static VmSpec withCache(VmSpec spec, VirtiofsCache cache) {
         return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
-                spec.memoryMiB(), spec.kernel(), spec.initrd(), spec.kernelParams(), Optional.of(dir),
+                spec.memoryMiB(), spec.kernel(), spec.initrd(), spec.kernelParams(),
                 spec.virtiofsd(), cache, spec.virtiofsdExtraArgs(), spec.debug());
+    }
+
+    /** A VM with a sandbox's devices: the agent's vsock, and {@code shared} by virtio-fs when present. */
+    static QemuHypervisor vm(QemuDriver driver, VmSpec spec, Optional<Path> shared) throws HypervisorException {
+        QemuHypervisor vm = (QemuHypervisor) driver.create(spec);
+        vm.addDevice(new Device.Vsock(GuestContract.AGENT_VSOCK_PORT));
+        if (shared.isPresent()) {
+            vm.addDevice(new Device.SharedFs(GuestContract.SHARED_FS_TAG, shared.get()));
+        }
+        return vm;
     }
 
     static VmSpec withInitrd(VmSpec spec, Path initrd, String kernelParams) {
         return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
-                256, spec.kernel(), Optional.of(initrd), kernelParams, spec.sharedDir(),
-                spec.virtiofsd(), spec.virtiofsCache(), spec.virtiofsdExtraArgs(), spec.debug());
+                256, spec.kernel(), Optional.of(initrd), kernelParams, spec.virtiofsd(),
+                spec.virtiofsCache(), spec.virtiofsdExtraArgs(), spec.debug());
     }
 
     /** Alive means running: a killed child whose new parent does not reap it stays a zombie ('Z'). */

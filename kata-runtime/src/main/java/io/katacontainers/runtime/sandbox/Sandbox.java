@@ -7,6 +7,7 @@ import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.agent.proto.Storage;
 import io.katacontainers.api.config.KataConfig;
 import io.katacontainers.api.guest.GuestContract;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -67,7 +67,7 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
         }
-        VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir, Optional.of(sharedDir));
+        VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
         try {
@@ -77,6 +77,9 @@ public final class Sandbox implements AutoCloseable {
         }
         AgentClient agent = null;
         try {
+            for (Device device : VmSpecs.devices(sharedDir)) {
+                vm.addDevice(device);
+            }
             vm.start(dialTimeout);
             agent = AgentDialer.dial(vm, dialTimeout);
             agent.createSandbox(CreateSandboxRequest.newBuilder()

@@ -3,18 +3,30 @@ package io.katacontainers.runtime.sandbox;
 import io.katacontainers.api.config.BuiltinConfig;
 import io.katacontainers.api.config.HypervisorConfig;
 import io.katacontainers.api.config.QemuConfig;
+import io.katacontainers.api.guest.GuestContract;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.virtiofs.VirtiofsCache;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
-/** Turns the configuration's hypervisor section into the spec of one sandbox's VM. */
+/** Turns the configuration's hypervisor section into the spec of one sandbox's VM, and names the VM's devices. */
 final class VmSpecs {
     private VmSpecs() {
     }
 
-    static VmSpec of(String sandboxId, HypervisorConfig config, Path runDir, Optional<Path> sharedDir) {
+    /**
+     * The devices every sandbox's VM gets, in the order they are added: the agent's vsock and the shared
+     * directory (virtio-fs, tag {@code kataShared}) the containers' root filesystems reach the guest through.
+     */
+    static List<Device> devices(Path sharedDir) {
+        return List.of(new Device.Vsock(GuestContract.AGENT_VSOCK_PORT),
+                new Device.SharedFs(GuestContract.SHARED_FS_TAG, sharedDir));
+    }
+
+    static VmSpec of(String sandboxId, HypervisorConfig config, Path runDir) {
         String machineType = switch (config) {
             case QemuConfig qemu -> qemu.machineType();
             case BuiltinConfig builtin -> "microvm";
@@ -26,7 +38,7 @@ final class VmSpecs {
         Optional<Path> initrd = config.initrd().isEmpty() ? Optional.empty() : Optional.of(Path.of(config.initrd()));
         return new VmSpec(sandboxId, runDir, vmmPath, machineType,
                 config.vcpus(Runtime.getRuntime().availableProcessors()), config.defaultMemory(),
-                Path.of(config.kernel()), initrd, config.kernelParams(), sharedDir,
+                Path.of(config.kernel()), initrd, config.kernelParams(),
                 Path.of(config.virtioFsDaemon()), VirtiofsCache.fromConfig(config.virtioFsCache()),
                 config.virtioFsExtraArgs(), config.enableDebug());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.errdefs.ErrorKind;
 import io.katacontainers.runtime.config.ConfigLookup;
@@ -77,6 +78,8 @@ class SandboxBootstrapTest {
             Path runDir = bootstrap.claimDir(new StateStore(dir.resolve("sbs")), SandboxBootstrap.StaleDir.REFUSE);
             Files.createDirectories(dir.resolve("rootfs"));
             try (Sandbox sandbox = bootstrap.boot(runDir)) {
+                assertEquals(List.of(new Device.Vsock(1024), new Device.SharedFs("kataShared",
+                        runDir.resolve("shared"))), driver.devices(), "the bootstrap adds exactly these devices");
                 sandbox.createContainer("c1", spec("echo", "hello"), dir.resolve("rootfs"));
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 GuestProcess init = GuestProcess.init(sandbox.agent(), "c1", new GuestProcess.Stdio(false,

@@ -1,6 +1,7 @@
 package io.katacontainers.runtime.sandbox;
 
 import io.katacontainers.api.config.ConfigSchema;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
@@ -9,32 +10,37 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VmSpecsTest {
     private static final Path RUN = Path.of("/run/vc/sbs/sb1/vm");
-    private static final Optional<Path> SHARED = Optional.of(Path.of("/run/kata-containers/shared/sandboxes/sb1"));
+    private static final Path SHARED = Path.of("/run/kata-containers/shared/sandboxes/sb1");
 
     @Test
     void theConfiguredCacheModeAndExtraArgsReachVirtiofsdForEitherHypervisor() {
         VmSpec qemu = VmSpecs.of("sb1", ConfigSchema.QEMU.build(Map.of("virtio_fs_cache", "never",
-                "virtio_fs_extra_args", List.of("-o", "xattr"))), RUN, SHARED);
+                "virtio_fs_extra_args", List.of("-o", "xattr"))), RUN);
         assertEquals(VirtiofsCache.NEVER, qemu.virtiofsCache());
-        List<String> arguments = VirtiofsdCommand.forVm(qemu, RUN.resolve("virtiofsd.sock")).arguments();
+        List<String> arguments = VirtiofsdCommand.forVm(qemu,
+                new Device.SharedFs("kataShared", SHARED), RUN.resolve("virtiofsd.sock")).arguments();
         assertTrue(arguments.contains("cache=none"), arguments::toString);
         assertEquals(List.of("-o", "xattr"), arguments.subList(arguments.size() - 2, arguments.size()));
 
-        VmSpec builtin = VmSpecs.of("sb1", ConfigSchema.BUILTIN.build(Map.of("virtio_fs_cache", "always")), RUN,
-                SHARED);
+        VmSpec builtin = VmSpecs.of("sb1", ConfigSchema.BUILTIN.build(Map.of("virtio_fs_cache", "always")), RUN);
         assertEquals(VirtiofsCache.ALWAYS, builtin.virtiofsCache());
     }
 
     @Test
     void theDefaultCacheIsAuto() {
-        assertEquals(VirtiofsCache.AUTO, VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN, SHARED)
+        assertEquals(VirtiofsCache.AUTO, VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN)
                 .virtiofsCache());
+    }
+
+    @Test
+    void everySandboxGetsTheAgentsVsockAndTheSharedDirectory() {
+        assertEquals(List.of(new Device.Vsock(1024), new Device.SharedFs("kataShared", SHARED)),
+                VmSpecs.devices(SHARED));
     }
 }

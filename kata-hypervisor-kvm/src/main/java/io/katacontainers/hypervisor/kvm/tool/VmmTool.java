@@ -1,6 +1,8 @@
 package io.katacontainers.hypervisor.kvm.tool;
 
 import io.katacontainers.api.virtiofs.VirtiofsCache;
+import io.katacontainers.api.guest.GuestContract;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
@@ -92,13 +94,15 @@ public final class VmmTool {
         PrintStream console = json ? err : out;
         Path runDir = Files.createTempDirectory("kata-vmm-");
         VmSpec spec = new VmSpec("kata-vmm", runDir, Path.of("builtin"), "microvm", (int) o.number("--vcpus", 1),
-                o.number("--memory", 512), kernel, initrd, o.value("--params").orElse(""), Optional.empty(),
+                o.number("--memory", 512), kernel, initrd, o.value("--params").orElse(""),
                 Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
         Path log = runDir.resolve("console.log");
         long start = System.nanoTime();
         boolean reached = false;
         VmState finalState;
         try (Hypervisor vm = new BuiltinDriver().create(spec)) {
+            // The device set of a sandbox's VM, but for the shared directory.
+            vm.addDevice(new Device.Vsock(GuestContract.AGENT_VSOCK_PORT));
             vm.start(timeout);
             long deadline = start + timeout.toNanos();
             long shown = 0;

@@ -17,6 +17,9 @@ public sealed interface AgentChannel {
 
     AgentEndpoint endpoint();
 
+    /** This channel carrying the guest's vsock {@code port} (virtio-serial carries the agent's whatever its port). */
+    AgentChannel forPort(int port);
+
     /** A virtio-serial port backed by a unix socket QEMU listens on; works everywhere. */
     record Serial(Path socket) implements AgentChannel {
         @Override
@@ -32,10 +35,20 @@ public sealed interface AgentChannel {
         public AgentEndpoint endpoint() {
             return new AgentEndpoint.VirtioSerial(socket);
         }
+
+        @Override
+        public AgentChannel forPort(int port) {
+            return this;
+        }
     }
 
     /** A vhost-vsock device; needs /dev/vhost-vsock and a context id no other VM on the host uses. */
-    record Vsock(long contextId) implements AgentChannel {
+    record Vsock(long contextId, int port) implements AgentChannel {
+        /** To the agent's port. */
+        public Vsock(long contextId) {
+            this(contextId, AGENT_VSOCK_PORT);
+        }
+
         public Vsock {
             if (contextId < 3 || contextId > 0xFFFF_FFFEL) {
                 throw new IllegalArgumentException("vsock context id out of range [3, 2^32-2]: " + contextId);
@@ -49,7 +62,12 @@ public sealed interface AgentChannel {
 
         @Override
         public AgentEndpoint endpoint() {
-            return new AgentEndpoint.Vsock(contextId, AGENT_VSOCK_PORT);
+            return new AgentEndpoint.Vsock(contextId, port);
+        }
+
+        @Override
+        public AgentChannel forPort(int guestPort) {
+            return new Vsock(contextId, guestPort);
         }
     }
 }

@@ -1,12 +1,13 @@
 package io.katacontainers.hypervisor.qemu.cmdline;
 
-import io.katacontainers.api.guest.GuestContract;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -16,14 +17,13 @@ import java.util.OptionalLong;
  * @param machine the machine model, parsed from the spec
  * @param acceleration KVM or TCG
  * @param files where sockets and logs go
- * @param agent the agent's channel
+ * @param agent the agent's channel, from the VM's {@link Device.Vsock}
+ * @param sharedFs the directory virtiofsd exports, from the VM's {@link Device.SharedFs}
  * @param tscKhz the host TSC frequency for microvm's {@code tsc_early_khz}
  */
 public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
-                              AgentChannel agent, OptionalLong tscKhz) {
-
-    /** The virtio-fs tag the guest mounts, as in Kata. */
-    public static final String SHARED_FS_TAG = GuestContract.SHARED_FS_TAG;
+                              Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
+                              OptionalLong tscKhz) {
     /** The 8250 UART on both machines ({@code -serial}): it prints from the first instruction on. */
     private static final String CONSOLE = "ttyS0";
 
@@ -46,11 +46,10 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         args.addAll(List.of("-kernel", spec.kernel().toString()));
         spec.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
         args.addAll(List.of("-append", kernelCommandLine()));
-        args.addAll(agent.qemuArguments(machine));
-        if (spec.sharedDir().isPresent()) {
-            args.addAll(List.of("-chardev", "socket,id=virtiofs,path=" + files.virtiofsSocket(),
-                    "-device", machine.virtioDevice("vhost-user-fs") + ",chardev=virtiofs,tag=" + SHARED_FS_TAG));
-        }
+        agent.ifPresent(channel -> args.addAll(channel.qemuArguments(machine)));
+        sharedFs.ifPresent(shared -> args.addAll(List.of(
+                "-chardev", "socket,id=virtiofs,path=" + files.virtiofsSocket(),
+                "-device", machine.virtioDevice("vhost-user-fs") + ",chardev=virtiofs,tag=" + shared.tag())));
         return List.copyOf(args);
     }
 
@@ -69,7 +68,7 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
      * then; otherwise the mapping stays private (copy-on-write), as plain anonymous RAM would be.
      */
     private List<String> memory() {
-        String share = spec.sharedDir().isPresent() ? "on" : "off";
+        String share = sharedFs.isPresent() ? "on" : "off";
         return List.of("-m", spec.memoryMiB() + "M",
                 "-object", "memory-backend-memfd,id=mem,size=" + spec.memoryMiB() + "M,share=" + share);
     }

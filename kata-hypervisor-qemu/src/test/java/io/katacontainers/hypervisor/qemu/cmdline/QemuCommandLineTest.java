@@ -2,6 +2,7 @@ package io.katacontainers.hypervisor.qemu.cmdline;
 
 import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,15 +24,64 @@ class QemuCommandLineTest {
     private static final Acceleration TCG = new Acceleration(Acceleration.Kind.TCG, Optional.of("test"));
     private static final Acceleration KVM = new Acceleration(Acceleration.Kind.KVM, Optional.empty());
 
-    private static VmSpec spec(String machine, Optional<Path> shared) {
-        return new VmSpec("sb1", RUN, Path.of("/usr/bin/qemu-system-x86_64"), machine, 2, 512,
-                Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")), "init=/init", shared,
-                Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false);
+    /** The spec, and the shared directory the VM's {@link Device.SharedFs} exports, if any. */
+    private record Vm(VmSpec spec, Optional<Device.SharedFs> shared) {
     }
 
-    private static List<String> args(VmSpec spec, MachineType machine, Acceleration accel, AgentChannel agent) {
-        return new QemuCommandLine(spec, machine, accel, RunFiles.in(RUN), agent, OptionalLong.of(2596124))
-                .arguments();
+    private static Vm spec(String machine, Optional<Path> shared) {
+        return new Vm(new VmSpec("sb1", RUN, Path.of("/usr/bin/qemu-system-x86_64"), machine, 2, 512,
+                Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")), "init=/init",
+                Path.of("/usr/lib/qemu/virtiofsd"), VirtiofsCache.AUTO, List.of(), false),
+                shared.map(dir -> new Device.SharedFs("kataShared", dir)));
+    }
+
+    private static List<String> args(Vm vm, MachineType machine, Acceleration accel, AgentChannel agent) {
+        return new QemuCommandLine(vm.spec(), machine, accel, RunFiles.in(RUN), Optional.of(agent), vm.shared(),
+                OptionalLong.of(2596124)).arguments();
+    }
+
+    /**
+     * The shipped configuration ({@code configuration-qemu.toml}: q35, 1 vCPU, 2048 MiB, its kernel parameters)
+     * with a sandbox's devices gives, argument for argument, the command line QEMU got before devices were added
+     * one call at a time.
+     */
+    @Test
+    void theShippedConfigurationsCommandLineIsUnchanged() {
+        VmSpec shipped = new VmSpec("sb1", RUN, Path.of("/usr/bin/qemu-system-x86_64"), "q35", 1, 2048,
+                Path.of("/usr/share/kata-containers/vmlinux.container"),
+                Optional.of(Path.of("/usr/share/kata-containers/kata-containers-initrd.img")),
+                "cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1", Path.of("/usr/lib/qemu/virtiofsd"),
+                VirtiofsCache.AUTO, List.of(), false);
+        Optional<Device.SharedFs> shared = Optional.of(new Device.SharedFs("kataShared", RUN.resolve("shared")));
+        List<String> common = List.of("/usr/bin/qemu-system-x86_64", "-name", "sandbox-sb1",
+                "-machine", "q35,memory-backend=mem", "-accel", "tcg", "-cpu", "max", "-smp", "1",
+                "-m", "2048M", "-object", "memory-backend-memfd,id=mem,size=2048M,share=on",
+                "-nographic", "-nodefaults", "-no-reboot",
+                "-chardev", "file,id=console,path=/run/kata/sb1/console.log", "-serial", "chardev:console",
+                "-chardev", "socket,id=qmp,path=/run/kata/sb1/qmp.sock,server=on,wait=off",
+                "-mon", "chardev=qmp,mode=control", "-pidfile", "/run/kata/sb1/qemu.pid",
+                "-kernel", "/usr/share/kata-containers/vmlinux.container",
+                "-initrd", "/usr/share/kata-containers/kata-containers-initrd.img",
+                "-append", "console=ttyS0 quiet no_timer_check reboot=k panic=-1 cgroup_no_v1=all "
+                        + "systemd.unified_cgroup_hierarchy=1");
+        List<String> virtiofs = List.of("-chardev", "socket,id=virtiofs,path=/run/kata/sb1/virtiofsd.sock",
+                "-device", "vhost-user-fs-pci,chardev=virtiofs,tag=kataShared");
+        List<String> serial = List.of("-device", "virtio-serial-pci",
+                "-chardev", "socket,id=agent,path=/run/kata/sb1/agent.sock,server=on,wait=off",
+                "-device", "virtserialport,chardev=agent,name=agent.channel.0");
+        List<String> vsock = List.of("-device", "vhost-vsock-pci,id=vsock,guest-cid=1234");
+
+        assertEquals(concat(common, serial, virtiofs), new QemuCommandLine(shipped, MachineType.Q35, TCG,
+                RunFiles.in(RUN), Optional.of(new AgentChannel.Serial(RUN.resolve("agent.sock"))), shared,
+                OptionalLong.of(2596124)).arguments());
+        assertEquals(concat(common, vsock, virtiofs), new QemuCommandLine(shipped, MachineType.Q35, TCG,
+                RunFiles.in(RUN), Optional.of(new AgentChannel.Vsock(1234)), shared, OptionalLong.of(2596124))
+                .arguments());
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        return Stream.of(parts).flatMap(List::stream).toList();
     }
 
     /** The value following {@code option}, which must occur exactly once. */
@@ -83,8 +134,9 @@ class QemuCommandLineTest {
 
     @Test
     void microvmWithoutAKnownTscFrequencyLeavesItOut() {
-        QemuCommandLine line = new QemuCommandLine(spec("microvm", Optional.empty()), MachineType.MICROVM, TCG,
-                RunFiles.in(RUN), new AgentChannel.Serial(RUN.resolve("agent.sock")), OptionalLong.empty());
+        QemuCommandLine line = new QemuCommandLine(spec("microvm", Optional.empty()).spec(), MachineType.MICROVM,
+                TCG, RunFiles.in(RUN), Optional.of(new AgentChannel.Serial(RUN.resolve("agent.sock"))),
+                Optional.empty(), OptionalLong.empty());
         assertEquals("console=ttyS0 quiet no_timer_check reboot=t panic=-1 init=/init", line.kernelCommandLine());
     }
 
