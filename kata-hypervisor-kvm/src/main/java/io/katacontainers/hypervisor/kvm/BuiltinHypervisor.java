@@ -1,10 +1,10 @@
 package io.katacontainers.hypervisor.kvm;
 
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.ColdPlugDevices;
 import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
-import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.api.kernel.KernelCommandLine;
@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -47,8 +48,8 @@ final class BuiltinHypervisor implements Hypervisor {
     private Vmm vmm;
     private ConsoleLog console;
     private volatile VcpuExit guestExit;
-    private volatile Optional<Device.Vsock> vsock = Optional.empty();
-    private Optional<Device.SharedFs> sharedFs = Optional.empty();
+    private final ColdPlugDevices devices = new ColdPlugDevices(BuiltinDriver.NAME,
+            Set.of(Device.Vsock.class, Device.SharedFs.class));
 
     BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
         this.spec = spec;
@@ -62,33 +63,9 @@ final class BuiltinHypervisor implements Hypervisor {
     public void addDevice(Device device) throws HypervisorException {
         control.lock();
         try {
-            if (state != VmState.CREATED) {
-                throw new UnsupportedDeviceException(device, BuiltinDriver.NAME, "VM " + spec.sandboxId() + " is "
-                        + state + " and the built-in VMM does not hot-plug");
-            }
-            switch (device) {
-                case Device.Vsock added -> {
-                    requireFirst(vsock, device);
-                    vsock = Optional.of(added);
-                }
-                case Device.SharedFs added -> {
-                    requireFirst(sharedFs, device);
-                    sharedFs = Optional.of(added);
-                }
-                case Device.Network network -> throw new UnsupportedDeviceException(device, BuiltinDriver.NAME,
-                        "networking is not implemented yet");
-                case Device.Block block -> throw new UnsupportedDeviceException(device, BuiltinDriver.NAME,
-                        "block devices are not implemented yet");
-            }
+            devices.add(device, state);
         } finally {
             control.unlock();
-        }
-    }
-
-    private void requireFirst(Optional<?> existing, Device device) throws HypervisorException {
-        if (existing.isPresent()) {
-            throw new HypervisorException("VM " + spec.sandboxId() + " cannot take " + device.describe()
-                    + ": it has one already");
         }
     }
 
@@ -140,10 +117,11 @@ final class BuiltinHypervisor implements Hypervisor {
     private void addVirtioDevices() throws IOException, InterruptedException {
         EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
         vmm.own(loop);
-        if (vsock.isPresent()) {
+        if (devices.first(Device.Vsock.class).isPresent()) {
             vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
         }
         vmm.addVirtioDevice("rng", RngDevice.open(), loop);
+        Optional<Device.SharedFs> sharedFs = devices.first(Device.SharedFs.class);
         if (sharedFs.isPresent()) {
             Device.SharedFs shared = sharedFs.get();
             if (setpriv.isEmpty()) {
@@ -162,8 +140,8 @@ final class BuiltinHypervisor implements Hypervisor {
 
     @Override
     public AgentEndpoint agentEndpoint() {
-        Device.Vsock device = vsock.orElseThrow(() -> new IllegalStateException("VM " + spec.sandboxId()
-                + " has no vsock device, so no agent endpoint"));
+        Device.Vsock device = devices.first(Device.Vsock.class).orElseThrow(() -> new IllegalStateException(
+                "VM " + spec.sandboxId() + " has no vsock device, so no agent endpoint"));
         return new AgentEndpoint.HybridVsock(hybridVsockSocket(), device.port());
     }
 

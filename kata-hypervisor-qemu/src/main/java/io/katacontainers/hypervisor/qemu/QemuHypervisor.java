@@ -1,11 +1,11 @@
 package io.katacontainers.hypervisor.qemu;
 
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.ColdPlugDevices;
 import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
-import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.api.process.ChildProcess;
 import io.katacontainers.api.process.ProcessLauncher;
@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -55,8 +56,8 @@ final class QemuHypervisor implements Hypervisor {
     private final ReentrantLock lifecycle = new ReentrantLock();
 
     private volatile VmState state = VmState.CREATED;
-    private volatile Optional<AgentChannel> agent = Optional.empty();
-    private Optional<Device.SharedFs> sharedFs = Optional.empty();
+    private final ColdPlugDevices devices = new ColdPlugDevices(QemuDriver.NAME,
+            Set.of(Device.Vsock.class, Device.SharedFs.class));
     /** The command line QEMU was started with; built from the devices at start. */
     private QemuCommandLine commandLine;
     private volatile ChildProcess qemu;
@@ -78,34 +79,12 @@ final class QemuHypervisor implements Hypervisor {
     public void addDevice(Device device) throws HypervisorException {
         lifecycle.lock();
         try {
-            if (closed || state != VmState.CREATED) {
-                throw new UnsupportedDeviceException(device, QemuDriver.NAME, "the VM is "
-                        + (closed ? "closed" : state.name().toLowerCase()) + " and the driver does not hot-plug");
+            if (device instanceof Device.SharedFs shared && state == VmState.CREATED && !closed) {
+                checkShare(shared);
             }
-            switch (device) {
-                case Device.Vsock vsock -> {
-                    requireFirst(agent, device);
-                    agent = Optional.of(hostChannel.forPort(vsock.port()));
-                }
-                case Device.SharedFs shared -> {
-                    requireFirst(sharedFs, device);
-                    checkShare(shared);
-                    sharedFs = Optional.of(shared);
-                }
-                case Device.Network network -> throw new UnsupportedDeviceException(device, QemuDriver.NAME,
-                        "networking is not implemented yet");
-                case Device.Block block -> throw new UnsupportedDeviceException(device, QemuDriver.NAME,
-                        "block devices are not implemented yet");
-            }
+            devices.add(device, closed ? VmState.STOPPED : state);
         } finally {
             lifecycle.unlock();
-        }
-    }
-
-    private void requireFirst(Optional<?> existing, Device device) throws HypervisorException {
-        if (existing.isPresent()) {
-            throw new HypervisorException("sandbox " + spec.sandboxId() + ": cannot add " + device.describe()
-                    + ": the VM has one already");
         }
     }
 
@@ -131,7 +110,7 @@ final class QemuHypervisor implements Hypervisor {
                         + (closed ? "closed" : state.name().toLowerCase()) + "; create a new one");
             }
             Instant deadline = Instant.now().plus(timeout);
-            commandLine = commandLines.build(agent, sharedFs);
+            commandLine = commandLines.build(agent(), devices.first(Device.SharedFs.class));
             boolean started = false;
             try {
                 launch(deadline);
@@ -208,8 +187,13 @@ final class QemuHypervisor implements Hypervisor {
 
     @Override
     public AgentEndpoint agentEndpoint() {
-        return agent.orElseThrow(() -> new IllegalStateException("sandbox " + spec.sandboxId()
+        return agent().orElseThrow(() -> new IllegalStateException("sandbox " + spec.sandboxId()
                 + ": the VM has no vsock device, so no agent endpoint")).endpoint();
+    }
+
+    /** The host's channel carrying the added vsock device. */
+    private Optional<AgentChannel> agent() {
+        return devices.first(Device.Vsock.class).map(vsock -> hostChannel.forPort(vsock.port()));
     }
 
     @Override
@@ -361,7 +345,8 @@ final class QemuHypervisor implements Hypervisor {
     QemuCommandLine commandLine() {
         lifecycle.lock();
         try {
-            return commandLine != null ? commandLine : commandLines.build(agent, sharedFs);
+            return commandLine != null ? commandLine
+                    : commandLines.build(agent(), devices.first(Device.SharedFs.class));
         } finally {
             lifecycle.unlock();
         }

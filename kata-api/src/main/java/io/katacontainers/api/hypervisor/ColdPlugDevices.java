@@ -1,0 +1,53 @@
+package io.katacontainers.api.hypervisor;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The devices of a VM whose driver cold-plugs only: added before start, at most one of each kind, of the kinds the
+ * driver implements. Drivers call {@link #add} under their control lock; {@link #first} may be read from any thread.
+ */
+public final class ColdPlugDevices {
+    private final String driver;
+    private final Set<Class<? extends Device>> kinds;
+    private final List<Device> devices = new CopyOnWriteArrayList<>();
+
+    /**
+     * @param driver the driver's name, for errors
+     * @param kinds the kinds of device the driver implements
+     */
+    public ColdPlugDevices(String driver, Set<Class<? extends Device>> kinds) {
+        this.driver = driver;
+        this.kinds = Set.copyOf(kinds);
+    }
+
+    /**
+     * Adds {@code device} to a VM in {@code state}.
+     *
+     * @throws UnsupportedDeviceException if the VM is no longer {@link VmState#CREATED} or the driver does not
+     *                                    implement the device's kind
+     * @throws HypervisorException if the VM has a device of that kind already
+     */
+    public void add(Device device, VmState state) throws HypervisorException {
+        if (state != VmState.CREATED) {
+            throw new UnsupportedDeviceException(device, driver, "the VM is " + state.name().toLowerCase()
+                    + " and the driver does not hot-plug");
+        }
+        if (!kinds.contains(device.getClass())) {
+            throw new UnsupportedDeviceException(device, driver, "the driver does not implement "
+                    + device.getClass().getSimpleName() + " devices yet");
+        }
+        if (first(device.getClass()).isPresent()) {
+            throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
+                    + ": the VM has one already");
+        }
+        devices.add(device);
+    }
+
+    /** The device of {@code kind} added, if any. */
+    public <T extends Device> Optional<T> first(Class<T> kind) {
+        return devices.stream().filter(kind::isInstance).map(kind::cast).findFirst();
+    }
+}
