@@ -1,13 +1,15 @@
 package io.katacontainers.api.hypervisor;
 
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The devices of a VM whose driver cold-plugs only: added before start, at most one of each kind, of the kinds the
- * driver implements. Drivers call {@link #add} under their control lock; {@link #first} may be read from any thread.
+ * The devices of a VM whose driver cold-plugs only: added before start, of the kinds the driver implements, at most
+ * one of each kind but {@link Device.Block} (one per disk, in the order added). Drivers call {@link #add} under
+ * their control lock; {@link #first} and {@link #all} may be read from any thread.
  */
 public final class ColdPlugDevices {
     private final String driver;
@@ -28,7 +30,7 @@ public final class ColdPlugDevices {
      *
      * @throws UnsupportedDeviceException if the VM is no longer {@link VmState#CREATED} or the driver does not
      *                                    implement the device's kind
-     * @throws HypervisorException if the VM has a device of that kind already
+     * @throws HypervisorException if the VM has a device of that kind already, or a disk's file does not exist
      */
     public void add(Device device, VmState state) throws HypervisorException {
         if (state != VmState.CREATED) {
@@ -39,11 +41,20 @@ public final class ColdPlugDevices {
             throw new UnsupportedDeviceException(device, driver, "the driver does not implement "
                     + device.getClass().getSimpleName() + " devices yet");
         }
-        if (first(device.getClass()).isPresent()) {
+        if (device instanceof Device.Block block && !Files.exists(block.path())) {
+            throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
+                    + ": " + block.path() + " does not exist");
+        }
+        if (!(device instanceof Device.Block) && first(device.getClass()).isPresent()) {
             throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
                     + ": the VM has one already");
         }
         devices.add(device);
+    }
+
+    /** The devices of {@code kind} added, in the order they were. */
+    public <T extends Device> List<T> all(Class<T> kind) {
+        return devices.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 
     /** The device of {@code kind} added, if any. */

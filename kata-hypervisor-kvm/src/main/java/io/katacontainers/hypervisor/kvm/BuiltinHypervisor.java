@@ -12,6 +12,7 @@ import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
+import io.katacontainers.hypervisor.kvm.devices.virtio.block.BlockDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
@@ -20,6 +21,7 @@ import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -49,7 +51,7 @@ final class BuiltinHypervisor implements Hypervisor {
     private ConsoleLog console;
     private volatile VcpuExit guestExit;
     private final ColdPlugDevices devices = new ColdPlugDevices(BuiltinDriver.NAME,
-            Set.of(Device.Vsock.class, Device.SharedFs.class));
+            Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class));
 
     BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
         this.spec = spec;
@@ -58,7 +60,7 @@ final class BuiltinHypervisor implements Hypervisor {
         this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
     }
 
-    /** Cold-plug only: one vsock (hybrid, on {@code kata.hvsock}) and one virtio-fs share. */
+    /** Cold-plug only: one vsock (hybrid, on {@code kata.hvsock}), one virtio-fs share, and virtio-blk disks. */
     @Override
     public void addDevice(Device device) throws HypervisorException {
         control.lock();
@@ -111,8 +113,8 @@ final class BuiltinHypervisor implements Hypervisor {
 
     /**
      * The devices, on one event loop, in a fixed order whatever the order they were added in (it fixes their MMIO
-     * slots and IRQs): the vsock (hybrid vsock on {@code kata.hvsock}) when added, rng (part of every VM), and
-     * virtio-fs when a shared directory was added.
+     * slots and IRQs): the vsock (hybrid vsock on {@code kata.hvsock}) when added, rng (part of every VM),
+     * virtio-fs when a shared directory was added, then the disks in the order added.
      */
     private void addVirtioDevices() throws IOException, InterruptedException {
         EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
@@ -131,6 +133,11 @@ final class BuiltinHypervisor implements Hypervisor {
             VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, shared, spec.runDir().resolve("virtiofsd.sock"));
             vmm.addVirtioDevice("fs", VirtioFsDevice.start(shared.tag(), VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
                     command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
+        }
+        List<Device.Block> disks = devices.all(Device.Block.class);
+        for (int index = 0; index < disks.size(); index++) {
+            Device.Block disk = disks.get(index);
+            vmm.addVirtioDevice("blk" + index, BlockDevice.open(disk.path(), disk.readOnly(), "disk" + index), loop);
         }
     }
 

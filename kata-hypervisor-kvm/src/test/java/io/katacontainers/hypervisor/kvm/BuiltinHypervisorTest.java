@@ -57,7 +57,7 @@ class BuiltinHypervisorTest {
     }
 
     @Test
-    void takesAVsockAndASharedFsOnceEachBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
+    void takesAVsockAndASharedFsOnceEachAndDisksBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
         Path kernel = Files.writeString(dir.resolve("k"), "not booted");
         Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir));
         assertThrows(IllegalStateException.class, vm::agentEndpoint, "no vsock device: no endpoint");
@@ -67,8 +67,12 @@ class BuiltinHypervisorTest {
         HypervisorException twice = assertThrows(HypervisorException.class,
                 () -> vm.addDevice(new Device.Vsock(1025)));
         assertTrue(twice.getMessage().contains("vsock (port 1025)"), twice.getMessage());
-        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500),
-                new Device.Block(dir.resolve("disk.img"), true))) {
+        HypervisorException noDisk = assertThrows(HypervisorException.class,
+                () -> vm.addDevice(new Device.Block(dir.resolve("missing.img"), true)));
+        assertTrue(noDisk.getMessage().contains("does not exist"), noDisk.getMessage());
+        vm.addDevice(new Device.Block(Files.writeString(dir.resolve("a.img"), "a"), true));
+        vm.addDevice(new Device.Block(Files.writeString(dir.resolve("b.img"), "b"), false));
+        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500))) {
             UnsupportedDeviceException refused = assertThrows(UnsupportedDeviceException.class,
                     () -> vm.addDevice(device));
             assertEquals(device, refused.device());

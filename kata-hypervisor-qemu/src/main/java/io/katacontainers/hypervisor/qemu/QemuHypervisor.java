@@ -44,7 +44,8 @@ final class QemuHypervisor implements Hypervisor {
 
     /** Builds QEMU's command line for the devices added so far. */
     interface CommandLines {
-        QemuCommandLine build(Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs);
+        QemuCommandLine build(Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
+                              List<Device.Block> disks);
     }
 
     private final VmSpec spec;
@@ -57,7 +58,7 @@ final class QemuHypervisor implements Hypervisor {
 
     private volatile VmState state = VmState.CREATED;
     private final ColdPlugDevices devices = new ColdPlugDevices(QemuDriver.NAME,
-            Set.of(Device.Vsock.class, Device.SharedFs.class));
+            Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class));
     /** The command line QEMU was started with; built from the devices at start. */
     private QemuCommandLine commandLine;
     private volatile ChildProcess qemu;
@@ -74,7 +75,10 @@ final class QemuHypervisor implements Hypervisor {
         this.launcher = launcher;
     }
 
-    /** Cold-plug only: a vsock (vhost-vsock or virtio-serial, as the host allows) and a virtio-fs share, once each. */
+    /**
+     * Cold-plug only: a vsock (vhost-vsock or virtio-serial, as the host allows) and a virtio-fs share, once each,
+     * and virtio-blk disks.
+     */
     @Override
     public void addDevice(Device device) throws HypervisorException {
         lifecycle.lock();
@@ -110,7 +114,7 @@ final class QemuHypervisor implements Hypervisor {
                         + (closed ? "closed" : state.name().toLowerCase()) + "; create a new one");
             }
             Instant deadline = Instant.now().plus(timeout);
-            commandLine = commandLines.build(agent(), devices.first(Device.SharedFs.class));
+            commandLine = build();
             boolean started = false;
             try {
                 launch(deadline);
@@ -189,6 +193,10 @@ final class QemuHypervisor implements Hypervisor {
     public AgentEndpoint agentEndpoint() {
         return agent().orElseThrow(() -> new IllegalStateException("sandbox " + spec.sandboxId()
                 + ": the VM has no vsock device, so no agent endpoint")).endpoint();
+    }
+
+    private QemuCommandLine build() {
+        return commandLines.build(agent(), devices.first(Device.SharedFs.class), devices.all(Device.Block.class));
     }
 
     /** The host's channel carrying the added vsock device. */
@@ -345,8 +353,7 @@ final class QemuHypervisor implements Hypervisor {
     QemuCommandLine commandLine() {
         lifecycle.lock();
         try {
-            return commandLine != null ? commandLine
-                    : commandLines.build(agent(), devices.first(Device.SharedFs.class));
+            return commandLine != null ? commandLine : build();
         } finally {
             lifecycle.unlock();
         }

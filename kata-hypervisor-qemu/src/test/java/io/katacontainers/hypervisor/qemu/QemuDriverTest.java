@@ -146,7 +146,7 @@ class QemuDriverTest {
     }
 
     @Test
-    void takesAVsockAndASharedFsBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
+    void takesAVsockASharedFsAndDisksBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
         QemuDriver driver = new QemuDriver(Files.createDirectories(dir.resolve("host")), Optional.empty(),
                 RandomGenerator.getDefault());
         QemuHypervisor vm = (QemuHypervisor) driver.create(spec("q35"));
@@ -164,8 +164,14 @@ class QemuDriverTest {
         HypervisorException twice = assertThrows(HypervisorException.class,
                 () -> vm.addDevice(new Device.Vsock(1024)));
         assertTrue(twice.getMessage().contains("one already"), twice::getMessage);
-        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500),
-                new Device.Block(dir.resolve("disk.img"), false))) {
+        vm.addDevice(new Device.Block(Files.writeString(dir.resolve("a,b.img"), "a"), true));
+        vm.addDevice(new Device.Block(Files.writeString(dir.resolve("c.img"), "c"), false));
+        List<String> args = vm.commandLine().arguments();
+        assertTrue(args.contains("file=" + dir.resolve("a,,b.img") + ",if=none,id=disk0,format=raw,readonly=on"),
+                args::toString);
+        assertTrue(args.contains("file=" + dir.resolve("c.img") + ",if=none,id=disk1,format=raw"), args::toString);
+        assertTrue(args.contains("virtio-blk-pci,drive=disk1"), args::toString);
+        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500))) {
             UnsupportedDeviceException refused = assertThrows(UnsupportedDeviceException.class,
                     () -> vm.addDevice(device));
             assertEquals(device, refused.device());

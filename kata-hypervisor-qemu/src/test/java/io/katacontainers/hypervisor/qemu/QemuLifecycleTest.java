@@ -2,6 +2,7 @@ package io.katacontainers.hypervisor.qemu;
 
 import io.katacontainers.api.virtiofs.VirtiofsCache;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
+import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
@@ -188,6 +189,21 @@ class QemuLifecycleTest {
                 assertTrue(System.nanoTime() < end, () -> "QEMU never connected: " + virtiofsd.logTail(4096));
                 Thread.sleep(20);
             }
+            vm.stop(STOP);
+            assertAllReaped(vm);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"microvm", "q35"})
+    void qemuTakesDisksAsVirtioBlkDrives(String machine) throws Exception {
+        Path image = Files.write(dir.resolve("disk.img"), new byte[1 << 20]);
+        try (QemuHypervisor vm = create(machine, TinyPvhKernel.Then.HALT)) {
+            vm.addDevice(new Device.Block(image, true));
+            vm.addDevice(new Device.Block(image, true));
+            vm.start(START);
+            awaitConsole(vm, TinyPvhKernel.MARKER);
+            assertEquals(VmState.RUNNING, vm.state());
             vm.stop(STOP);
             assertAllReaped(vm);
         }

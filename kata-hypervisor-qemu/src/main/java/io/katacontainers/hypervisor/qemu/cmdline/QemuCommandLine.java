@@ -19,11 +19,15 @@ import java.util.OptionalLong;
  * @param files where sockets and logs go
  * @param agent the agent's channel, from the VM's {@link Device.Vsock}
  * @param sharedFs the directory virtiofsd exports, from the VM's {@link Device.SharedFs}
+ * @param disks the VM's {@link Device.Block}s, as virtio-blk drives {@code disk0}, {@code disk1}, ...
  * @param tscKhz the host TSC frequency for microvm's {@code tsc_early_khz}
  */
 public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
                               Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
-                              OptionalLong tscKhz) {
+                              List<Device.Block> disks, OptionalLong tscKhz) {
+    public QemuCommandLine {
+        disks = List.copyOf(disks);
+    }
     /** The 8250 UART on both machines ({@code -serial}): it prints from the first instruction on. */
     private static final String CONSOLE = "ttyS0";
 
@@ -50,6 +54,13 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         sharedFs.ifPresent(shared -> args.addAll(List.of(
                 "-chardev", "socket,id=virtiofs,path=" + files.virtiofsSocket(),
                 "-device", machine.virtioDevice("vhost-user-fs") + ",chardev=virtiofs,tag=" + shared.tag())));
+        for (int index = 0; index < disks.size(); index++) {
+            Device.Block disk = disks.get(index);
+            // A comma ends a QEMU option value unless doubled.
+            args.addAll(List.of("-drive", "file=" + disk.path().toString().replace(",", ",,") + ",if=none,id=disk"
+                    + index + ",format=raw" + (disk.readOnly() ? ",readonly=on" : ""),
+                    "-device", machine.virtioDevice("virtio-blk") + ",drive=disk" + index));
+        }
         return List.copyOf(args);
     }
 

@@ -37,7 +37,7 @@ class QemuCommandLineTest {
 
     private static List<String> args(Vm vm, MachineType machine, Acceleration accel, AgentChannel agent) {
         return new QemuCommandLine(vm.spec(), machine, accel, RunFiles.in(RUN), Optional.of(agent), vm.shared(),
-                OptionalLong.of(2596124)).arguments();
+                List.of(), OptionalLong.of(2596124)).arguments();
     }
 
     /**
@@ -73,10 +73,10 @@ class QemuCommandLineTest {
 
         assertEquals(concat(common, serial, virtiofs), new QemuCommandLine(shipped, MachineType.Q35, TCG,
                 RunFiles.in(RUN), Optional.of(new AgentChannel.Serial(RUN.resolve("agent.sock"))), shared,
-                OptionalLong.of(2596124)).arguments());
+                List.of(), OptionalLong.of(2596124)).arguments());
         assertEquals(concat(common, vsock, virtiofs), new QemuCommandLine(shipped, MachineType.Q35, TCG,
-                RunFiles.in(RUN), Optional.of(new AgentChannel.Vsock(1234)), shared, OptionalLong.of(2596124))
-                .arguments());
+                RunFiles.in(RUN), Optional.of(new AgentChannel.Vsock(1234)), shared, List.of(),
+                OptionalLong.of(2596124)).arguments());
     }
 
     @SafeVarargs
@@ -136,7 +136,7 @@ class QemuCommandLineTest {
     void microvmWithoutAKnownTscFrequencyLeavesItOut() {
         QemuCommandLine line = new QemuCommandLine(spec("microvm", Optional.empty()).spec(), MachineType.MICROVM,
                 TCG, RunFiles.in(RUN), Optional.of(new AgentChannel.Serial(RUN.resolve("agent.sock"))),
-                Optional.empty(), OptionalLong.empty());
+                Optional.empty(), List.of(), OptionalLong.empty());
         assertEquals("console=ttyS0 quiet no_timer_check reboot=t panic=-1 init=/init", line.kernelCommandLine());
     }
 
