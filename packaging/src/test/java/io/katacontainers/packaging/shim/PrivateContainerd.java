@@ -24,11 +24,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public final class PrivateContainerd implements AutoCloseable {
     public static final String IMAGE = "docker.io/library/kata-busybox:test";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path work;
     private final Path socket;
     private final Process containerd;
     private Process events;
+    /** Closes this containerd if the JVM exits without {@link #close} (an engine failure skips @AfterAll). */
+    private final Thread closeAtExit = Thread.ofPlatform().name("private-containerd-close").unstarted(() -> {
+        try {
+            close();
+        } catch (InterruptedException e) {
+            System.err.println("PrivateContainerd: interrupted while closing at exit: " + e);
+        }
+    });
 
     /** The outcome of one ctr command. */
     public record Result(int exitCode, byte[] stdout, String stderr) {
@@ -48,6 +57,7 @@ public final class PrivateContainerd implements AutoCloseable {
         this.work = work;
         this.socket = socket;
         this.containerd = containerd;
+        Runtime.getRuntime().addShutdownHook(closeAtExit);
     }
 
     /** Starts containerd in {@code work}; {@code shimDir} goes first on its PATH (null: the system's shims only). */
@@ -157,6 +167,22 @@ public final class PrivateContainerd implements AutoCloseable {
         return argv;
     }
 
+    private void removeWhatIsLeft() throws InterruptedException {
+        try {
+            for (String id : ctr(CLEANUP_TIMEOUT, "task", "ls", "-q").out().lines().filter(l -> !l.isBlank())
+                    .toList()) {
+                ctr(CLEANUP_TIMEOUT, "task", "kill", "-s", "KILL", id);
+                ctr(CLEANUP_TIMEOUT, "task", "delete", "--force", id);
+            }
+            for (String id : ctr(CLEANUP_TIMEOUT, "container", "ls", "-q").out().lines()
+                    .filter(l -> !l.isBlank()).toList()) {
+                ctr(CLEANUP_TIMEOUT, "container", "delete", id);
+            }
+        } catch (IOException | AssertionError e) {
+            System.err.println("PrivateContainerd: could not remove what was left in " + work + ": " + e);
+        }
+    }
+
     private static byte[] readAll(InputStream in) {
         try (in) {
             return in.readAllBytes();
@@ -165,8 +191,18 @@ public final class PrivateContainerd implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes every task (SIGKILL, then a forced delete: the shim takes its VM down) and container still there,
+     * then stops containerd: nothing of the session survives it, whatever the tests left.
+     */
     @Override
     public void close() throws InterruptedException {
+        if (Thread.currentThread() != closeAtExit) {
+            Runtime.getRuntime().removeShutdownHook(closeAtExit);
+        }
+        if (containerd.isAlive()) {
+            removeWhatIsLeft();
+        }
         if (events != null) {
             events.destroyForcibly().waitFor();
         }
