@@ -5,27 +5,41 @@ import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.HostSupport;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
+import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A hypervisor driver without a VM, for the unit tier: its "VM" is a state, and its agent endpoint is the socket of
- * an agent that runs in the test ({@link InMemoryAgent}). It goes by {@code qemu}, the section a test's
- * configuration names. It takes a vsock and a shared fs before start, like both real drivers, records every device
- * added in {@code devices}, and refuses the rest with their typed error.
+ * A hypervisor driver without a VM, for the unit tier: its "VM" is a state, and its guest is either an agent that
+ * runs in the test ({@link InMemoryAgent}, on {@code agentSocket}), or, with {@link #withHostAgent}, the real
+ * kata-agent that each VM starts on the host ({@link HostAgent}: runc containers, the shared directory as the
+ * guest sees it). It goes by {@code qemu}, the section a test's configuration names. It takes a vsock and a shared
+ * fs before start, like both real drivers, records every device added in {@code devices}, and refuses the rest with
+ * their typed error.
+ *
+ * @param hostAgents where each VM's host agent works ({@code vm-N} below it), if the VMs start one
  */
-public record FakeHypervisorDriver(Path agentSocket, AtomicInteger vmsStarted, AtomicInteger vmsStopped,
-                                   List<Device> devices) implements HypervisorDriver {
+public record FakeHypervisorDriver(Path agentSocket, Optional<Path> hostAgents, AtomicInteger vmsStarted,
+                                   AtomicInteger vmsStopped, List<Device> devices) implements HypervisorDriver {
 
+    /** VMs whose guest is the agent the test serves on {@code agentSocket}. */
     public FakeHypervisorDriver(Path agentSocket) {
-        this(agentSocket, new AtomicInteger(), new AtomicInteger(), new CopyOnWriteArrayList<>());
+        this(agentSocket, Optional.empty(), new AtomicInteger(), new AtomicInteger(), new CopyOnWriteArrayList<>());
+    }
+
+    /** VMs whose guest is the real agent, started at VM start in {@code workDir/vm-N}. */
+    public static FakeHypervisorDriver withHostAgent(Path workDir) {
+        return new FakeHypervisorDriver(workDir, Optional.of(workDir), new AtomicInteger(), new AtomicInteger(),
+                new CopyOnWriteArrayList<>());
     }
 
     public HypervisorDrivers drivers() {
@@ -49,6 +63,8 @@ public record FakeHypervisorDriver(Path agentSocket, AtomicInteger vmsStarted, A
 
     private final class FakeVm implements Hypervisor {
         private volatile VmState state = VmState.CREATED;
+        private volatile Path socket = agentSocket;
+        private volatile HostAgent guest;
 
         @Override
         public void addDevice(Device device) throws UnsupportedDeviceException {
@@ -62,14 +78,26 @@ public record FakeHypervisorDriver(Path agentSocket, AtomicInteger vmsStarted, A
         }
 
         @Override
-        public void start(Duration timeout) {
+        public void start(Duration timeout) throws HypervisorException {
+            int number = vmsStarted.incrementAndGet();
+            if (hostAgents.isPresent()) {
+                Path shared = devices.stream().filter(Device.SharedFs.class::isInstance)
+                        .map(device -> ((Device.SharedFs) device).source()).reduce((first, last) -> last)
+                        .orElseThrow(() -> new HypervisorException("no shared fs added before start"));
+                Path work = hostAgents.get().resolve("vm-" + number);
+                socket = work.resolve("agent.sock");
+                try {
+                    guest = HostAgent.start(shared, socket, work);
+                } catch (IOException e) {
+                    throw new HypervisorException("cannot start the host agent: " + e.getMessage(), e);
+                }
+            }
             state = VmState.RUNNING;
-            vmsStarted.incrementAndGet();
         }
 
         @Override
         public AgentEndpoint agentEndpoint() {
-            return new AgentEndpoint.VirtioSerial(agentSocket);
+            return new AgentEndpoint.VirtioSerial(socket);
         }
 
         @Override
@@ -83,10 +111,20 @@ public record FakeHypervisorDriver(Path agentSocket, AtomicInteger vmsStarted, A
         }
 
         @Override
-        public void stop(Duration timeout) {
+        public void stop(Duration timeout) throws HypervisorException {
             if (state != VmState.STOPPED) {
                 state = VmState.STOPPED;
                 vmsStopped.incrementAndGet();
+                if (guest != null) {
+                    try {
+                        guest.close();
+                    } catch (IOException e) {
+                        throw new HypervisorException("host agent: " + e.getMessage(), e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new HypervisorException("interrupted while the host agent ended", e);
+                    }
+                }
             }
         }
 
@@ -97,17 +135,21 @@ public record FakeHypervisorDriver(Path agentSocket, AtomicInteger vmsStarted, A
 
         @Override
         public String consoleTail() {
-            return "";
+            return guest == null ? "" : guest.log();
         }
 
         @Override
         public long vmmPid() {
-            return ProcessHandle.current().pid();
+            return guest == null ? ProcessHandle.current().pid() : guest.pid();
         }
 
         @Override
         public void close() {
-            stop(Duration.ZERO);
+            try {
+                stop(Duration.ZERO);
+            } catch (HypervisorException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 }

@@ -1,16 +1,11 @@
 package io.katacontainers.runtime.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
-import io.katacontainers.containerd.events.ForwardRequest;
-import io.katacontainers.containerd.runtimeoptions.Options;
 import io.katacontainers.containerd.task.CheckpointTaskRequest;
 import io.katacontainers.containerd.task.CloseIORequest;
 import io.katacontainers.containerd.task.ConnectRequest;
@@ -33,44 +28,31 @@ import io.katacontainers.containerd.task.StateResponse;
 import io.katacontainers.containerd.task.StatsRequest;
 import io.katacontainers.containerd.task.StatsResponse;
 import io.katacontainers.containerd.task.UpdateTaskRequest;
-import io.katacontainers.containerd.task.WaitRequest;
-import io.katacontainers.containerd.task.WaitResponse;
 import io.katacontainers.containerd.types.Status;
-import io.katacontainers.runtime.agent.FakeAgent;
 import io.katacontainers.runtime.core.FakeHypervisorDriver;
 import io.katacontainers.runtime.core.InMemoryAgent;
-import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.shim.PodAnnotations;
-import io.katacontainers.runtime.shim.RuntimeOptions;
-import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.Code;
-import io.katacontainers.ttrpc.ServiceDefinition;
 import io.katacontainers.ttrpc.StatusException;
-import io.katacontainers.ttrpc.TtrpcClient;
-import io.katacontainers.ttrpc.TtrpcServer;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The unit tier of containerd-shim-kata-v2: every task RPC, every transition of a process (the invalid ones
- * refused with their code) and the mapping of typed errors to ttrpc codes, through the shim's own ttrpc server,
- * against a fake hypervisor driver whose agent lives in memory. No VM: seconds.
+ * The unit tier of containerd-shim-kata-v2 against an agent in memory ({@link InMemoryAgent}), where a test can
+ * script what a real agent cannot be made to do on demand: every task RPC, every transition of a process (the
+ * invalid ones refused with their code), the calls the agent receives and their order, an exit or an OOM kill at a
+ * chosen moment, and the mapping of an agent's typed refusal to the ttrpc code containerd sees. The same service
+ * with the real agent and runc containers: {@link TaskServiceHostAgentTest}. No VM: seconds.
  */
 class TaskServiceTest {
-    private static final CallOptions CALL = CallOptions.ofTimeout(Duration.ofSeconds(20));
     private static final int SIGKILL = 9;
     private static final int SIGTERM = 15;
 
@@ -78,106 +60,55 @@ class TaskServiceTest {
     Path dir;
     private InMemoryAgent agent;
     private FakeHypervisorDriver driver;
-    private TtrpcServer containerd;
-    private TtrpcServer shim;
-    private TtrpcClient client;
-    private EventPublisher events;
-    private TaskService service;
-    private final LinkedBlockingQueue<String> topics = new LinkedBlockingQueue<>();
-    private final CountDownLatch shutDown = new CountDownLatch(1);
-    private Path config;
+    private ShimHarness shim;
 
     @BeforeEach
     void startShim() throws Exception {
         agent = InMemoryAgent.serve(dir.resolve("agent.sock"));
         driver = new FakeHypervisorDriver(dir.resolve("agent.sock"));
-        config = Files.writeString(dir.resolve("configuration.toml"), "[hypervisor.qemu]\n[agent.kata]\n"
-                + "dial_timeout = 5\n");
-        containerd = serve(dir.resolve("containerd.sock"), ServiceDefinition.builder(EventPublisher.SERVICE)
-                .method("Forward", ForwardRequest.parser(), (request, context) -> {
-                    topics.add(request.getEnvelope().getTopic());
-                    return Empty.getDefaultInstance();
-                }).build());
-        events = new EventPublisher(java.util.Optional.of(dir.resolve("containerd.sock")), "test");
-        service = new TaskService(new StateStore(dir.resolve("sbs")), driver.drivers(), events, shutDown::countDown);
-        shim = serve(dir.resolve("shim.sock"), service.definition());
-        client = TtrpcClient.connect(dir.resolve("shim.sock"));
+        shim = new ShimHarness(dir, driver);
     }
 
     @AfterEach
     void stopShim() throws Exception {
-        client.close();
-        service.close();
         shim.close();
-        events.close();
-        containerd.close();
         agent.close();
     }
 
-    private static TtrpcServer serve(Path socket, ServiceDefinition definition) throws IOException {
-        TtrpcServer server = TtrpcServer.of(definition);
-        FakeAgent.listen(server, socket);
-        return server;
-    }
-
     private <R> R call(String method, MessageLite request, Parser<R> parser) throws StatusException {
-        return client.call(TaskService.SERVICE, method, request, parser, CALL);
+        return shim.call(method, request, parser);
     }
 
     private void refused(Code code, String method, MessageLite request) {
-        StatusException failure = assertThrows(StatusException.class, () -> call(method, request, Empty.parser()),
-                method + " must be refused");
-        assertEquals(code, failure.code(), method + ": " + failure.getMessage());
+        shim.refused(code, method, request);
     }
 
     private Path bundle(String name, List<String> args, Map<String, String> annotations) throws IOException {
-        Path bundle = Files.createDirectories(dir.resolve(name));
-        Files.createDirectories(bundle.resolve("rootfs"));
-        StringBuilder json = new StringBuilder("{\"ociVersion\":\"1.0.2\",\"process\":{\"cwd\":\"/\",\"args\":[");
-        json.append(String.join(",", args.stream().map(arg -> "\"" + arg + "\"").toList()));
-        json.append("]},\"root\":{\"path\":\"rootfs\"},\"annotations\":{");
-        json.append(String.join(",", annotations.entrySet().stream()
-                .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"").toList()));
-        Files.writeString(bundle.resolve("config.json"), json.append("}}").toString());
-        return bundle;
+        return shim.bundle(name, args, annotations);
     }
 
     private CreateTaskRequest.Builder create(String id, Path bundle) {
-        return CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString())
-                .setOptions(Any.newBuilder().setTypeUrl(RuntimeOptions.TYPE_URL)
-                        .setValue(Options.newBuilder().setConfigPath(config.toString()).build().toByteString()));
+        return shim.create(id, bundle);
     }
 
     private CreateTaskResponse createContainer(String id, List<String> args) throws Exception {
-        return call("Create", create(id, bundle(id, args, Map.of())).build(), CreateTaskResponse.parser());
+        return shim.createContainer(id, args);
     }
 
     private static ExecProcessRequest exec(String id, String execId, String... args) {
-        String spec = "{\"cwd\":\"/\",\"args\":[" + String.join(",", List.of(args).stream()
-                .map(arg -> "\"" + arg + "\"").toList()) + "]}";
-        return ExecProcessRequest.newBuilder().setId(id).setExecId(execId).setSpec(Any.newBuilder()
-                .setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
-                .setValue(ByteString.copyFrom(spec, StandardCharsets.UTF_8))).build();
+        return ShimHarness.exec(id, execId, args);
     }
 
     private Status status(String id, String execId) throws StatusException {
-        return call("State", StateRequest.newBuilder().setId(id).setExecId(execId).build(), StateResponse.parser())
-                .getStatus();
+        return shim.status(id, execId);
     }
 
     private int await(String id, String execId) throws StatusException {
-        return call("Wait", WaitRequest.newBuilder().setId(id).setExecId(execId).build(), WaitResponse.parser())
-                .getExitStatus();
+        return shim.await(id, execId);
     }
 
     private List<String> topicsUpTo(String last) throws InterruptedException {
-        List<String> seen = new java.util.ArrayList<>();
-        while (seen.isEmpty() || !seen.getLast().equals(last)) {
-            String topic = topics.poll(20, TimeUnit.SECONDS);
-            assertTrue(topic != null, "no " + last + " event after " + seen);
-            seen.add(topic);
-        }
-        return seen;
+        return shim.topicsUpTo(last);
     }
 
     @Test
@@ -214,7 +145,7 @@ class TaskServiceTest {
         refused(Code.NOT_FOUND, "State", StateRequest.newBuilder().setId("c1").build());
 
         call("Shutdown", ShutdownRequest.getDefaultInstance(), Empty.parser());
-        assertTrue(shutDown.await(10, TimeUnit.SECONDS));
+        assertTrue(shim.shutDown());
         assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/paused", "/tasks/resumed",
                 "/tasks/exec-added", "/tasks/exec-started", "/tasks/exit", "/tasks/exit", "/tasks/delete"),
                 topicsUpTo("/tasks/delete"));
@@ -222,7 +153,7 @@ class TaskServiceTest {
                 "PauseContainer c1/", "ResumeContainer c1/", "ExecProcess c1/e1", "SignalProcess 15 c1/c1",
                 "DestroySandbox /"), agent.calls().stream().filter(call -> !call.startsWith("CloseStdin")).toList(),
                 "the init goes by the container's id in the agent (stdin without a FIFO closes at any time)");
-        assertTrue(Files.notExists(dir.resolve("sbs").resolve("c1")), "the sandbox directory is gone");
+        assertTrue(Files.notExists(shim.sandboxDir("c1")), "the sandbox directory is gone");
     }
 
     @Test
@@ -312,7 +243,7 @@ class TaskServiceTest {
         agent.oomKill("c1");
         assertEquals("/tasks/oom", topicsUpTo("/tasks/oom").getLast());
         call("Shutdown", ShutdownRequest.getDefaultInstance(), Empty.parser());
-        assertEquals(1, shutDown.getCount(), "Shutdown with a container left keeps the shim");
+        assertTrue(shim.stillServing(), "Shutdown with a container left keeps the shim");
     }
 
     @Test
