@@ -11,9 +11,12 @@ import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.ffm.libc.TunTap;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
 import io.katacontainers.hypervisor.kvm.devices.virtio.block.BlockDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsDevice;
+import io.katacontainers.hypervisor.kvm.devices.virtio.net.NetDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
@@ -51,7 +54,7 @@ final class BuiltinHypervisor implements Hypervisor {
     private ConsoleLog console;
     private volatile VcpuExit guestExit;
     private final ColdPlugDevices devices = new ColdPlugDevices(BuiltinDriver.NAME,
-            Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class));
+            Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class, Device.Network.class));
 
     BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
         this.spec = spec;
@@ -60,14 +63,36 @@ final class BuiltinHypervisor implements Hypervisor {
         this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
     }
 
-    /** Cold-plug only: one vsock (hybrid, on {@code kata.hvsock}), one virtio-fs share, and virtio-blk disks. */
+    /**
+     * Cold-plug only: one vsock (hybrid, on {@code kata.hvsock}), one virtio-fs share, virtio-blk disks and virtio-net
+     * interfaces (each on a tap descriptor opened with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, checked here).
+     */
     @Override
     public void addDevice(Device device) throws HypervisorException {
         control.lock();
         try {
+            if (device instanceof Device.Network network && state == VmState.CREATED) {
+                checkTap(network);
+            }
             devices.add(device, state);
         } finally {
             control.unlock();
+        }
+    }
+
+    private void checkTap(Device.Network network) throws HypervisorException {
+        int wanted = TunTap.IFF_TAP | TunTap.IFF_NO_PI | TunTap.IFF_VNET_HDR;
+        int flags;
+        try {
+            flags = TunTap.flags(network.tapFd());
+        } catch (SyscallException e) {
+            throw new HypervisorException("the " + BuiltinDriver.NAME + " driver cannot add " + network.describe()
+                    + ": descriptor " + network.tapFd() + " is not an open tap (" + e.getMessage() + ")", e);
+        }
+        if ((flags & wanted) != wanted) {
+            throw new HypervisorException("the " + BuiltinDriver.NAME + " driver cannot add " + network.describe()
+                    + ": the tap has flags 0x" + Integer.toHexString(flags) + "; open it with IFF_TAP | IFF_NO_PI"
+                    + " | IFF_VNET_HDR");
         }
     }
 
@@ -114,7 +139,8 @@ final class BuiltinHypervisor implements Hypervisor {
     /**
      * The devices, on one event loop, in a fixed order whatever the order they were added in (it fixes their MMIO
      * slots and IRQs): the vsock (hybrid vsock on {@code kata.hvsock}) when added, rng (part of every VM),
-     * virtio-fs when a shared directory was added, then the disks in the order added.
+     * virtio-fs when a shared directory was added, the disks, then the network interfaces, each in the order added
+     * (the first interface is the guest's eth0).
      */
     private void addVirtioDevices() throws IOException, InterruptedException {
         EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
@@ -138,6 +164,11 @@ final class BuiltinHypervisor implements Hypervisor {
         for (int index = 0; index < disks.size(); index++) {
             Device.Block disk = disks.get(index);
             vmm.addVirtioDevice("blk" + index, BlockDevice.open(disk.path(), disk.readOnly(), "disk" + index), loop);
+        }
+        List<Device.Network> interfaces = devices.all(Device.Network.class);
+        for (int index = 0; index < interfaces.size(); index++) {
+            Device.Network network = interfaces.get(index);
+            vmm.addVirtioDevice("net" + index, NetDevice.open(network.tapFd(), network.mac(), network.mtu()), loop);
         }
     }
 

@@ -15,6 +15,11 @@ import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.ffm.kvm.KvmSystem;
+import io.katacontainers.ffm.libc.Fd;
+import io.katacontainers.ffm.libc.Libc;
+import io.katacontainers.ffm.libc.Pipes;
+import io.katacontainers.ffm.libc.TunTap;
+import io.katacontainers.hypervisor.kvm.devices.virtio.net.TestNetns;
 import io.katacontainers.hypervisor.kvm.tool.TinyPvhImage;
 
 import java.lang.module.ModuleDescriptor;
@@ -57,7 +62,7 @@ class BuiltinHypervisorTest {
     }
 
     @Test
-    void takesAVsockAndASharedFsOnceEachAndDisksBeforeStartAndRefusesTheRestNamingTheDevice() throws Exception {
+    void takesAVsockAndASharedFsOnceEachAndDisksAndTapsBeforeStartAndRefusesWhatItCannotUse() throws Exception {
         Path kernel = Files.writeString(dir.resolve("k"), "not booted");
         Hypervisor vm = new BuiltinDriver().create(spec(kernel, dir));
         assertThrows(IllegalStateException.class, vm::agentEndpoint, "no vsock device: no endpoint");
@@ -72,12 +77,20 @@ class BuiltinHypervisorTest {
         assertTrue(noDisk.getMessage().contains("does not exist"), noDisk.getMessage());
         vm.addDevice(new Device.Block(Files.writeString(dir.resolve("a.img"), "a"), true));
         vm.addDevice(new Device.Block(Files.writeString(dir.resolve("b.img"), "b"), false));
-        for (Device device : List.of(new Device.Network(3, "02:00:00:00:00:01", 1500))) {
-            UnsupportedDeviceException refused = assertThrows(UnsupportedDeviceException.class,
-                    () -> vm.addDevice(device));
-            assertEquals(device, refused.device());
-            assertEquals("builtin", refused.driver());
-            assertTrue(refused.getMessage().contains(device.describe()), refused.getMessage());
+        try (Pipes.Pipe pipe = Pipes.pipe(Libc.O_CLOEXEC); TestNetns netns = TestNetns.create("drv")) {
+            HypervisorException notTap = assertThrows(HypervisorException.class,
+                    () -> vm.addDevice(new Device.Network(pipe.read().get(), "02:00:00:00:00:01", 1500)));
+            assertTrue(notTap.getMessage().contains("is not an open tap"), notTap.getMessage());
+            int flags = TunTap.IFF_TAP | TunTap.IFF_NO_PI | TunTap.IFF_VNET_HDR;
+            try (Fd plain = netns.inside(() -> TunTap.open("vnt0", TunTap.IFF_TAP | TunTap.IFF_NO_PI));
+                 Fd tap1 = netns.inside(() -> TunTap.open("vnt1", flags));
+                 Fd tap2 = netns.inside(() -> TunTap.open("vnt2", flags))) {
+                HypervisorException noHeader = assertThrows(HypervisorException.class,
+                        () -> vm.addDevice(new Device.Network(plain.get(), "02:00:00:00:00:01", 1500)));
+                assertTrue(noHeader.getMessage().contains("IFF_VNET_HDR"), noHeader.getMessage());
+                vm.addDevice(new Device.Network(tap1.get(), "02:00:00:00:00:01", 1500));
+                vm.addDevice(new Device.Network(tap2.get(), "02:00:00:00:00:02", 9000));
+            }
         }
         vm.close();
         Device late = new Device.SharedFs("other", dir);

@@ -17,6 +17,7 @@ public final class Virtio {
     public static final long F_VERSION_1 = 1L << 32;
 
     /** Device ids (virtio 1.x section 5). */
+    public static final int ID_NET = 1;
     public static final int ID_BLOCK = 2;
     public static final int ID_CONSOLE = 3;
     public static final int ID_RNG = 4;

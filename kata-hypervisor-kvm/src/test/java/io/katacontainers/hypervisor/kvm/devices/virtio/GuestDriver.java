@@ -14,8 +14,8 @@ import java.util.List;
 public final class GuestDriver {
     /** Each queue gets 64 KiB at QUEUES + i * 64 KiB: descriptors, then the available and used rings. */
     static final long QUEUES = 0x10000;
-    static final long AVAIL_OFFSET = 0x4000;
-    static final long USED_OFFSET = 0x8000;
+    public static final long AVAIL_OFFSET = 0x4000;
+    public static final long USED_OFFSET = 0x8000;
     /** Buffers come from here up. */
     static final long BUFFERS = 0x100000;
 
