@@ -8,15 +8,14 @@ exits=${1:-100000}
 runs=${2:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lib="$root/build/lib/kata-java"
-[ -x "$lib/jre/bin/java" ] && [ -d "$lib/modules" ] || { echo "no $lib: run 'make build' first" >&2; exit 1; }
+[ -x "$lib/jre/bin/java" ] && [ -d "$lib/modules" ] && [ -f "$lib/jvm.args" ] || { echo "no $lib: run 'make build' first" >&2; exit 1; }
 [ -e /dev/kvm ] || { echo "no /dev/kvm on this host" >&2; exit 1; }
 command -v gcc >/dev/null || { echo "gcc is missing: apt-get install gcc" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -Wall -Werror -o "$work/peer" "$(dirname "$0")/lib/kvm-exit-peer.c"
 
-java_us=$("$lib/jre/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-  --enable-native-access=io.katacontainers.ffm -p "$lib/modules" \
+java_us=$("$lib/jre/bin/java" "@$lib/jvm.args" -p "$lib/modules" \
   -m io.katacontainers.hypervisor.kvm/io.katacontainers.hypervisor.kvm.tool.VmmTool exit-cost \
   --exits "$exits" --runs "$runs" --json | sed -n 's/.*"medianMicrosPerExit":\([0-9.]*\).*/\1/p')
 c_us=$("$work/peer" "$exits" "$runs")

@@ -3,6 +3,7 @@
 #   DEST/bin/{kata-runtime,containerd-shim-kata-v2}    launchers, working from any cwd and through symlinks
 #   DEST/lib/kata-java/jre                               jlink'd JRE with only the JDK modules the host tools use
 #   DEST/lib/kata-java/modules                           the project's modules and their dependencies
+#   DEST/lib/kata-java/jvm.args                          the JVM options of the host tools (packaging/jvm/base.args)
 #   DEST/share/defaults/kata-containers/*.toml           default configurations, paths pointing into PREFIX
 # Usage: build-dist.sh --dest DIR --prefix DIR --modules DIR --jdk JAVA_HOME
 set -euo pipefail
@@ -39,6 +40,9 @@ fi
 rm -rf "$lib/modules"
 mkdir -p "$lib/modules"
 cp "$modules"/*.jar "$lib/modules/"
+
+# The JVM options of every host tool, from their one source.
+install -m 0644 "$packaging/jvm/base.args" "$lib/jvm.args"
 
 mkdir -p "$dest/bin"
 for launcher in kata-runtime containerd-shim-kata-v2; do

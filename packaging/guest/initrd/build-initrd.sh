@@ -27,15 +27,9 @@ epoch=${SOURCE_DATE_EPOCH:-0}
 image_name=kata-containers-initrd.img
 # Where things live inside the guest; /init knows the same paths.
 agent_dir=/usr/lib/kata-agent
-# Options of every JVM in the guest (agent, training run, test init). Serial GC and C1 only: the guest has one or
-# two vCPUs and little memory, and the agent is a small, long-lived server that must start fast. The heap and code
-# limits keep the agent's RSS near 60 MB (measured in the agent's footprint test); FFM is the agent's own.
-# CompileThresholdScaling=100 leaves the start (one-off code) to the interpreter and compiles only code that runs
-# very often (stream pumps): under TCG every compiled method is translated twice (C1, then QEMU) on the one vCPU
-# the agent shares with its compiler thread. Measured: kata-runtime run ... true 11.0 s against 13.5 s without it.
-jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=100 -XX:-UsePerfData
-  -XX:CICompilerCount=1 -Xms4m -Xmx32m -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m
-  --enable-native-access=io.katacontainers.ffm)
+# Options of every JVM in the guest (agent, training run, test init), from their one source: the project's
+# base.args and the guest's additions (packaging/jvm, where the reasons are written).
+jvm_args=("$here/../../jvm/base.args" "$here/../../jvm/guest.args")
 
 die() { echo "build-initrd.sh: $*" >&2; exit 1; }
 phase() { echo ">> initrd: $*"; }
@@ -128,7 +122,7 @@ phase "JRE: jlink $jre_modules"
 jre=$root$agent_dir/jre
 "$jdk/bin/jlink" --add-modules "$jre_modules" --strip-debug --no-man-pages --no-header-files --compress=zip-6 \
   --output "$jre" || die "jlink failed: check --jre-modules '$jre_modules' (java --list-modules shows the names)"
-printf '%s\n' "${jvm_options[@]}" > "$root$agent_dir/jvm.args"
+cat "${jvm_args[@]}" > "$root$agent_dir/jvm.args"
 if [ -n "$agent_modules" ]; then
   mkdir -p "$root$agent_dir/modules"
   cp "$agent_modules"/*.jar "$root$agent_dir/modules/"

@@ -24,10 +24,8 @@ import java.util.concurrent.TimeUnit;
 final class AgentProcess implements AutoCloseable {
     static final Path RUNC = Path.of("/usr/sbin/runc");
     private static final String CGROUP_PARENT = "kata-agent-test";
-    /** Flags a small guest would run the agent with. */
-    static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-XX:CICompilerCount=1", "-Xms4m", "-Xmx32m", "-Xss256k", "-XX:ReservedCodeCacheSize=16m",
-            "-XX:MaxMetaspaceSize=48m");
+    /** The JVM options the guest runs the agent with, from their one source (packaging/jvm, java @-files). */
+    static final List<String> LEAN_JVM = jvmOptions("base.args", "guest.args");
 
     private final Process process;
     private final Path socket;
@@ -59,8 +57,7 @@ final class AgentProcess implements AutoCloseable {
         if (!extra.isEmpty()) {
             command.addAll(List.of(extra.split("\\s+")));
         }
-        command.addAll(List.of("--enable-native-access=io.katacontainers.ffm",
-                "-p", System.getProperty("jdk.module.path"),
+        command.addAll(List.of("-p", System.getProperty("jdk.module.path"),
                 "-m", "io.katacontainers.agent/io.katacontainers.agent.Main",
                 "--listen", "unix:" + socket, "--runtime", RUNC.toString(), "--state-dir", state.toString(),
                 "--cgroup-parent", "/" + CGROUP_PARENT, "--runtime-timeout", "60"));
@@ -70,6 +67,19 @@ final class AgentProcess implements AutoCloseable {
         Process process = builder.start();
         TtrpcClient client = connect(process, socket, log);
         return new AgentProcess(process, socket, state, log, client);
+    }
+
+    /** The argument files {@code names} of packaging/jvm (system property kata.jvm.options), as @-arguments. */
+    static List<String> jvmOptions(String... names) {
+        Path dir = Path.of(System.getProperty("kata.jvm.options", "../packaging/jvm"));
+        List<String> files = new ArrayList<>();
+        for (String name : names) {
+            if (!Files.isRegularFile(dir.resolve(name))) {
+                throw new IllegalStateException("no JVM options file " + dir.resolve(name).toAbsolutePath());
+            }
+            files.add("@" + dir.resolve(name).toAbsolutePath());
+        }
+        return List.copyOf(files);
     }
 
     TtrpcClient client() {

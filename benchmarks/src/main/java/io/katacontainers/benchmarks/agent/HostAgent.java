@@ -29,8 +29,8 @@ import java.util.concurrent.TimeoutException;
 final class HostAgent implements AutoCloseable {
     static final String READY = "agent ready";
     private static final String CGROUP_PARENT = "kata-agent-bench";
-    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xmx64m", "--enable-native-access=io.katacontainers.ffm");
+    /** After the project's JVM options (packaging/jvm/base.args): a heap for the benchmark's load. */
+    private static final List<String> JVM_FLAGS = List.of("-Xmx64m");
     private static final long START_SECONDS = 60;
     private static final long STOP_SECONDS = 30;
     private static final int LOG_TAIL = 30;
@@ -53,6 +53,7 @@ final class HostAgent implements AutoCloseable {
         Path stateDir = dir.resolve("state");
         List<String> argv = new ArrayList<>();
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        argv.add("@" + BuiltTree.JVM_OPTIONS.require().resolve("base.args"));
         argv.addAll(JVM_FLAGS);
         argv.addAll(List.of("-p", BuiltTree.AGENT_MODULES.require().toString(),
                 "-m", "io.katacontainers.agent/io.katacontainers.agent.Main", "--listen", "unix:" + socket,

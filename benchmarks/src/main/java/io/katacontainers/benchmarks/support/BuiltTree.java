@@ -21,6 +21,9 @@ public final class BuiltTree {
     /** The agent's jar and its dependencies, the module path the guest runs it from. */
     public static final Piece AGENT_MODULES = new Piece("kata.bench.agentModules", "kata-agent/target/agent-modules");
 
+    /** The project's JVM options, java @-files (base.args: every program's; guest.args: the guest's additions). */
+    public static final Piece JVM_OPTIONS = new Piece("kata.bench.jvmOptions", "packaging/jvm");
+
     private BuiltTree() {
     }
 

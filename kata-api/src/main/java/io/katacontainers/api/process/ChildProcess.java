@@ -3,15 +3,18 @@ package io.katacontainers.api.process;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /** A process a {@link ProcessLauncher} started, with the file its output goes to. */
 public final class ChildProcess {
-    private static final Duration POLL = Duration.ofMillis(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
     private static final int LOG_TAIL_BYTES = 2048;
 
@@ -108,19 +111,51 @@ public final class ChildProcess {
     }
 
     /**
-     * Waits until {@code path} exists (a socket the process creates when ready).
+     * Waits until {@code path} exists (a socket the process creates when ready): woken by the creation itself
+     * (inotify, through a {@link WatchService} on its directory) or by the process's exit, whichever comes first.
      *
      * @throws IOException when the process exits first or the deadline passes; the message quotes its log
      */
     public void awaitPath(Path path, Instant deadline) throws IOException, InterruptedException {
-        while (!Files.exists(path)) {
-            if (!process.isAlive()) {
-                throw new IOException(this + " " + exitDescription() + " before creating " + path + logSuffix());
+        Path dir = path.toAbsolutePath().getParent();
+        try (WatchService watcher = dir.getFileSystem().newWatchService()) {
+            dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
+            // The exit closes the watcher, which ends a wait in poll() at once.
+            var onExit = process.onExit().thenRun(() -> closeQuietly(watcher));
+            try {
+                while (!Files.exists(path)) {
+                    if (!process.isAlive()) {
+                        throw new IOException(this + " " + exitDescription() + " before creating " + path
+                                + logSuffix());
+                    }
+                    long left = Duration.between(Instant.now(), deadline).toMillis();
+                    if (left <= 0) {
+                        throw new IOException(this + " did not create " + path + " in time" + logSuffix());
+                    }
+                    WatchKey key;
+                    try {
+                        key = watcher.poll(left, TimeUnit.MILLISECONDS);
+                    } catch (ClosedWatchServiceException e) {
+                        continue; // the process exited: the loop says how, or finds the path after all
+                    }
+                    if (key != null) {
+                        key.pollEvents();
+                        key.reset();
+                    }
+                }
+            } finally {
+                onExit.cancel(false);
             }
-            if (Instant.now().isAfter(deadline)) {
-                throw new IOException(this + " did not create " + path + " in time" + logSuffix());
-            }
-            Thread.sleep(POLL);
+        }
+    }
+
+    private static void closeQuietly(WatchService watcher) {
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            // Only wakes a waiter: one that is not woken still sees the exit at its deadline.
+            System.getLogger(ChildProcess.class.getName()).log(System.Logger.Level.DEBUG,
+                    "closing a watch service: {0}", e.getMessage());
         }
     }
 

@@ -95,6 +95,23 @@ class ProcessLauncherTest {
     }
 
     @Test
+    void awaitPathWakesWhenThePathAppearsAndGivesUpAtTheDeadline() throws Exception {
+        try (ProcessLauncher launcher = new ProcessLauncher(SETPRIV, "t")) {
+            Path ready = dir.resolve("ready.sock");
+            ChildProcess child = launcher.launch("daemon", List.of("sh", "-c",
+                    "sleep 0.3; : > " + ready + "; exec sleep 600"), dir.resolve("d.log"));
+            long start = System.nanoTime();
+            child.awaitPath(ready, Instant.now().plusSeconds(60));
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos(), "woken by the creation");
+            start = System.nanoTime();
+            IOException late = assertThrows(IOException.class,
+                    () -> child.awaitPath(dir.resolve("never.sock"), Instant.now().plusMillis(300)));
+            assertTrue(late.getMessage().contains("in time"), late::getMessage);
+            assertTrue(System.nanoTime() - start >= Duration.ofMillis(250).toNanos(), "waited for the deadline");
+        }
+    }
+
+    @Test
     void terminateEscalatesToSigkill() throws Exception {
         try (ProcessLauncher launcher = new ProcessLauncher(SETPRIV, "t")) {
             ChildProcess stubborn = launcher.launch("stubborn",

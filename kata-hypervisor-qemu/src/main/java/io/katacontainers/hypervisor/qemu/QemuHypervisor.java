@@ -189,7 +189,13 @@ final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** The socket exists just before QEMU listens on it: retry briefly, unless QEMU has died. */
+    /**
+     * The socket exists just before QEMU listens on it: retry briefly, unless QEMU has died. A bounded retry, not
+     * a wait on an event, because there is none: awaitPath is woken when bind(2) creates the file, but nothing
+     * signals the listen(2) that follows, and a connect in between is refused. (A listening socket bound here and
+     * passed to QEMU, {@code -chardev socket,fd=N,server=on}, would remove the window: that needs descriptors
+     * inherited through ProcessLauncher, which it does not offer yet.)
+     */
     private QmpClient connectQmp(Instant deadline) throws QmpException, InterruptedException {
         while (true) {
             try {

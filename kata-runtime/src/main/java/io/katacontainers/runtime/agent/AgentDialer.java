@@ -29,7 +29,9 @@ import java.time.Instant;
 /**
  * Connects to the agent inside a VM, retrying until it answers a health check or the dial timeout
  * ({@code [agent.kata] dial_timeout}) runs out. Over virtio-serial, bytes written before the guest opens its port
- * are dropped, so a connection only counts once a health check came back on it.
+ * are dropped, so a connection only counts once a health check came back on it. A bounded retry, not a wait on an
+ * event, because the host gets none when the agent in the guest starts listening: a vsock connect is reset, a
+ * hybrid vsock CONNECT refused and a serial port silent until then.
  */
 public final class AgentDialer {
     private static final System.Logger LOG = System.getLogger(AgentDialer.class.getName());

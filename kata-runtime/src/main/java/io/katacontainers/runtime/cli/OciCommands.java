@@ -363,14 +363,8 @@ final class OciCommands {
                         + e.getMessage() + "); killing it");
             }
             Optional<ProcessHandle> holder = ProcessHandle.of(state.holderPid()).filter(p -> state.holderAlive());
-            if (holder.isPresent()) {
-                Instant deadline = Instant.now().plus(HOLDER_EXIT);
-                while (state.holderAlive() && Instant.now().isBefore(deadline)) {
-                    Thread.sleep(50);
-                }
-                if (state.holderAlive()) {
-                    holder.get().destroyForcibly();
-                }
+            if (holder.isPresent() && !SandboxCleanup.awaitExit(holder.get().pid(), HOLDER_EXIT)) {
+                holder.get().destroyForcibly();
             }
         }
     }

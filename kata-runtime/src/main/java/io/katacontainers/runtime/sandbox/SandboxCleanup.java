@@ -1,5 +1,7 @@
 package io.katacontainers.runtime.sandbox;
 
+import io.katacontainers.ffm.libc.PidFd;
+import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.resource.ResourceLedger;
 
@@ -29,14 +31,29 @@ public final class SandboxCleanup {
         processes.forEach(ProcessHandle::destroyForcibly);
         Instant deadline = Instant.now().plus(KILL_WAIT);
         for (ProcessHandle process : processes) {
-            while (process.isAlive() && Instant.now().isBefore(deadline)) {
-                Thread.sleep(20);
-            }
-            if (process.isAlive()) {
+            if (!awaitExit(process.pid(), Duration.between(Instant.now(), deadline))) {
                 LOG.log(System.Logger.Level.WARNING, "process {0} of {1} did not die", process.pid(), runDir);
             }
         }
         return processes.size();
+    }
+
+    /**
+     * Waits for the end of a process that need not be ours (a pidfd: woken by the exit itself, a zombie counts),
+     * up to {@code timeout}; whether it ended. Blocks in a downcall: platform threads only.
+     */
+    public static boolean awaitExit(long pid, Duration timeout) throws InterruptedException {
+        try {
+            return PidFd.awaitExit(pid, timeout.isNegative() ? Duration.ZERO : timeout);
+        } catch (SyscallException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot wait for process {0} ({1}): treating it as still there",
+                    pid, e.getMessage());
+            return false;
+        } finally {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for process " + pid);
+            }
+        }
     }
 
     /** Processes other than this one whose arguments contain the sandbox directory. */

@@ -77,7 +77,7 @@ final class InputFifo extends InputStream {
 
     /**
      * End of input (CloseIO): lets the reader take what the client already wrote (up to a few seconds), then makes
-     * its next read return end of file.
+     * its next read return end of file. Polls FIONREAD: nothing signals that a pipe became empty.
      */
     void closeInput() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + DRAIN_PATIENCE.toNanos();

@@ -54,7 +54,8 @@ final class OutputFifo extends OutputStream {
 
     /**
      * Waits until a reader has taken everything, then closes, so that the reader sees end of file; gives up (and
-     * leaves the FIFO open, for {@link #close}) once {@code patience} has passed.
+     * leaves the FIFO open, for {@link #close}) once {@code patience} has passed. Polls FIONREAD: a pipe signals
+     * room to write (POLLOUT), not that it is empty, so no event says "the reader took the last byte".
      *
      * @return whether it closed
      */

@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -24,8 +25,8 @@ final class ShimDaemon {
     /** containerd's events socket, set by containerd in the shim's environment. */
     static final String TTRPC_ADDRESS = "TTRPC_ADDRESS";
     private static final System.Logger LOG = System.getLogger(ShimDaemon.class.getName());
-    /** Lets the answer to Shutdown reach containerd before the process exits. */
-    private static final long REPLY_GRACE_MILLIS = 50;
+    /** How long the answer to Shutdown (and any other call in progress) may take to reach containerd. */
+    private static final Duration REPLY_GRACE = Duration.ofSeconds(5);
 
     private ShimDaemon() {
     }
@@ -63,8 +64,7 @@ final class ShimDaemon {
         LOG.log(System.Logger.Level.INFO, "shim for {0} (namespace {1}) listening on {2}", args.id(),
                 args.namespace(), socket);
         shutdown.await();
-        Thread.sleep(REPLY_GRACE_MILLIS);
-        server.close();
+        server.shutdown(REPLY_GRACE); // returns once every call, Shutdown's own included, has been answered
         events.close();
         deleteQuietly(socket);
         LOG.log(System.Logger.Level.INFO, "shim for {0} exits", args.id());

@@ -4,7 +4,6 @@ import com.google.protobuf.Empty;
 import io.katacontainers.containerd.task.DeleteRequest;
 import io.katacontainers.containerd.task.DeleteResponse;
 import io.katacontainers.containerd.task.ShutdownRequest;
-import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
 import io.katacontainers.runtime.service.TaskService;
@@ -105,12 +104,11 @@ final class ShimDelete {
         if (shim.isPresent()) {
             LOG.log(System.Logger.Level.DEBUG, "killing shim {0} of {1}", shim.get().pid(), id);
             shim.get().destroyForcibly();
-            // Polled: onExit() of a process that is not our child notices its end only after a second or so,
-            // and a killed shim stays a zombie until containerd (its subreaper) reaps it.
-            long deadline = System.nanoTime() + EXIT_WAIT.toNanos();
-            while (shim.get().isAlive() && !ContainerState.zombie(shim.get().pid())
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(5);
+            // Not onExit(): for a process that is not our child it notices the end only after a second or so. A
+            // killed shim stays a zombie until containerd (its subreaper) reaps it; the pidfd reports the exit.
+            if (!SandboxCleanup.awaitExit(shim.get().pid(), EXIT_WAIT)) {
+                LOG.log(System.Logger.Level.WARNING, "shim {0} of {1} did not die within {2}", shim.get().pid(), id,
+                        EXIT_WAIT);
             }
         }
     }

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The real kata-agent as the guest of a fake VM: its own JVM (the agent's module path, built by kata-agent's
- * {@code package}; the project's JVM options, packaging/jvm/base.args, without the guest's heap limits), runc as its runtime, a unix socket as its channel, in a mount namespace of its own that looks
+ * {@code package}; the project's JVM options, packaging/jvm/base.args, without the guest's heap limits), runc as
+ * its runtime, a unix socket as its channel, in a mount namespace of its own that looks
  * like the guest's: a private {@code /run} with the sandbox's shared directory at
  * {@link GuestContract#GUEST_SHARED_DIR}, where a guest's init would have mounted the virtio-fs share (the agent
  * then finds the {@code kataShared} storage mounted, as in a guest). The shared directory is made a shared mount on

@@ -3,8 +3,12 @@ package io.katacontainers.packaging.guest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +101,8 @@ class InitrdArchiveTest {
         assertFalse(release.contains("java.desktop"), release);
         assertFalse(archive.has(AGENT_DIR + "jre/include"), "no header files");
         assertFalse(archive.has(AGENT_DIR + "jre/man"), "no man pages");
-        assertTrue(archive.get(AGENT_DIR + "jvm.args").text().contains("-XX:+UseSerialGC"));
+        assertEquals(readOptions("base.args") + readOptions("guest.args"), archive.get(AGENT_DIR + "jvm.args").text(),
+                "the guest's JVM options are packaging/jvm's, unchanged");
         if (archive.has(AGENT_DIR + "modules")) {
             assertTrue(archive.get(AGENT_DIR + "agent.aot").data().length > 0, "the agent's trained AOT cache");
             assertTrue(initConf.get("KATA_AGENT_MAIN").contains("/"), initConf.toString());
@@ -105,6 +110,15 @@ class InitrdArchiveTest {
             assertEquals("test", initConf.get("KATA_INIT_MODE"), "without an agent only the test init can run");
             assertTrue(archive.get(AGENT_DIR + "jre/lib/server/classes.jsa").data().length > 0,
                     "the JRE's default CDS archive, dumped at build time");
+        }
+    }
+
+    /** One of packaging/jvm's option files (the tests run in packaging/). */
+    private static String readOptions(String name) {
+        try {
+            return Files.readString(Path.of("jvm", name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

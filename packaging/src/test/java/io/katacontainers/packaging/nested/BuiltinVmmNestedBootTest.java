@@ -41,12 +41,13 @@ class BuiltinVmmNestedBootTest {
         String script = """
                 echo "harness_dir=$NESTED_KVM_DIR"
                 status=0
-                %s -XX:+UseSerialGC --enable-native-access=io.katacontainers.ffm -p %s \\
+                %s @%s -p %s \\
                   -m io.katacontainers.hypervisor.kvm/io.katacontainers.hypervisor.kvm.tool.VmmTool \\
                   boot --kernel %s --initrd %s --memory 512 --timeout 480 --json || status=$?
                 echo "vmm_exit=$status"
                 echo "vmm_run_dirs=$(find /tmp -maxdepth 1 -name 'kata-vmm-*' | wc -l)"
                 """.formatted(NestedKvm.quote(lib.resolve("jre/bin/java").toString()),
+                NestedKvm.quote(lib.resolve("jvm.args").toString()),
                 NestedKvm.quote(lib.resolve("modules").toString()), NestedKvm.quote(kernel.toString()),
                 NestedKvm.quote(initrd.toString()));
         Command run = NestedKvm.run(TIMEOUT, script);

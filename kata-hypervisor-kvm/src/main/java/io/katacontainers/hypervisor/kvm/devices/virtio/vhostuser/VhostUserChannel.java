@@ -30,7 +30,9 @@ final class VhostUserChannel implements AutoCloseable {
 
     /**
      * Connects, retrying while the socket exists but nobody listens yet (a daemon between bind and listen)
-     * until {@code patience} has passed.
+     * until {@code patience} has passed. A bounded retry because there is no event to wait on: the daemon's
+     * socket file appears at bind(2) (its creation is awaited, see ChildProcess.awaitPath), but nothing signals
+     * the listen(2) that follows.
      */
     static VhostUserChannel connect(Path path, Duration patience) throws VhostUserException {
         long deadline = System.nanoTime() + patience.toNanos();
