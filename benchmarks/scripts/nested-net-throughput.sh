@@ -119,6 +119,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo ">> one nested KVM harness run: built-in VMM and QEMU (vhost $vhost), $runs x $mib MiB each way" >&2
 "$root/packaging/harness/nested-kvm.sh" --timeout 2400 -- "$root/benchmarks/scripts/$self" --mib "$mib" \
   --runs "$runs" --vhost "$vhost" --in-l1 "$tmp/samples" || die "the harness run failed (see above)"
+sed 's/^/>> /' "$tmp/samples" >&2
 median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 mibps() { awk -v vmm="$1" -v dir="$2" -v mib="$mib" '$1 == "sample" && $2 == vmm && $3 == dir && $5 == mib * 1048576 {print mib / $4}' "$tmp/samples" | median; }
 declare -A rate

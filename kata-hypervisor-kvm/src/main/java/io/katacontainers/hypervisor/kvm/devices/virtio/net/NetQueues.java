@@ -93,24 +93,34 @@ final class NetQueues {
     private void processTx() {
         boolean used = false;
         try {
-            for (int n = 0; n < BATCH; n++) {
-                DescriptorChain chain = tx.pop();
-                if (chain == null) {
+            int budget = BATCH;
+            // While the device works through the queue, the driver need not notify (each notification is an exit).
+            tx.setNotifications(false);
+            while (true) {
+                DescriptorChain chain = budget > 0 ? tx.pop() : null;
+                if (chain != null) {
+                    transmit(chain.readable());
+                    tx.addUsed(chain.head(), 0);
+                    used = true;
+                    budget--;
+                    continue;
+                }
+                tx.setNotifications(true);
+                if (!tx.hasAvailable()) {
                     break;
                 }
-                transmit(chain.readable());
-                tx.addUsed(chain.head(), 0);
-                used = true;
+                if (budget == 0) {
+                    // More than one batch: come back after the other devices had their turn.
+                    activation.loop().execute(() -> guarded(this::processTx));
+                    break;
+                }
+                tx.setNotifications(false);
             }
-            if (tx.hasAvailable()) {
-                // More than one batch: come back after the other devices had their turn.
-                activation.loop().execute(() -> guarded(this::processTx));
+            if (used && tx.wantsInterrupt()) {
+                activation.interrupt().signalUsedBuffer();
             }
         } catch (InvalidQueueException e) {
             activation.needsReset("virtio-net TX queue: " + e.getMessage());
-        }
-        if (used) {
-            activation.interrupt().signalUsedBuffer();
         }
     }
 
@@ -195,11 +205,11 @@ final class NetQueues {
                 }
                 used |= deliver(chain, (int) length);
             }
+            if (used && rx.wantsInterrupt()) {
+                activation.interrupt().signalUsedBuffer();
+            }
         } catch (InvalidQueueException e) {
             activation.needsReset("virtio-net RX queue: " + e.getMessage());
-        }
-        if (used) {
-            activation.interrupt().signalUsedBuffer();
         }
     }
 
