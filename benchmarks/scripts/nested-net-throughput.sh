@@ -83,7 +83,9 @@ EOF
   ip -n "$ns" tuntap add dev vnt0 mode tap vnet_hdr
   ip -n "$ns" link set vnt0 mtu 1500 up
   ip -n "$ns" addr add 10.79.0.1/24 dev vnt0
-  ip netns exec "$ns" socat -u OPEN:"$tmp/data" TCP-LISTEN:5001,bind=10.79.0.1,reuseaddr,fork &
+  # -U (second address to first): with fork, each connection opens the file anew (a shared offset would give
+  # every connection after the first nothing).
+  ip netns exec "$ns" socat -U TCP-LISTEN:5001,bind=10.79.0.1,reuseaddr,fork OPEN:"$tmp/data" &
   pids+=($!)
   ip netns exec "$ns" socat -u TCP-LISTEN:5002,bind=10.79.0.1,reuseaddr,fork OPEN:/dev/null &
   pids+=($!)
