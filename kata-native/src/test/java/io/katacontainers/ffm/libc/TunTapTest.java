@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,10 +54,24 @@ class TunTapTest {
             assertTrue(e.getMessage().contains("TUNGETIFF"), e.getMessage());
             try (Fd copy = TunTap.duplicate(pipe.write().get())) {
                 assertTrue(copy.get() != pipe.write().get());
-                Libc.write(copy.get(), java.lang.foreign.Arena.ofAuto().allocateFrom("x"));
-                assertEquals(2, Libc.read(pipe.read().get(), java.lang.foreign.Arena.ofAuto().allocate(8)));
+                Libc.write(copy.get(), Arena.ofAuto().allocateFrom("x"));
+                assertEquals(2, Libc.read(pipe.read().get(), Arena.ofAuto().allocate(8)));
             }
         }
         assertThrows(IllegalArgumentException.class, () -> TunTap.open("a-name-that-is-too-long", TunTap.IFF_TAP));
+    }
+
+    @Test
+    void frameIoSaysWouldBlockInsteadOfThrowingAndReportsOtherErrors() throws Exception {
+        try (Pipes.Pipe pipe = Pipes.pipe(Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+             TunTap.FrameIo io = new TunTap.FrameIo(); Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(16);
+            assertEquals(TunTap.FrameIo.WOULD_BLOCK, io.read(pipe.read().get(), buffer), "empty");
+            assertEquals(5, io.write(pipe.write().get(), arena.allocateFrom("fram")));
+            assertEquals(5, io.read(pipe.read().get(), buffer));
+            assertEquals("fram", buffer.getString(0));
+            SyscallException e = assertThrows(SyscallException.class, () -> io.read(pipe.write().get(), buffer));
+            assertTrue(e.is(Errno.EBADF), e.getMessage());
+        }
     }
 }
