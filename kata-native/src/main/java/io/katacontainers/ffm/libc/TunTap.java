@@ -1,6 +1,8 @@
 package io.katacontainers.ffm.libc;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
@@ -41,6 +43,10 @@ public final class TunTap {
     static final int IFNAMSIZ = 16;
     private static final int F_DUPFD_CLOEXEC = 1030;
 
+    private static final MethodHandle READ = Downcalls.withErrno("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = Downcalls.withErrno("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle FCNTL = Downcalls.withErrno("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
 
@@ -111,6 +117,53 @@ public final class TunTap {
      */
     public static void setOffload(int fd, int offloads) throws SyscallException {
         Libc.ioctl(fd, TUNSETOFFLOAD, Integer.toUnsignedLong(offloads), "TUNSETOFFLOAD");
+    }
+
+    /**
+     * Whole frames in and out of a non-blocking tap (or any descriptor that keeps message boundaries), for the one
+     * thread that moves a device's frames: "nothing to read" and "no room" are a result ({@link #WOULD_BLOCK}), not
+     * an exception, and no memory is allocated per call, because both happen at the end of every burst of frames.
+     */
+    public static final class FrameIo implements AutoCloseable {
+        /** What {@link #read} and {@link #write} return for EAGAIN. */
+        public static final long WOULD_BLOCK = -1;
+
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment state = Downcalls.callState(arena);
+
+        /** read(2) of one frame into {@code buffer}: its length, 0 at end of file, or {@link #WOULD_BLOCK}. */
+        public long read(int fd, MemorySegment buffer) throws SyscallException {
+            long n;
+            try {
+                n = (long) READ.invokeExact(state, fd, buffer, buffer.byteSize());
+            } catch (Throwable t) {
+                throw Downcalls.failure(t);
+            }
+            return result(n, "read(" + fd + ")");
+        }
+
+        /** write(2) of one frame from {@code buffer}: the bytes written, or {@link #WOULD_BLOCK}. */
+        public long write(int fd, MemorySegment buffer) throws SyscallException {
+            long n;
+            try {
+                n = (long) WRITE.invokeExact(state, fd, buffer, buffer.byteSize());
+            } catch (Throwable t) {
+                throw Downcalls.failure(t);
+            }
+            return result(n, "write(" + fd + ")");
+        }
+
+        private long result(long n, String call) throws SyscallException {
+            if (n == -1 && Downcalls.errno(state) == Errno.EAGAIN.number()) {
+                return WOULD_BLOCK;
+            }
+            return Downcalls.check(n, state, call);
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
     }
 
     /** A close-on-exec duplicate of {@code fd} (F_DUPFD_CLOEXEC), owned by the caller. */

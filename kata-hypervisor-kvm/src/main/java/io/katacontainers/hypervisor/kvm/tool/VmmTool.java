@@ -7,6 +7,8 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.ffm.libc.Fd;
+import io.katacontainers.ffm.libc.TunTap;
 import io.katacontainers.hypervisor.kvm.BuiltinDriver;
 
 import java.io.IOException;
@@ -34,7 +36,7 @@ import java.util.stream.Stream;
 public final class VmmTool {
     private static final String USAGE = """
             Usage: kata-vmm boot --kernel FILE [--initrd FILE] [--vcpus N] [--memory MIB] [--params "..."]
-                                 [--until TEXT] [--timeout SECONDS] [--json]
+                                 [--tap NAME [--mac MAC] [--mtu N]] [--until TEXT] [--timeout SECONDS] [--json]
                    kata-vmm exit-cost [--exits N] [--runs N] [--json]
                    kata-vmm --help
 
@@ -42,6 +44,8 @@ public final class VmmTool {
                          until the guest ends by itself, or until the console shows TEXT (then the VM is stopped).
                          Exit 0 when either happened, 124 on timeout (default 120 s), 1 when the VMM failed.
                          --json prints {"seconds":S,"reached":BOOL,"state":"..."} on stdout.
+                         --tap gives the guest a virtio-net interface (eth0) on the tap NAME of the current network
+                         namespace (created if missing), with MAC (default 02:00:00:00:00:02) and MTU (default 1500).
               exit-cost  runs a tiny guest that writes a UART register N times (default 100000) and prints the
                          median VMM cost per exit over R runs (default 5), setup cost subtracted.
             """;
@@ -100,9 +104,16 @@ public final class VmmTool {
         long start = System.nanoTime();
         boolean reached = false;
         VmState finalState;
-        try (Hypervisor vm = new BuiltinDriver().create(spec)) {
+        Optional<String> tapName = o.value("--tap");
+        try (Fd tap = tapName.isPresent() ? TunTap.open(tapName.get(), TunTap.IFF_TAP | TunTap.IFF_NO_PI
+                | TunTap.IFF_VNET_HDR) : null;
+             Hypervisor vm = new BuiltinDriver().create(spec)) {
             // The device set of a sandbox's VM, but for the shared directory.
             vm.addDevice(new Device.Vsock(GuestContract.AGENT_VSOCK_PORT));
+            if (tap != null) {
+                vm.addDevice(new Device.Network(tap.get(), o.value("--mac").orElse("02:00:00:00:00:02"),
+                        (int) o.number("--mtu", 1500)));
+            }
             vm.start(timeout);
             long deadline = start + timeout.toNanos();
             long shown = 0;

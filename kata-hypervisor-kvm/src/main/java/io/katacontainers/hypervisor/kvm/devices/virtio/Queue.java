@@ -13,6 +13,10 @@ import java.lang.invoke.VarHandle;
  * used index that publishes them.
  */
 public final class Queue {
+    /** VRING_AVAIL_F_NO_INTERRUPT in the available ring's flags. */
+    static final int AVAIL_F_NO_INTERRUPT = 1;
+    /** VRING_USED_F_NO_NOTIFY in the used ring's flags. */
+    static final int USED_F_NO_NOTIFY = 1;
     private final int maxSize;
     private int size;
     private boolean ready;
@@ -159,6 +163,34 @@ public final class Queue {
         } catch (GuestMemoryException e) {
             throw new InvalidQueueException("available ring: " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether the driver wants an interrupt for what the device used: false while it sets VRING_AVAIL_F_NO_INTERRUPT
+     * (Linux does while it polls the queue, e.g. under NAPI). Ask after {@link #addUsed}; the fence orders the used
+     * index before the flag, as the driver orders them the other way round when it clears the flag.
+     */
+    public boolean wantsInterrupt() throws InvalidQueueException {
+        VarHandle.fullFence();
+        try {
+            return (boundMemory().readShort(availableRing) & AVAIL_F_NO_INTERRUPT) == 0;
+        } catch (GuestMemoryException e) {
+            throw new InvalidQueueException("available ring: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Sets VRING_USED_F_NO_NOTIFY while the device is working through the queue anyway, so the driver need not
+     * notify (each notification is a VM exit). After enabling notifications again, check {@link #hasAvailable}: the
+     * driver may have added chains without notifying in between.
+     */
+    public void setNotifications(boolean enabled) throws InvalidQueueException {
+        try {
+            boundMemory().writeShort(usedRing, (short) (enabled ? 0 : USED_F_NO_NOTIFY));
+        } catch (GuestMemoryException e) {
+            throw new InvalidQueueException("used ring: " + e.getMessage());
+        }
+        VarHandle.fullFence();
     }
 
     /**

@@ -42,6 +42,7 @@ public final class NetDevice implements VirtioDevice {
     private final Arena arena;
     private final MemorySegment staging;
     private final NetStats stats = new NetStats();
+    private final TunTap.FrameIo io = new TunTap.FrameIo();
     private NetQueues active;
 
     private NetDevice(Fd tap, byte[] mac, int mtu) {
@@ -140,7 +141,7 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public void activate(Activation activation) throws IOException {
-        NetQueues next = new NetQueues(activation, tap, staging, mtu, stats);
+        NetQueues next = new NetQueues(activation, tap, io, staging, mtu, stats);
         next.start();
         active = next;
     }
@@ -155,7 +156,7 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public void close() throws IOException {
-        try (tap) {
+        try (tap; io) {
             arena.close();
         }
     }

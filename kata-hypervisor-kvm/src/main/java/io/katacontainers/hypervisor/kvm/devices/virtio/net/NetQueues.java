@@ -1,10 +1,9 @@
 package io.katacontainers.hypervisor.kvm.devices.virtio.net;
 
 import io.katacontainers.ffm.libc.Epoll;
-import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
-import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.ffm.libc.TunTap;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
 import io.katacontainers.hypervisor.kvm.devices.virtio.ChainCursor;
 import io.katacontainers.hypervisor.kvm.devices.virtio.DescriptorChain;
@@ -42,6 +41,7 @@ final class NetQueues {
 
     private final Activation activation;
     private final Fd tap;
+    private final TunTap.FrameIo io;
     private final MemorySegment staging;
     private final int mtu;
     private final NetStats stats;
@@ -52,9 +52,10 @@ final class NetQueues {
     private EventLoop.Registration tapWatch;
     private boolean stopped;
 
-    NetQueues(Activation activation, Fd tap, MemorySegment staging, int mtu, NetStats stats) {
+    NetQueues(Activation activation, Fd tap, TunTap.FrameIo io, MemorySegment staging, int mtu, NetStats stats) {
         this.activation = activation;
         this.tap = tap;
+        this.io = io;
         this.staging = staging;
         this.mtu = mtu;
         this.stats = stats;
@@ -93,24 +94,34 @@ final class NetQueues {
     private void processTx() {
         boolean used = false;
         try {
-            for (int n = 0; n < BATCH; n++) {
-                DescriptorChain chain = tx.pop();
-                if (chain == null) {
+            int budget = BATCH;
+            // While the device works through the queue, the driver need not notify (each notification is an exit).
+            tx.setNotifications(false);
+            while (true) {
+                DescriptorChain chain = budget > 0 ? tx.pop() : null;
+                if (chain != null) {
+                    transmit(chain.readable());
+                    tx.addUsed(chain.head(), 0);
+                    used = true;
+                    budget--;
+                    continue;
+                }
+                tx.setNotifications(true);
+                if (!tx.hasAvailable()) {
                     break;
                 }
-                transmit(chain.readable());
-                tx.addUsed(chain.head(), 0);
-                used = true;
+                if (budget == 0) {
+                    // More than one batch: come back after the other devices had their turn.
+                    activation.loop().execute(() -> guarded(this::processTx));
+                    break;
+                }
+                tx.setNotifications(false);
             }
-            if (tx.hasAvailable()) {
-                // More than one batch: come back after the other devices had their turn.
-                activation.loop().execute(() -> guarded(this::processTx));
+            if (used && tx.wantsInterrupt()) {
+                activation.interrupt().signalUsedBuffer();
             }
         } catch (InvalidQueueException e) {
             activation.needsReset("virtio-net TX queue: " + e.getMessage());
-        }
-        if (used) {
-            activation.interrupt().signalUsedBuffer();
         }
     }
 
@@ -139,7 +150,12 @@ final class NetQueues {
             return;
         }
         try {
-            long written = Libc.write(tap.get(), staging.asSlice(0, n));
+            long written = io.write(tap.get(), staging.asSlice(0, n));
+            if (written == TunTap.FrameIo.WOULD_BLOCK) {
+                // A full tap drops the frame, as a NIC would; the guest's TCP retransmits.
+                stats.txDropped++;
+                return;
+            }
             if (written != n) {
                 stats.txDropped++;
                 hostErrors.warn("virtio-net: the tap took {0} of {1} bytes of a frame", Long.toString(written), n);
@@ -147,7 +163,7 @@ final class NetQueues {
             }
             stats.txFrames++;
         } catch (SyscallException e) {
-            // A full or downed tap drops the frame, as a NIC would; the guest's TCP retransmits.
+            // A downed tap drops the frame too.
             stats.txDropped++;
             hostErrors.warn("virtio-net: the tap refused a frame of {0} bytes: {1}", n, e.getMessage());
         }
@@ -195,11 +211,11 @@ final class NetQueues {
                 }
                 used |= deliver(chain, (int) length);
             }
+            if (used && rx.wantsInterrupt()) {
+                activation.interrupt().signalUsedBuffer();
+            }
         } catch (InvalidQueueException e) {
             activation.needsReset("virtio-net RX queue: " + e.getMessage());
-        }
-        if (used) {
-            activation.interrupt().signalUsedBuffer();
         }
     }
 
@@ -209,16 +225,17 @@ final class NetQueues {
             return -1;
         }
         try {
-            long n = Libc.read(tap.get(), staging);
+            long n = io.read(tap.get(), staging);
+            if (n == TunTap.FrameIo.WOULD_BLOCK) {
+                return -1;
+            }
             if (n == 0) {
                 stopWatchingTap("the tap reported end of file");
                 return -1;
             }
             return n;
         } catch (SyscallException e) {
-            if (!e.is(Errno.EAGAIN)) {
-                stopWatchingTap("reading the tap failed: " + e.getMessage());
-            }
+            stopWatchingTap("reading the tap failed: " + e.getMessage());
             return -1;
         }
     }

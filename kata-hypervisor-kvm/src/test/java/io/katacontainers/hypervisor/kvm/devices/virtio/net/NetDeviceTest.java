@@ -92,6 +92,17 @@ class NetDeviceTest {
         return loop.call(work);
     }
 
+    /** Asks {@code condition} on the loop until it holds, for up to 10 s. */
+    private void awaitOnLoop(Callable<Boolean> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!onLoop(condition)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": not within 10 s");
+            }
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void announcesMacMtuAndTheFeaturesItImplements() throws Exception {
         assertEquals(Virtio.ID_NET, transport.read(MmioTransport.DEVICE_ID, 4));
@@ -208,9 +219,8 @@ class NetDeviceTest {
             sent.add(payload);
             sendFromHost(payload);
         }
-        // The tap was readable before this task was handed over: the loop has seen it by the time the task runs.
+        awaitOnLoop(() -> device.stats().rxPauses == 1, "the device stops watching the tap");
         long wakeups = onLoop(() -> device.stats().tapWakeups);
-        assertEquals(1L, (long) onLoop(() -> device.stats().rxPauses), "paused once");
         for (int i = 0; i < 5; i++) {
             onLoop(() -> null);
         }
@@ -268,6 +278,31 @@ class NetDeviceTest {
         sendFromHost(payload);
         assertArrayEquals(payload, Frames.udpPayload(frameAt(big, driver.awaitUsed(NetQueues.RX)), GUEST_PORT));
         assertEquals(1L, (long) onLoop(() -> device.stats().rxDropped));
+    }
+
+    @Test
+    void interruptsFollowTheDriversSuppressionFlagAndNotificationsAreBackOnAfterWork() throws Exception {
+        long rxAvail = GuestDriver.descriptorTable(NetQueues.RX) + GuestDriver.AVAIL_OFFSET;
+        memory.writeShort(rxAvail, (short) 1); // VRING_AVAIL_F_NO_INTERRUPT, as Linux sets it while NAPI polls
+        long first = postRx(HEADER + 1514);
+        driver.kick(NetQueues.RX);
+        byte[] payload = "quiet".getBytes(StandardCharsets.US_ASCII);
+        sendFromHost(payload);
+        assertArrayEquals(payload, Frames.udpPayload(frameAt(first, driver.awaitUsed(NetQueues.RX)), GUEST_PORT));
+        onLoop(() -> null);
+        assertEquals(0, transport.read(MmioTransport.INTERRUPT_STATUS, 4), "no interrupt while suppressed");
+        memory.writeShort(rxAvail, (short) 0);
+        long second = postRx(HEADER + 1514);
+        driver.kick(NetQueues.RX);
+        sendFromHost(payload);
+        assertArrayEquals(payload, Frames.udpPayload(frameAt(second, driver.awaitUsed(NetQueues.RX)), GUEST_PORT));
+        onLoop(() -> null);
+        assertEquals(1, transport.read(MmioTransport.INTERRUPT_STATUS, 4), "a used-buffer interrupt");
+        transmit(payload, true, false);
+        assertArrayEquals(payload, receiveOnHost());
+        onLoop(() -> null);
+        long txUsed = GuestDriver.descriptorTable(NetQueues.TX) + GuestDriver.USED_OFFSET;
+        assertEquals(0, memory.readShort(txUsed), "VRING_USED_F_NO_NOTIFY is off once the queue is empty");
     }
 
     @Test
