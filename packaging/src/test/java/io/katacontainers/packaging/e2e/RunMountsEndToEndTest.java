@@ -97,6 +97,53 @@ class RunMountsEndToEndTest {
         assertEquals("single-file\n", Files.readString(file));
     }
 
+    @Test
+    void createStartSharesTheMountsAndDeleteForceAfterTheHolderDiedRemovesThem() throws Exception {
+        String id = "mounts-oci";
+        Path rw = Files.createDirectories(work.resolve("rw"));
+        Path bundle = Sandboxes.bundle(work, "sh", "-c", "echo made > /rw/created; sleep 1000");
+        ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+        bind((ArrayNode) spec.get("mounts"), rw.toString(), "/rw", "rbind", "rw");
+        JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
+        Path pidFile = work.resolve("pid");
+        try {
+            Process create = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-runtime").toString(), "create",
+                    "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id)
+                    .redirectOutput(work.resolve("create.out").toFile())
+                    .redirectError(work.resolve("create.err").toFile()).start();
+            assertTrue(create.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "create did not return");
+            assertEquals(0, create.exitValue(), Files.readString(work.resolve("create.err")));
+            assertEquals(0, runtime("start", id));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(rw.resolve("created")) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals("made\n", Files.readString(rw.resolve("created")), "written through the share");
+            Path shares = Path.of("/run/vc/sbs", id, "shared", id, "mounts");
+            assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + shares + "/"),
+                    "the share is mounted while the container runs");
+
+            long holder = Long.parseLong(Files.readString(pidFile).trim());
+            ProcessHandle process = ProcessHandle.of(holder).orElseThrow();
+            assertTrue(process.destroyForcibly(), "SIGKILL the sandbox's holder");
+            process.onExit().get(30, TimeUnit.SECONDS);
+        } finally {
+            assertEquals(0, runtime("delete", "--force", id), "delete --force cleans up after the crash");
+        }
+        Sandboxes.assertNothingLeft(id);
+        assertEquals("made\n", Files.readString(rw.resolve("created")), "the host's files stay");
+    }
+
+    private static int runtime(String... args) throws Exception {
+        java.util.List<String> argv = new java.util.ArrayList<>(
+                java.util.List.of(Sandboxes.DIST.resolve("bin/kata-runtime").toString()));
+        argv.addAll(java.util.List.of(args));
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), String.join(" ", argv) + " hung");
+        return process.exitValue();
+    }
+
     private static String read(java.io.InputStream in) {
         try (in) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -42,7 +42,8 @@ class MountsEndToEndTest {
         String shipped = Files.readString(Sandboxes.DIST.resolve("share/defaults/kata-containers/configuration.toml"));
         config = work.resolve("configuration.toml");
         Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
-        containerd = PrivateContainerd.start(work.resolve("containerd"), Sandboxes.DIST.resolve("bin"));
+        containerd = PrivateContainerd.start(Files.createDirectories(work.resolve("containerd")),
+                Sandboxes.DIST.resolve("bin"));
         containerd.importBusybox(Sandboxes.REPO);
     }
 
@@ -69,9 +70,9 @@ class MountsEndToEndTest {
     }
 
     private static List<String> sharesOf(String id) throws Exception {
-        Path shared = Path.of("/run/vc/sbs", id, "shared");
+        Path mounts = Path.of("/run/vc/sbs", id, "shared", id, "mounts");
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .map(line -> line.split(" ")[4]).filter(point -> point.startsWith(shared + "/")).toList();
+                .map(line -> line.split(" ")[4]).filter(point -> point.startsWith(mounts + "/")).toList();
     }
 
     @Test
@@ -108,8 +109,8 @@ class MountsEndToEndTest {
         Result later = exec(id, "later", "cat", "/rw/later");
         assertEquals("host-after\n", later.out(), "a file the host makes while it runs: " + later);
 
-        Result refused = exec(id, "refused", "sh", "-c", "echo no > /ro/new 2>&1; echo rc=$?");
-        assertTrue(refused.out().contains("Read-only file system") && refused.out().contains("rc=1"),
+        Result refused = exec(id, "refused", "sh", "-c", "echo no > /ro/new; echo rc=$?");
+        assertTrue(refused.stderr().contains("Read-only file system") && refused.out().contains("rc=1"),
                 "the read-only mount refuses writes: " + refused);
         assertFalse(Files.exists(ro.resolve("new")));
 
