@@ -15,6 +15,7 @@ import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentDialer;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.network.PodNetwork;
 import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.resource.ResourceLedger;
 
@@ -23,7 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -48,8 +51,12 @@ public final class Sandbox implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
-    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources) {
+    private final Optional<PodNetwork> network;
+
+    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources,
+                    Optional<PodNetwork> network) {
         this.id = id;
+        this.network = network;
         this.resources = resources;
         this.vm = vm;
         this.agent = agent;
@@ -59,6 +66,16 @@ public final class Sandbox implements AutoCloseable {
     /** Boots the VM, waits for the agent and sets the sandbox up in the guest. */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir)
             throws SandboxException, InterruptedException {
+        return start(id, hostname, config, driver, runDir, Optional.empty());
+    }
+
+    /**
+     * Boots the VM with the veths of {@code netns} (the pod's network namespace) as its NICs, and configures them
+     * in the guest once the agent is up. A namespace that does not exist, an endpoint or
+     * {@code internetworking_model} that is not supported fail before the VM boots.
+     */
+    public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
+                                Optional<Path> netns) throws SandboxException, InterruptedException {
         Path sharedDir = runDir.resolve("shared");
         ResourceLedger resources;
         try {
@@ -67,6 +84,26 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
         }
+        Optional<PodNetwork> network = Optional.empty();
+        if (netns.isPresent()) {
+            try {
+                network = Optional.of(PodNetwork.attach(netns.get(),
+                        PodNetwork.Model.of(config.runtime().internetworkingModel()), resources));
+            } catch (IOException e) {
+                throw new SandboxException("sandbox " + id + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            return start(id, hostname, config, driver, runDir, sharedDir, resources, network);
+        } catch (SandboxException | InterruptedException | RuntimeException e) {
+            network.ifPresent(PodNetwork::close);
+            throw e;
+        }
+    }
+
+    private static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver,
+                                 Path runDir, Path sharedDir, ResourceLedger resources,
+                                 Optional<PodNetwork> network) throws SandboxException, InterruptedException {
         VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
@@ -80,6 +117,9 @@ public final class Sandbox implements AutoCloseable {
             for (Device device : VmSpecs.devices(sharedDir)) {
                 vm.addDevice(device);
             }
+            for (Device device : network.map(PodNetwork::devices).orElse(List.of())) {
+                vm.addDevice(device);
+            }
             vm.start(dialTimeout);
             agent = AgentDialer.dial(vm, dialTimeout);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
@@ -88,8 +128,11 @@ public final class Sandbox implements AutoCloseable {
                     .addStorages(Storage.newBuilder().setDriver("virtio-fs").setSource(SHARED_FS_TAG)
                             .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
                     .build());
+            if (network.isPresent()) {
+                configureGuestNetwork(agent, network.get());
+            }
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
-            return new Sandbox(id, vm, agent, sharedDir, resources);
+            return new Sandbox(id, vm, agent, sharedDir, resources, network);
         } catch (HypervisorException | AgentException e) {
             if (agent != null) {
                 agent.close();
@@ -102,6 +145,19 @@ public final class Sandbox implements AutoCloseable {
             }
             vm.close();
             throw e;
+        }
+    }
+
+    /** What the scan found, as Kata's runtime sends it: interfaces, then routes, then static neighbours. */
+    private static void configureGuestNetwork(AgentClient agent, PodNetwork network) throws AgentException {
+        for (var nic : network.interfaces()) {
+            agent.updateInterface(nic);
+        }
+        if (!network.routes().isEmpty()) {
+            agent.updateRoutes(network.routes());
+        }
+        if (!network.neighbors().isEmpty()) {
+            agent.addArpNeighbors(network.neighbors());
         }
     }
 
@@ -204,8 +260,9 @@ public final class Sandbox implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "stopping the VM of sandbox {0}: {1}", id, e.getMessage());
             }
             vm.close();
+            network.ifPresent(PodNetwork::close);
             try {
-                resources.detachAll(); // the rootfs mounts, then the shared directory
+                resources.detachAll(); // the rootfs mounts, the taps and qdiscs, then the shared directory
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "tearing down the resources of sandbox {0}: {1}", id,
                         e.getMessage());
