@@ -21,6 +21,7 @@ public final class AgentService {
         new SandboxRpcs(sandbox, platform, shutdown).register(agent);
         new ContainerRpcs(sandbox, platform).register(agent);
         new StreamRpcs(sandbox).register(agent);
+        new NetworkRpcs(platform).register(agent);
         return List.of(agent.build(), HealthService.definition());
     }
 }
