@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Builds a busybox OCI image as an OCI image-layout tar (what `ctr image import` and `skopeo copy oci-archive:`
 # read), reproducibly: fixed mtimes, sorted entries, so equal inputs give equal digests.
-# Usage: make-image.sh OUT.tar [REF]     (default REF: docker.io/library/kata-busybox:latest)
+# Usage: make-image.sh OUT.tar [REF [CMD...]]     (default REF: docker.io/library/kata-busybox:latest, CMD: sh)
 set -euo pipefail
 case "${1:-}" in -h|--help|"") sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ]; exit $? ;; esac
 out=$(realpath -m "$1")
 ref=${2:-docker.io/library/kata-busybox:latest}
+shift $(( $# < 2 ? $# : 2 ))
+[ $# -gt 0 ] || set -- sh
+json_string() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+cmd=""
+for a in "$@"; do cmd+="${cmd:+, }$(json_string "$a")"; done
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -31,7 +36,7 @@ layer=$(blob "$work/layer.tar.gz" application/vnd.oci.image.layer.v1.tar+gzip)
 
 cat > "$work/config.json" <<JSON
 {"architecture": "amd64", "os": "linux",
- "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"], "WorkingDir": "/"},
+ "config": {"Env": ["PATH=/bin"], "Cmd": [$cmd], "WorkingDir": "/"},
  "rootfs": {"type": "layers", "diff_ids": ["sha256:$diff_id"]},
  "history": [{"created_by": "kata-java packaging/bundle/make-image.sh"}]}
 JSON

@@ -3,8 +3,10 @@ package io.katacontainers.agent.container;
 import io.katacontainers.agent.cgroup.CgroupDir;
 import io.katacontainers.agent.mount.Mounter;
 import io.katacontainers.agent.proto.LinuxResources;
+import io.katacontainers.agent.proto.Mount;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.MountOptions;
 import io.katacontainers.ffm.libc.Mounts;
@@ -41,6 +43,7 @@ final class GuestBundleFiles {
                     + " must be absolute in the guest: '"
                     + spec.getRoot().getPath() + "'");
         }
+        checkBindSources(id, spec);
         var bundle = new GuestBundle(id, stateDir.resolve(id));
         if (Files.exists(bundle.dir())) {
             throw ErrdefsException.alreadyExists("bundle " + bundle.dir() + " exists already");
@@ -63,6 +66,33 @@ final class GuestBundleFiles {
             throw e;
         }
         return bundle;
+    }
+
+    /**
+     * Refuses, before anything is made, a bind mount whose source is not in this guest: a host path reaches the
+     * guest only as the runtime shared it (under {@link GuestContract#GUEST_SHARED_DIR}), and the OCI runtime would
+     * fail later with a less clear error. NOT_FOUND names the mount.
+     */
+    static void checkBindSources(String id, Spec spec) {
+        for (Mount mount : spec.getMountsList()) {
+            boolean bind = mount.getType().equals("bind") || mount.getOptionsList().contains("bind")
+                    || mount.getOptionsList().contains("rbind");
+            if (!bind) {
+                continue;
+            }
+            if (!mount.getSource().startsWith("/")) {
+                throw ErrdefsException.invalidArgument("container " + id + ": the bind mount on "
+                        + mount.getDestination() + " has the relative source '" + mount.getSource()
+                        + "'; the guest needs an absolute path");
+            }
+            if (!Files.exists(Path.of(mount.getSource()))) {
+                throw ErrdefsException.notFound("container " + id + ": the source " + mount.getSource()
+                        + " of the bind mount on " + mount.getDestination() + " does not exist in the guest"
+                        + (mount.getSource().startsWith(GuestContract.GUEST_SHARED_DIR + "/") ? ""
+                        : " (host paths reach the guest only as the runtime shares them, under "
+                        + GuestContract.GUEST_SHARED_DIR + ")"));
+            }
+        }
     }
 
     /** The cgroup the runtime gives container {@code id} of this spec. */

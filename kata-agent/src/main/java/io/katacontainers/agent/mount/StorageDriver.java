@@ -23,6 +23,9 @@ public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageD
     /** Kata's shared-fs tag that a guest init may have mounted before the agent started. */
     String PREMOUNTED_SHARED_FS = GuestContract.SHARED_FS_TAG;
 
+    /** Kata's option that gives a volume's group (Kubernetes' fsGroup), as {@code fsgid=<gid>}. */
+    String FS_GID = "fsgid=";
+
     /** Driver names this agent understands, as GetGuestDetails reports them. */
     List<String> NAMES = List.of("virtio-fs", "9p", "overlayfs", "ephemeral", "local");
 
@@ -32,8 +35,9 @@ public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageD
             case "virtio-fs" -> new Filesystem("virtiofs", true);
             case "9p" -> new Filesystem("9p", true);
             case "overlayfs" -> new Filesystem("overlay", true);
-            // Kata's ephemeral storages are tmpfs mounts whose options (fsGroup) are not mount options.
-            case "ephemeral" -> new Filesystem("tmpfs", false);
+            // Kata's ephemeral storages are tmpfs mounts (the pod's /dev/shm, memory-backed emptyDirs); an
+            // fsgid=N option among their mount options gives the volume's group (the pod's fsGroup).
+            case "ephemeral" -> new Filesystem("tmpfs", true);
             case "local" -> new Local();
             default -> null;
         });
@@ -48,6 +52,22 @@ public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageD
 
     /** Undoes {@link #attach}. */
     void detach(Path mountPoint, boolean mounted, Mounter mounter) throws IOException;
+
+    /** Gives {@code dir} the group of the storage's {@code fsgid=} option, if it has one. */
+    private static void applyFsGroup(Storage storage, Path dir) throws IOException {
+        for (String option : storage.getOptionsList()) {
+            if (option.startsWith(FS_GID)) {
+                int gid;
+                try {
+                    gid = Integer.parseInt(option.substring(FS_GID.length()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("storage option " + option + " of " + storage.getMountPoint()
+                            + " is not a group id", e);
+                }
+                Files.setAttribute(dir, "unix:gid", gid);
+            }
+        }
+    }
 
     /**
      * A filesystem mounted from the storage's source (a virtio-fs tag, a 9p tag, "tmpfs"...).
@@ -64,8 +84,16 @@ public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageD
             }
             Files.createDirectories(target);
             String type = storage.getFstype().isEmpty() ? defaultType : storage.getFstype();
-            var options = useOptions ? MountOptions.parse(storage.getOptionsList()) : MountOptions.NONE;
+            List<String> mountOptions = storage.getOptionsList().stream()
+                    .filter(option -> !option.startsWith(FS_GID)).toList();
+            var options = useOptions ? MountOptions.parse(mountOptions) : MountOptions.NONE;
             mounter.mount(storage.getSource(), target, type, options);
+            try {
+                applyFsGroup(storage, target);
+            } catch (IOException | RuntimeException e) {
+                mounter.unmount(target);
+                throw e;
+            }
             return true;
         }
 
@@ -86,6 +114,7 @@ public sealed interface StorageDriver permits StorageDriver.Filesystem, StorageD
             if (mode != null) {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(symbolic(mode)));
             }
+            applyFsGroup(storage, dir);
             return false;
         }
 

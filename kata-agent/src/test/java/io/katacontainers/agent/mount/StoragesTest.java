@@ -77,12 +77,15 @@ class StoragesTest {
     }
 
     @Test
-    void ephemeralStoragesAreTmpfsWithoutTheirOptions() throws Exception {
+    void ephemeralStoragesAreTmpfsWithTheirMountOptionsAndFsGroup() throws Exception {
         var mounter = new RecordingMounter();
         Path point = dir.resolve("ephemeral");
-        new Storages(mounter).add(List.of(Storage.newBuilder().setDriver("ephemeral").setSource("tmpfs")
-                .addOptions("fsgid=100").setMountPoint(point.toString()).build()));
-        assertEquals(List.of("mount tmpfs " + point + " tmpfs 0 "), mounter.calls);
+        new Storages(mounter).add(List.of(Storage.newBuilder().setDriver("ephemeral").setSource("shm")
+                .setFstype("tmpfs").addAllOptions(List.of("fsgid=100", "nosuid", "mode=1777", "size=1048576"))
+                .setMountPoint(point.toString()).build()));
+        assertEquals(List.of("mount shm " + point + " tmpfs " + Mounts.MS_NOSUID + " mode=1777,size=1048576"),
+                mounter.calls, "Kata's shm options are mount options; fsgid is not one");
+        assertEquals(100, Files.getAttribute(point, "unix:gid"), "fsgid gives the volume's group");
     }
 
     @Test
@@ -109,5 +112,8 @@ class StoragesTest {
                 Files.getPosixFilePermissions(local)));
         storages.release(points);
         assertTrue(Files.notExists(local));
+        storages.add(List.of(Storage.newBuilder().setDriver("local").setSource("local")
+                .addAllOptions(List.of("mode=0777", "fsgid=4242")).setMountPoint(local.toString()).build()));
+        assertEquals(4242, Files.getAttribute(local, "unix:gid"));
     }
 }

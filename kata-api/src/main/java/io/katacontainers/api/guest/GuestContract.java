@@ -12,6 +12,27 @@ public final class GuestContract {
     /** Where the guest mounts the shared filesystem; each container's rootfs appears under it by container id. */
     public static final String GUEST_SHARED_DIR = "/run/kata-containers/shared/containers";
 
+    /**
+     * Where the agent keeps what belongs to the whole sandbox rather than to one container, as in Kata: the pod's
+     * {@code /dev/shm} ({@link #GUEST_SHM_DIR}) and memory-backed volumes ({@link #GUEST_EPHEMERAL_DIR}).
+     */
+    public static final String GUEST_SANDBOX_DIR = "/run/kata-containers/sandbox";
+
+    /** The sandbox's {@code /dev/shm}: one tmpfs in the guest that every container of the pod binds, as in Kata. */
+    public static final String GUEST_SHM_DIR = GUEST_SANDBOX_DIR + "/shm";
+
+    /** Memory-backed emptyDir volumes ({@code medium: Memory}): a tmpfs each in the guest, by volume name. */
+    public static final String GUEST_EPHEMERAL_DIR = GUEST_SANDBOX_DIR + "/ephemeral";
+
+    /**
+     * The directory, under the sandbox container's rootfs in {@link #GUEST_SHARED_DIR}, that holds disk-backed
+     * emptyDir volumes created by the agent ({@code <shared>/<sandbox id>/rootfs/local/<volume>}), as in Kata.
+     */
+    public static final String LOCAL_STORAGE_DIR = "local";
+
+    /** Host paths shared for one container's bind mounts appear under {@code <shared>/<container id>/} here. */
+    public static final String SHARED_MOUNTS_DIR = "mounts";
+
     /** The vsock port the agent's ttrpc server listens on, as in Kata. */
     public static final int AGENT_VSOCK_PORT = 1024;
 

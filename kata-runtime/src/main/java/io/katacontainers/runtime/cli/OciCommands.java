@@ -224,7 +224,7 @@ final class OciCommands {
                 Runtime.getRuntime().addShutdownHook(new Thread(own::close));
                 state = state.withVmmPid(sandbox.vm().vmmPid());
                 state.write(dir);
-                sandbox.createContainer(id, bundle.spec(), bundle.rootfs());
+                sandbox.createContainer(id, bundle.spec(), bundle.rootfs(), Optional.of(bundle.dir()));
                 SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
                 holder.serve(new GuestProcess.Stdio(bundle.spec().getProcess().getTerminal(),
                         new ByteArrayInputStream(new byte[0]), System.out, System.err));

@@ -137,7 +137,7 @@ public final class RunCommand implements Callable<Integer> {
         boolean terminal = bundle.spec().getProcess().getTerminal();
         Spec containerSpec = terminal ? withConsoleSize(bundle.spec()) : bundle.spec();
         try (Sandbox sandbox = bootstrap.boot(runDir)) {
-            sandbox.createContainer(id, containerSpec, bundle.rootfs());
+            sandbox.createContainer(id, containerSpec, bundle.rootfs(), Optional.of(bundle.dir()));
             Optional<HostTerminal> raw = terminal ? HostTerminal.rawIfTerminal() : Optional.empty();
             try {
                 GuestProcess process = GuestProcess.init(sandbox.agent(), id,

@@ -31,20 +31,38 @@ public sealed interface Resource {
     record HostMount(Path target) implements Resource {
         @Override
         public void teardown() throws IOException {
-            try {
-                Mounts.unmount(target, Mounts.MNT_DETACH); // lazily: a busy virtiofsd cannot keep it
-            } catch (SyscallException e) {
-                if (!e.is(Errno.EINVAL) && !e.is(Errno.ENOENT)) { // not mounted (any more)
-                    throw e;
-                }
+            unmountAndRemove(target);
+        }
+    }
+
+    /**
+     * A host file or directory of a container's bind mount, bind-mounted into the shared directory at
+     * {@code <shared>/<container id>/mounts/<name>} for the guest. The (empty) file or directory it was mounted on
+     * goes with it, and the {@code mounts} directory when that is empty then; a target still mounted is never
+     * emptied.
+     */
+    record SharedMount(Path target) implements Resource {
+        @Override
+        public void teardown() throws IOException {
+            unmountAndRemove(target);
+        }
+    }
+
+    /** Detaches what is mounted on {@code target} (lazily), removes it, and its parent if that is empty now. */
+    private static void unmountAndRemove(Path target) throws IOException {
+        try {
+            Mounts.unmount(target, Mounts.MNT_DETACH); // lazily: a busy virtiofsd cannot keep it
+        } catch (SyscallException e) {
+            if (!e.is(Errno.EINVAL) && !e.is(Errno.ENOENT)) { // not mounted (any more)
+                throw e;
             }
-            Files.deleteIfExists(target);
-            Path parent = target.getParent();
-            if (Files.isDirectory(parent)) {
-                try (var left = Files.list(parent)) {
-                    if (left.findAny().isEmpty()) {
-                        Files.delete(parent);
-                    }
+        }
+        Files.deleteIfExists(target);
+        Path parent = target.getParent();
+        if (Files.isDirectory(parent)) {
+            try (var left = Files.list(parent)) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(parent);
                 }
             }
         }
@@ -58,6 +76,7 @@ public sealed interface Resource {
         return switch (this) {
             case SharedFs shared -> "shared-fs " + shared.dir();
             case HostMount mount -> "host-mount " + mount.target();
+            case SharedMount mount -> "shared-mount " + mount.target();
         };
     }
 
@@ -69,6 +88,7 @@ public sealed interface Resource {
         return switch (kind) {
             case "shared-fs" -> new SharedFs(path);
             case "host-mount" -> new HostMount(path);
+            case "shared-mount" -> new SharedMount(path);
             default -> throw new IllegalArgumentException("unknown resource in a sandbox ledger: " + line);
         };
     }

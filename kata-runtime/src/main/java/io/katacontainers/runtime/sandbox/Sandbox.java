@@ -15,6 +15,10 @@ import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentDialer;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.mount.ContainerMounts;
+import io.katacontainers.runtime.mount.HostProbe;
+import io.katacontainers.runtime.mount.MountException;
+import io.katacontainers.runtime.mount.SharedMounts;
 import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.resource.ResourceLedger;
 
@@ -23,7 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -45,6 +51,8 @@ public final class Sandbox implements AutoCloseable {
     private final Path sharedDir;
     private final ResourceLedger resources;
     private final Map<String, SharedRootfs> rootfs = new LinkedHashMap<>();
+    /** The host paths shared for each container's bind mounts. */
+    private final Map<String, List<Resource.SharedMount>> volumes = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
@@ -130,8 +138,19 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** Shares the container's root filesystem with the guest and creates the container there (not started). */
+    /** {@link #createContainer(String, Spec, Path, Optional)} for a caller without a bundle directory. */
     public void createContainer(String containerId, Spec spec, Path hostRootfs) throws SandboxException {
+        createContainer(containerId, spec, hostRootfs, Optional.empty());
+    }
+
+    /**
+     * Shares the container's root filesystem and the host paths of its bind mounts with the guest, and creates
+     * the container there (not started); nothing is left shared when it fails.
+     *
+     * @param bundleDir what relative bind-mount sources are relative to
+     */
+    public void createContainer(String containerId, Spec spec, Path hostRootfs, Optional<Path> bundleDir)
+            throws SandboxException {
         lock.lock();
         try {
             if (closed) {
@@ -140,16 +159,31 @@ public final class Sandbox implements AutoCloseable {
             if (rootfs.containsKey(containerId)) {
                 throw new SandboxException("container " + containerId + " already exists in sandbox " + id);
             }
+            ContainerMounts.Plan mounts;
+            try {
+                mounts = ContainerMounts.plan(id, containerId, spec.getMountsList(), bundleDir, HostProbe.live());
+            } catch (MountException | IOException e) {
+                throw new SandboxException("cannot create container " + containerId + ": " + e.getMessage(), e);
+            }
             SharedRootfs shared = SharedRootfs.share(resources, hostRootfs, sharedDir, containerId,
                     GUEST_SHARED_DIR);
+            List<Resource.SharedMount> shares = List.of();
+            try {
+                shares = SharedMounts.shareAll(resources, sharedDir, mounts.shares());
+                Spec guestSpec = spec.toBuilder()
+                        .setRoot(Root.newBuilder(spec.getRoot()).setPath(shared.guestPath()))
+                        .clearMounts().addAllMounts(mounts.mounts())
+                        .build();
+                agent.createContainer(CreateContainerRequest.newBuilder()
+                        .setContainerId(containerId).setExecId(containerId).setOCI(guestSpec)
+                        .addAllStorages(mounts.storages()).build());
+            } catch (AgentException | IOException | RuntimeException e) {
+                SharedMounts.unshareAll(resources, shares, e);
+                detach(shared.hostMount());
+                throw new SandboxException("cannot create container " + containerId + ": " + e.getMessage(), e);
+            }
             rootfs.put(containerId, shared);
-            Spec guestSpec = spec.toBuilder()
-                    .setRoot(Root.newBuilder(spec.getRoot()).setPath(shared.guestPath()))
-                    .build();
-            agent.createContainer(CreateContainerRequest.newBuilder()
-                    .setContainerId(containerId).setExecId(containerId).setOCI(guestSpec).build());
-        } catch (AgentException e) {
-            throw new SandboxException("cannot create container " + containerId + ": " + e.getMessage(), e);
+            volumes.put(containerId, shares);
         } finally {
             lock.unlock();
         }
@@ -163,6 +197,8 @@ public final class Sandbox implements AutoCloseable {
         lock.lock();
         try {
             SharedRootfs shared = rootfs.remove(containerId);
+            List<Resource.SharedMount> shares = volumes.getOrDefault(containerId, List.of());
+            volumes.remove(containerId);
             if (closed || shared == null) {
                 return;
             }
@@ -173,6 +209,7 @@ public final class Sandbox implements AutoCloseable {
             } catch (AgentException e) {
                 throw new SandboxException("cannot remove container " + containerId + ": " + e.getMessage(), e);
             } finally {
+                shares.reversed().forEach(this::detach);
                 detach(shared.hostMount());
             }
         } finally {
@@ -205,12 +242,13 @@ public final class Sandbox implements AutoCloseable {
             }
             vm.close();
             try {
-                resources.detachAll(); // the rootfs mounts, then the shared directory
+                resources.detachAll(); // the shared mounts, the rootfs mounts, then the shared directory
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "tearing down the resources of sandbox {0}: {1}", id,
                         e.getMessage());
             }
             rootfs.clear();
+            volumes.clear();
         } finally {
             lock.unlock();
         }

@@ -122,7 +122,7 @@ final class ShimPod {
             stdio = ProcessStdio.open(request.getStdin(), request.getStdout(), request.getStderr());
             var spec = bundle.spec().toBuilder();
             spec.getProcessBuilder().setTerminal(request.getTerminal());
-            sandbox.createContainer(id, spec.build(), rootfs);
+            sandbox.createContainer(id, spec.build(), rootfs, Optional.of(bundle.dir()));
             created = true;
             ShimProcess init = new ShimProcess(id, "", request.getTerminal(), request.getStdin(),
                     request.getStdout(), request.getStderr(), Optional.empty(), listener);

@@ -4,22 +4,33 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Which sandbox a container belongs to, from the CRI annotations containerd's CRI plugin puts in its spec: a
- * container of type {@code container} joins the sandbox named by {@code sandbox-id}; anything else starts a pod.
+ * Which sandbox a container belongs to, from the CRI annotations of its spec: containerd's CRI plugin
+ * ({@code io.kubernetes.cri.container-type}/{@code sandbox-id}) or CRI-O's ({@code io.kubernetes.cri-o.ContainerType}/
+ * {@code SandboxID}), as Kata reads them. A container of type {@code container} joins the sandbox named there;
+ * anything else (the sandbox, or a container outside Kubernetes) starts a pod.
  */
 public record PodAnnotations(Optional<String> sandboxId) {
     public static final String CONTAINER_TYPE = "io.kubernetes.cri.container-type";
     public static final String SANDBOX_ID = "io.kubernetes.cri.sandbox-id";
+    public static final String CRIO_CONTAINER_TYPE = "io.kubernetes.cri-o.ContainerType";
+    public static final String CRIO_SANDBOX_ID = "io.kubernetes.cri-o.SandboxID";
     public static final String TYPE_CONTAINER = "container";
 
     public static PodAnnotations of(Map<String, String> annotations) {
-        if (!TYPE_CONTAINER.equals(annotations.get(CONTAINER_TYPE))) {
-            return new PodAnnotations(Optional.empty());
+        if (TYPE_CONTAINER.equals(annotations.get(CONTAINER_TYPE))) {
+            return joining(annotations, CONTAINER_TYPE, SANDBOX_ID);
         }
-        String sandbox = annotations.getOrDefault(SANDBOX_ID, "");
+        if (TYPE_CONTAINER.equals(annotations.get(CRIO_CONTAINER_TYPE))) {
+            return joining(annotations, CRIO_CONTAINER_TYPE, CRIO_SANDBOX_ID);
+        }
+        return new PodAnnotations(Optional.empty());
+    }
+
+    private static PodAnnotations joining(Map<String, String> annotations, String type, String sandboxKey) {
+        String sandbox = annotations.getOrDefault(sandboxKey, "");
         if (sandbox.isEmpty()) {
-            throw new IllegalArgumentException("annotation " + CONTAINER_TYPE + "=" + TYPE_CONTAINER + " needs "
-                    + SANDBOX_ID + " to name the pod's sandbox");
+            throw new IllegalArgumentException("annotation " + type + "=" + TYPE_CONTAINER + " needs "
+                    + sandboxKey + " to name the pod's sandbox");
         }
         return new PodAnnotations(Optional.of(sandbox));
     }

@@ -51,5 +51,12 @@ class RuntimeOptionsTest {
                 PodAnnotations.SANDBOX_ID, "pod")).shimId("app"));
         assertThrows(IllegalArgumentException.class,
                 () -> PodAnnotations.of(Map.of(PodAnnotations.CONTAINER_TYPE, "container")));
+        // CRI-O's names for the same thing
+        assertEquals("pod", PodAnnotations.of(Map.of(PodAnnotations.CRIO_CONTAINER_TYPE, "sandbox"))
+                .shimId("pod"));
+        assertEquals("pod", PodAnnotations.of(Map.of(PodAnnotations.CRIO_CONTAINER_TYPE, "container",
+                PodAnnotations.CRIO_SANDBOX_ID, "pod")).shimId("app"));
+        assertThrows(IllegalArgumentException.class,
+                () -> PodAnnotations.of(Map.of(PodAnnotations.CRIO_CONTAINER_TYPE, "container")));
     }
 }
