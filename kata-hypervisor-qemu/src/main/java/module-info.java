@@ -8,6 +8,8 @@ module io.katacontainers.hypervisor.qemu {
     // kata-check decides KVM or TCG (HostChecker.choose), as `kata-runtime check` reports it.
     requires io.katacontainers.check;
     requires com.fasterxml.jackson.databind;
+    // Tap descriptors reach QEMU over QMP with SCM_RIGHTS, which the JDK's sockets cannot send.
+    requires io.katacontainers.ffm;
 
     provides io.katacontainers.api.hypervisor.HypervisorDriver
             with io.katacontainers.hypervisor.qemu.QemuDriver;

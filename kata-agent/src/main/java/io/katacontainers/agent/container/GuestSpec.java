@@ -3,6 +3,7 @@ package io.katacontainers.agent.container;
 import io.katacontainers.agent.proto.LinuxNamespace;
 import io.katacontainers.agent.proto.Root;
 import io.katacontainers.agent.proto.Spec;
+import io.katacontainers.agent.system.NetworkSysctls;
 import java.util.List;
 
 /**
@@ -11,7 +12,9 @@ import java.util.List;
  * <ul>
  *   <li>the root is the bundle's rootfs, onto which the host's root path is bind-mounted;</li>
  *   <li>namespace paths refer to host namespaces and are dropped; the network namespace is dropped entirely, the
- *       containers use the VM's network; every container gets a new pid namespace;</li>
+ *       containers share the VM's network namespace; every container gets a new pid namespace;</li>
+ *   <li>the {@code net.*} sysctls are taken out: they belong to that shared namespace, where the agent applies them
+ *       ({@link io.katacontainers.agent.system.NetworkSysctls}), and the runtime would refuse them;</li>
  *   <li>the cgroup is one subtree per container under the agent's cgroup parent unless the spec names an
  *       absolute cgroupfs path (systemd's {@code slice:prefix:name} form has no meaning without systemd).</li>
  * </ul>
@@ -37,6 +40,7 @@ final class GuestSpec {
                 .toList();
         linux.clearNamespaces().addAllNamespaces(namespaces)
                 .addNamespaces(LinuxNamespace.newBuilder().setType("pid"));
+        NetworkSysctls.of(linux.getSysctlMap()).keySet().forEach(linux::removeSysctl);
         linux.setCgroupsPath(cgroupsPath(spec, containerId, cgroupParent));
         if (builder.getProcessBuilder().getCwd().isEmpty()) {
             builder.getProcessBuilder().setCwd("/");

@@ -19,8 +19,9 @@ public final class AgentService {
                                                       ShutdownRequest shutdown) {
         var agent = ServiceDefinition.builder(NAME);
         new SandboxRpcs(sandbox, platform, shutdown).register(agent);
-        new ContainerRpcs(sandbox).register(agent);
+        new ContainerRpcs(sandbox, platform).register(agent);
         new StreamRpcs(sandbox).register(agent);
+        new NetworkRpcs(platform).register(agent);
         return List.of(agent.build(), HealthService.definition());
     }
 }

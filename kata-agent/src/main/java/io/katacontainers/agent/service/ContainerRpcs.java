@@ -16,6 +16,8 @@ import io.katacontainers.agent.proto.StatsContainerResponse;
 import io.katacontainers.agent.proto.UpdateContainerRequest;
 import io.katacontainers.agent.proto.WaitProcessRequest;
 import io.katacontainers.agent.proto.WaitProcessResponse;
+import io.katacontainers.agent.system.AgentPlatform;
+import io.katacontainers.agent.system.NetworkSysctls;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ttrpc.ServiceDefinition;
 import java.time.Duration;
@@ -23,9 +25,11 @@ import java.time.Duration;
 /** Container and process lifecycle RPCs. */
 final class ContainerRpcs {
     private final GuestSandbox sandbox;
+    private final AgentPlatform platform;
 
-    ContainerRpcs(GuestSandbox sandbox) {
+    ContainerRpcs(GuestSandbox sandbox, AgentPlatform platform) {
         this.sandbox = sandbox;
+        this.platform = platform;
     }
 
     void register(ServiceDefinition.Builder service) {
@@ -88,6 +92,8 @@ final class ContainerRpcs {
             throw ErrdefsException.invalidArgument("no OCI spec in the request for container "
                     + request.getContainerId());
         }
+        // The containers share the sandbox's network namespace: its sysctls are set there, before the container.
+        platform.setNetworkSysctls(NetworkSysctls.of(request.getOCI().getLinux().getSysctlMap()));
         sandbox.createContainer(request.getContainerId(), request.getExecId(), request.getOCI(),
                 request.getStoragesList());
         return Empty.getDefaultInstance();

@@ -2,6 +2,7 @@ package io.katacontainers.agent.system;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The machine-wide effects of the agent's requests. In the guest they change the VM; on a host, where tests run
@@ -16,6 +17,12 @@ public sealed interface AgentPlatform permits GuestPlatform, HostPlatform {
 
     /** Installs the sandbox's resolv.conf lines (e.g. {@code nameserver 10.0.0.1}). */
     void setDns(List<String> lines) throws IOException;
+
+    /**
+     * Applies a container's {@code net.*} sysctls to the sandbox's network namespace, which all its containers
+     * share (see {@link NetworkSysctls}).
+     */
+    void setNetworkSysctls(Map<String, String> sysctls) throws IOException;
 
     void setTime(long seconds, long microseconds) throws IOException;
 

@@ -10,11 +10,13 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** The real guest: the agent owns the VM. */
 public final class GuestPlatform implements AgentPlatform {
     private static final System.Logger LOG = System.getLogger(GuestPlatform.class.getName());
     private static final Path GUEST_RESOLV_CONF = Path.of("/etc/resolv.conf");
+    private static final Path PROC_SYS = Path.of("/proc/sys");
 
     private final Mounter mounter;
     private final Path sandboxDir;
@@ -58,6 +60,12 @@ public final class GuestPlatform implements AgentPlatform {
         }
         Path file = ResolvConf.write(sandboxDir, lines);
         mounter.mount(file.toString(), GUEST_RESOLV_CONF, null, MountOptions.of(Mounts.MS_BIND));
+    }
+
+    /** The agent lives in the guest's network namespace, the one the containers share: written there. */
+    @Override
+    public void setNetworkSysctls(Map<String, String> sysctls) throws IOException {
+        NetworkSysctls.write(PROC_SYS, sysctls);
     }
 
     @Override

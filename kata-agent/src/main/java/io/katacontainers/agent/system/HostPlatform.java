@@ -2,8 +2,10 @@ package io.katacontainers.agent.system;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The agent running on a host as an ordinary process (tests, development): requests that would change the machine
@@ -34,6 +36,17 @@ public final class HostPlatform implements AgentPlatform {
         if (!lines.isEmpty()) {
             ResolvConf.write(sandboxDir, lines);
         }
+    }
+
+    /** Writes them under the sandbox directory's {@code proc-sys} (for inspection) instead of the host's. */
+    @Override
+    public void setNetworkSysctls(Map<String, String> sysctls) throws IOException {
+        for (String key : sysctls.keySet()) {
+            Path file = NetworkSysctls.fileOf(sandboxDir.resolve("proc-sys"), key);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, sysctls.get(key));
+        }
+        LOG.log(Level.INFO, "host mode: network sysctls {0} recorded, not applied", sysctls.keySet());
     }
 
     @Override

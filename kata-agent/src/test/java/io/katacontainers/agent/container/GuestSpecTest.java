@@ -20,6 +20,8 @@ class GuestSpecTest {
                         .setReadonly(true))
                 .setProcess(Process.newBuilder().addArgs("sh"))
                 .setLinux(Linux.newBuilder().setCgroupsPath(cgroupsPath)
+                        .putSysctl("net.ipv4.ip_unprivileged_port_start", "0")
+                        .putSysctl("kernel.shmmax", "4096")
                         .addNamespaces(LinuxNamespace.newBuilder().setType("network").setPath("/var/run/netns/cni-1"))
                         .addNamespaces(LinuxNamespace.newBuilder().setType("ipc").setPath("/proc/42/ns/ipc"))
                         .addNamespaces(LinuxNamespace.newBuilder().setType("pid").setPath("/proc/42/ns/pid"))
@@ -39,6 +41,12 @@ class GuestSpecTest {
         assertEquals("/kata/c1", spec.getLinux().getCgroupsPath());
         assertEquals("/", spec.getProcess().getCwd());
         assertEquals("1.0.2", spec.getVersion());
+    }
+
+    @Test
+    void networkSysctlsLeaveTheSpecForTheSharedNamespaceOthersStay() {
+        Spec spec = GuestSpec.adapt(hostSpec(""), "c1", bundle, "/kata");
+        assertEquals(java.util.Map.of("kernel.shmmax", "4096"), spec.getLinux().getSysctlMap());
     }
 
     @Test

@@ -8,7 +8,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The devices of a VM whose driver cold-plugs only: added before start, of the kinds the driver implements, at most
- * one of each kind but {@link Device.Block} (one per disk, in the order added). Drivers call {@link #add} under
+ * one of each kind but {@link Device.Block} (one per disk) and {@link Device.Network} (one per NIC), in the order
+ * added. Drivers call {@link #add} under
  * their control lock; {@link #first} and {@link #all} may be read from any thread.
  */
 public final class ColdPlugDevices {
@@ -45,7 +46,8 @@ public final class ColdPlugDevices {
             throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
                     + ": " + block.path() + " does not exist");
         }
-        if (!(device instanceof Device.Block) && first(device.getClass()).isPresent()) {
+        if (!(device instanceof Device.Block) && !(device instanceof Device.Network)
+                && first(device.getClass()).isPresent()) {
             throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
                     + ": the VM has one already");
         }

@@ -114,8 +114,8 @@ public final class QemuDriver implements HypervisorDriver {
         Acceleration acceleration = Acceleration.choose(hostRoot);
         acceleration.fallbackReason().ifPresent(reason -> warnOnce(tcgWarned, "QEMU will not use KVM: " + reason));
         return new QemuHypervisor(spec, files, agentChannel(host, files),
-                (agent, sharedFs, disks) -> new QemuCommandLine(spec, machineFor(machine, acceleration, agent,
-                        sharedFs), acceleration, files, agent, sharedFs, disks, host.tscKhz()),
+                (agent, sharedFs, disks, networks) -> new QemuCommandLine(spec, machineFor(machine, acceleration,
+                        agent, sharedFs), acceleration, files, agent, sharedFs, disks, host.tscKhz(), networks),
                 new ProcessLauncher(setpriv, spec.sandboxId()));
     }
 

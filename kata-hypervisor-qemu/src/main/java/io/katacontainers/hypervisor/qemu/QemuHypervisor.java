@@ -17,6 +17,7 @@ import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
 import io.katacontainers.hypervisor.qemu.qmp.QmpClient;
 import io.katacontainers.hypervisor.qemu.qmp.QmpException;
 import io.katacontainers.hypervisor.qemu.qmp.QmpStatus;
+import io.katacontainers.hypervisor.qemu.qmp.TapHandover;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ final class QemuHypervisor implements Hypervisor {
     /** Builds QEMU's command line for the devices added so far. */
     interface CommandLines {
         QemuCommandLine build(Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
-                              List<Device.Block> disks);
+                              List<Device.Block> disks, List<Device.Network> networks);
     }
 
     private final VmSpec spec;
@@ -58,7 +59,7 @@ final class QemuHypervisor implements Hypervisor {
 
     private volatile VmState state = VmState.CREATED;
     private final ColdPlugDevices devices = new ColdPlugDevices(QemuDriver.NAME,
-            Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class));
+            Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class, Device.Network.class));
     /** The command line QEMU was started with; built from the devices at start. */
     private QemuCommandLine commandLine;
     private volatile ChildProcess qemu;
@@ -77,7 +78,7 @@ final class QemuHypervisor implements Hypervisor {
 
     /**
      * Cold-plug only: a vsock (vhost-vsock or virtio-serial, as the host allows) and a virtio-fs share, once each,
-     * and virtio-blk disks.
+     * virtio-blk disks and virtio-net NICs on taps.
      */
     @Override
     public void addDevice(Device device) throws HypervisorException {
@@ -165,9 +166,26 @@ final class QemuHypervisor implements Hypervisor {
         qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
         qemu.awaitPath(files.qmpSocket(), deadline);
         qmp = connectQmp(deadline);
+        attachTaps();
         QmpStatus status = qmp.queryStatus(remaining(deadline));
         if (!status.running()) {
             throw new QmpException("QEMU is up but its VM is " + status.status());
+        }
+    }
+
+    /**
+     * Each NIC started on a hub of its own; its tap joins that hub now. The guest is still booting its kernel, so
+     * no frame it sends is lost. vhost-net needs the tap as the NIC's direct peer, which a hub is not: off.
+     */
+    private void attachTaps() throws QmpException {
+        List<Device.Network> networks = commandLine.networks();
+        if (networks.isEmpty()) {
+            return;
+        }
+        try (TapHandover handover = TapHandover.connect(commandLine.tapMonitor())) {
+            for (int index = 0; index < networks.size(); index++) {
+                handover.attach(index, networks.get(index).tapFd(), false);
+            }
         }
     }
 
@@ -196,7 +214,8 @@ final class QemuHypervisor implements Hypervisor {
     }
 
     private QemuCommandLine build() {
-        return commandLines.build(agent(), devices.first(Device.SharedFs.class), devices.all(Device.Block.class));
+        return commandLines.build(agent(), devices.first(Device.SharedFs.class), devices.all(Device.Block.class),
+                devices.all(Device.Network.class));
     }
 
     /** The host's channel carrying the added vsock device. */

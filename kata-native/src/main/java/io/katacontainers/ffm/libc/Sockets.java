@@ -320,12 +320,21 @@ public final class Sockets {
         return CMSGHDR.byteSize() + ((4L * count + 7) & ~7L);
     }
 
+    /** socket(2) of any family and protocol (netlink sockets, for one); returns an owned descriptor. */
+    public static Fd open(int domain, int type, int protocol) throws SyscallException {
+        return socket(domain, type, protocol, "socket(" + domain + ", " + type + ", " + protocol + ")");
+    }
+
     private static Fd socket(int domain, int type, String what) throws SyscallException {
+        return socket(domain, type, 0, what);
+    }
+
+    private static Fd socket(int domain, int type, int protocol, String what) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Downcalls.callState(arena);
             int fd;
             try {
-                fd = (int) SOCKET.invokeExact(state, domain, type, 0);
+                fd = (int) SOCKET.invokeExact(state, domain, type, protocol);
             } catch (Throwable t) {
                 throw Downcalls.failure(t);
             }

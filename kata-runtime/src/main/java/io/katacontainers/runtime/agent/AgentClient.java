@@ -157,6 +157,27 @@ public final class AgentClient implements AutoCloseable {
     }
 
     /** Blocks until the OOM killer hits a container of the sandbox; its id. */
+    /** Configures the guest NIC whose MAC the interface names (addresses, MTU, name, up). */
+    public void updateInterface(io.katacontainers.agent.proto.types.Interface nic) throws AgentException {
+        call("UpdateInterface", io.katacontainers.agent.proto.UpdateInterfaceRequest.newBuilder().setInterface(nic)
+                .build(), io.katacontainers.agent.proto.types.Interface.parser(), CONTROL);
+    }
+
+    /** Installs the routes (link-scope ones first, as the agent orders them). */
+    public void updateRoutes(java.util.List<io.katacontainers.agent.proto.types.Route> routes)
+            throws AgentException {
+        call("UpdateRoutes", io.katacontainers.agent.proto.UpdateRoutesRequest.newBuilder()
+                .setRoutes(io.katacontainers.agent.proto.Routes.newBuilder().addAllRoutes(routes)).build(),
+                io.katacontainers.agent.proto.Routes.parser(), CONTROL);
+    }
+
+    public void addArpNeighbors(java.util.List<io.katacontainers.agent.proto.types.ARPNeighbor> neighbors)
+            throws AgentException {
+        control("AddARPNeighbors", io.katacontainers.agent.proto.AddARPNeighborsRequest.newBuilder()
+                .setNeighbors(io.katacontainers.agent.proto.ARPNeighbors.newBuilder().addAllARPNeighbors(neighbors))
+                .build());
+    }
+
     public String nextOomEvent() throws AgentException {
         return call("GetOOMEvent", GetOOMEventRequest.getDefaultInstance(), OOMEvent.parser(), CallOptions.DEFAULT)
                 .getContainerId();

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The one way every front end gets a sandbox: configuration, then hypervisor driver ({@link #plan}, which fails
@@ -24,8 +25,11 @@ import java.nio.file.Path;
  * leaves nothing behind when a step fails).
  *
  * @param hostname the guest's hostname: the spec's, else the sandbox id
+ * @param networkNamespace the pod's network namespace (the spec's {@code network} namespace path), whose veths the
+ *                         VM gets; none when the spec names no path
  */
-public record SandboxBootstrap(String id, String hostname, KataConfig config, HypervisorDriver driver) {
+public record SandboxBootstrap(String id, String hostname, KataConfig config, HypervisorDriver driver,
+                               Optional<Path> networkNamespace) {
     private static final System.Logger LOG = System.getLogger(SandboxBootstrap.class.getName());
 
     /** What {@link #claimDir} does with a directory that an earlier sandbox of the same id left. */
@@ -51,7 +55,18 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         String name = config.hypervisor().hypervisorName();
         HypervisorDriver driver = drivers.find(name).orElseThrow(() -> ErrdefsException.failedPrecondition(
                 "no driver for hypervisor '" + name + "' is installed (available: " + drivers.names() + ")"));
-        return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver);
+        return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver,
+                networkNamespace(spec));
+    }
+
+    /**
+     * The spec's network namespace path. A spec without one asks for a new, empty namespace (or the host's): no
+     * interface of it could reach the VM, so the VM gets no NIC, which is what Kata's scan of a new namespace gives.
+     */
+    static Optional<Path> networkNamespace(Spec spec) {
+        return spec.getLinux().getNamespacesList().stream()
+                .filter(ns -> ns.getType().equals("network") && !ns.getPath().isEmpty())
+                .map(ns -> Path.of(ns.getPath())).findFirst();
     }
 
     /** Creates the sandbox's directory in {@code store}; ALREADY_EXISTS when it exists and {@code stale} refuses. */
@@ -74,7 +89,7 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
     /** Boots the VM in {@code dir}, dials its agent and sets the sandbox up; on failure {@code dir} is cleaned up. */
     public Sandbox boot(Path dir) throws SandboxException, IOException, InterruptedException {
         try {
-            return Sandbox.start(id, hostname, config, driver, dir);
+            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace);
         } catch (SandboxException | RuntimeException e) {
             SandboxCleanup.cleanUp(dir);
             throw e;

@@ -68,6 +68,26 @@ public sealed interface Resource {
         }
     }
 
+    /**
+     * A veth of the pod's network namespace wired to the VM: the tap beside it and, with the tcfilter model, the
+     * ingress qdiscs (and with them the mirred filters) on both. The teardown joins the namespace, deletes the tap
+     * and the veth's ingress qdisc; a namespace, tap or qdisc already gone is fine.
+     */
+    record NetworkEndpoint(Path netns, String veth, String tap) implements Resource {
+        @Override
+        public void teardown() throws IOException {
+            if (!Files.exists(netns)) {
+                return; // the namespace went, and everything in it
+            }
+            try {
+                io.katacontainers.runtime.network.PodNetwork.unwire(netns, veth, tap);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while removing tap " + tap + " from " + netns, e);
+            }
+        }
+    }
+
     /** Undoes the setup; fine when there is nothing left to undo. */
     void teardown() throws IOException;
 
@@ -77,6 +97,9 @@ public sealed interface Resource {
             case SharedFs shared -> "shared-fs " + shared.dir();
             case HostMount mount -> "host-mount " + mount.target();
             case SharedMount mount -> "shared-mount " + mount.target();
+            // Interface names have no spaces; the path, last, may.
+            case NetworkEndpoint endpoint -> "network " + endpoint.veth() + " " + endpoint.tap() + " "
+                    + endpoint.netns();
         };
     }
 
@@ -84,6 +107,13 @@ public sealed interface Resource {
     static Resource parse(String line) {
         int space = line.indexOf(' ');
         String kind = space < 0 ? line : line.substring(0, space);
+        if (kind.equals("network")) {
+            String[] fields = line.split(" ", 4);
+            if (fields.length != 4) {
+                throw new IllegalArgumentException("malformed network resource in a sandbox ledger: " + line);
+            }
+            return new NetworkEndpoint(Path.of(fields[3]), fields[1], fields[2]);
+        }
         Path path = Path.of(line.substring(space + 1));
         return switch (kind) {
             case "shared-fs" -> new SharedFs(path);

@@ -19,6 +19,7 @@ import io.katacontainers.runtime.mount.ContainerMounts;
 import io.katacontainers.runtime.mount.HostProbe;
 import io.katacontainers.runtime.mount.MountException;
 import io.katacontainers.runtime.mount.SharedMounts;
+import io.katacontainers.runtime.network.PodNetwork;
 import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.resource.ResourceLedger;
 
@@ -56,8 +57,12 @@ public final class Sandbox implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
-    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources) {
+    private final Optional<PodNetwork> network;
+
+    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources,
+                    Optional<PodNetwork> network) {
         this.id = id;
+        this.network = network;
         this.resources = resources;
         this.vm = vm;
         this.agent = agent;
@@ -67,6 +72,16 @@ public final class Sandbox implements AutoCloseable {
     /** Boots the VM, waits for the agent and sets the sandbox up in the guest. */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir)
             throws SandboxException, InterruptedException {
+        return start(id, hostname, config, driver, runDir, Optional.empty());
+    }
+
+    /**
+     * Boots the VM with the veths of {@code netns} (the pod's network namespace) as its NICs, and configures them
+     * in the guest once the agent is up. A namespace that does not exist, an endpoint or
+     * {@code internetworking_model} that is not supported fail before the VM boots.
+     */
+    public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
+                                Optional<Path> netns) throws SandboxException, InterruptedException {
         Path sharedDir = runDir.resolve("shared");
         ResourceLedger resources;
         try {
@@ -75,6 +90,26 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
         }
+        Optional<PodNetwork> network = Optional.empty();
+        if (netns.isPresent()) {
+            try {
+                network = Optional.of(PodNetwork.attach(netns.get(),
+                        PodNetwork.Model.of(config.runtime().internetworkingModel()), resources));
+            } catch (IOException e) {
+                throw new SandboxException("sandbox " + id + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            return start(id, hostname, config, driver, runDir, sharedDir, resources, network);
+        } catch (SandboxException | InterruptedException | RuntimeException e) {
+            network.ifPresent(PodNetwork::close);
+            throw e;
+        }
+    }
+
+    private static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver,
+                                 Path runDir, Path sharedDir, ResourceLedger resources,
+                                 Optional<PodNetwork> network) throws SandboxException, InterruptedException {
         VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
@@ -88,6 +123,9 @@ public final class Sandbox implements AutoCloseable {
             for (Device device : VmSpecs.devices(sharedDir)) {
                 vm.addDevice(device);
             }
+            for (Device device : network.map(PodNetwork::devices).orElse(List.of())) {
+                vm.addDevice(device);
+            }
             vm.start(dialTimeout);
             agent = AgentDialer.dial(vm, dialTimeout);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
@@ -96,8 +134,11 @@ public final class Sandbox implements AutoCloseable {
                     .addStorages(Storage.newBuilder().setDriver("virtio-fs").setSource(SHARED_FS_TAG)
                             .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
                     .build());
+            if (network.isPresent()) {
+                configureGuestNetwork(agent, network.get());
+            }
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
-            return new Sandbox(id, vm, agent, sharedDir, resources);
+            return new Sandbox(id, vm, agent, sharedDir, resources, network);
         } catch (HypervisorException | AgentException e) {
             if (agent != null) {
                 agent.close();
@@ -110,6 +151,19 @@ public final class Sandbox implements AutoCloseable {
             }
             vm.close();
             throw e;
+        }
+    }
+
+    /** What the scan found, as Kata's runtime sends it: interfaces, then routes, then static neighbours. */
+    private static void configureGuestNetwork(AgentClient agent, PodNetwork network) throws AgentException {
+        for (var nic : network.interfaces()) {
+            agent.updateInterface(nic);
+        }
+        if (!network.routes().isEmpty()) {
+            agent.updateRoutes(network.routes());
+        }
+        if (!network.neighbors().isEmpty()) {
+            agent.addArpNeighbors(network.neighbors());
         }
     }
 
@@ -241,8 +295,9 @@ public final class Sandbox implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "stopping the VM of sandbox {0}: {1}", id, e.getMessage());
             }
             vm.close();
+            network.ifPresent(PodNetwork::close);
             try {
-                resources.detachAll(); // the shared mounts, the rootfs mounts, then the shared directory
+                resources.detachAll(); // the shared mounts, the rootfs mounts, the taps and qdiscs, then the shared dir
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "tearing down the resources of sandbox {0}: {1}", id,
                         e.getMessage());

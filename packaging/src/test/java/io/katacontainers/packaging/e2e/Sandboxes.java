@@ -44,6 +44,11 @@ public final class Sandboxes {
         return bundle;
     }
 
+    /** {@link #bundle} for tests of other packages. */
+    public static Path bundleOf(Path dir, String... command) throws IOException, InterruptedException {
+        return bundle(dir, command);
+    }
+
     /** No VMM, virtiofsd, mount or state directory of the sandbox survives it. */
     public static void assertNothingLeft(String id) throws IOException {
         Path runDir = Path.of("/run/vc/sbs", id);

@@ -5,6 +5,7 @@ import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,12 +22,27 @@ import java.util.OptionalLong;
  * @param sharedFs the directory virtiofsd exports, from the VM's {@link Device.SharedFs}
  * @param disks the VM's {@link Device.Block}s, as virtio-blk drives {@code disk0}, {@code disk1}, ...
  * @param tscKhz the host TSC frequency for microvm's {@code tsc_early_khz}
+ * @param networks the VM's {@link Device.Network}s: NIC {@code i} is a virtio-net device on hub {@code i}, whose
+ *                 other port is the tap, attached over the {@link #tapMonitor} once QEMU runs
  */
 public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
                               Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
-                              List<Device.Block> disks, OptionalLong tscKhz) {
+                              List<Device.Block> disks, OptionalLong tscKhz, List<Device.Network> networks) {
     public QemuCommandLine {
         disks = List.copyOf(disks);
+        networks = List.copyOf(networks);
+    }
+
+    /** A VM without network devices. */
+    public QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
+                           Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
+                           List<Device.Block> disks, OptionalLong tscKhz) {
+        this(spec, machine, acceleration, files, agent, sharedFs, disks, tscKhz, List.of());
+    }
+
+    /** The QMP monitor tap descriptors are handed over on (present with network devices only). */
+    public Path tapMonitor() {
+        return files.dir().resolve("qmp-net.sock");
     }
     /** The 8250 UART on both machines ({@code -serial}): it prints from the first instruction on. */
     private static final String CONSOLE = "ttyS0";
@@ -60,6 +76,16 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
             args.addAll(List.of("-drive", "file=" + disk.path().toString().replace(",", ",,") + ",if=none,id=disk"
                     + index + ",format=raw" + (disk.readOnly() ? ",readonly=on" : ""),
                     "-device", machine.virtioDevice("virtio-blk") + ",drive=disk" + index));
+        }
+        if (!networks.isEmpty()) {
+            args.addAll(List.of("-chardev", "socket,id=qmpnet,path=" + tapMonitor() + ",server=on,wait=off",
+                    "-mon", "chardev=qmpnet,mode=control"));
+        }
+        for (int index = 0; index < networks.size(); index++) {
+            Device.Network nic = networks.get(index);
+            args.addAll(List.of("-netdev", "hubport,id=nic" + index + ",hubid=" + index,
+                    "-device", machine.virtioDevice("virtio-net") + ",netdev=nic" + index + ",mac=" + nic.mac()
+                            + ",host_mtu=" + nic.mtu()));
         }
         return List.copyOf(args);
     }
