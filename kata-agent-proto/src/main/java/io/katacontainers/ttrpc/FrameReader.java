@@ -2,6 +2,7 @@ package io.katacontainers.ttrpc;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -13,7 +14,26 @@ final class FrameReader {
 
   FrameReader(InputStream in) {
     // Small frames are common: buffering turns a header and its payload into one read(2).
-    this.in = new BufferedInputStream(in, 64 * 1024);
+    this.in = new BufferedInputStream(new NoAvailable(in), 64 * 1024);
+  }
+
+  /**
+   * Hides the transport's {@code available()} from the buffer. A read that the buffer can only partly serve asks
+   * {@code available()} whether to read on; on a virtio-serial port FileInputStream's available() fails (no
+   * FIONREAD, no lseek), and that failure came after the buffered part of the frame had been consumed: every frame
+   * over one 4 KiB virtio buffer (a CreateContainer with a seccomp profile) ended the session mid-frame, and the
+   * next session read the rest of the payload as a header. With 0 the buffer returns what it has and the frame
+   * reads loop for the rest.
+   */
+  private static final class NoAvailable extends FilterInputStream {
+    NoAvailable(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int available() {
+      return 0;
+    }
   }
 
   /**

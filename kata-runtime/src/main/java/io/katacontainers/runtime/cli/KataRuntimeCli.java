@@ -12,7 +12,9 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -42,6 +44,22 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
             description = "Append log lines to FILE instead of stderr.")
     private Path logFile;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Format of the log lines: text (Kata's) or json (runc's: one object per line with level, "
+                    + "msg and time; errors are also written there). Default: ${DEFAULT-VALUE}.")
+    private Logging.LogFormat logFormat;
+
+    @Option(names = "--root", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "runc's state directory, accepted for Docker, containerd and Podman and created if "
+                    + "missing; a VM's state stays under " + "/run/vc/sbs/<id> (its sockets need short paths).")
+    private Path runcRoot;
+
+    @Option(names = "--systemd-cgroup", scope = CommandLine.ScopeType.INHERIT,
+            description = "cgroupsPath is in systemd's slice:prefix:name form (runc's flag): the guest, which has "
+                    + "no systemd, puts the container in its own cgroup subtree either way.")
+    private boolean systemdCgroup;
+
     @Option(names = "--show-default-config-paths",
             description = "Show the paths searched for a configuration file, in order, and exit.")
     private boolean showDefaultConfigPaths;
@@ -63,13 +81,29 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
 
     private int execute(ParseResult parseResult) {
         try {
-            Logging.configure(debug ? Logging.LogLevel.debug : logLevel, logFile);
+            Logging.configure(debug ? Logging.LogLevel.debug : logLevel, logFile, logFormat);
+            if (runcRoot != null) {
+                Files.createDirectories(runcRoot, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
         } catch (IOException e) {
-            spec.commandLine().getErr().println("kata-runtime: cannot open the log file " + logFile + ": "
-                    + e.getMessage());
+            spec.commandLine().getErr().println("kata-runtime: cannot open the log file " + logFile
+                    + " or the --root directory " + runcRoot + ": " + e.getMessage());
             return 1;
         }
         return new CommandLine.RunLast().execute(parseResult);
+    }
+
+    /** A command's failure, also written to the {@code --log} file when there is one (runc's callers read it). */
+    void logError(String message) {
+        if (logFile != null) {
+            System.getLogger("kata-runtime").log(System.Logger.Level.ERROR, message);
+        }
+    }
+
+    /** Whether {@code --systemd-cgroup} was given. */
+    boolean systemdCgroup() {
+        return systemdCgroup;
     }
 
     public static CommandLine commandLine() {
@@ -80,17 +114,41 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
                 .addSubcommand(new EnvCommand(cli))
                 .addSubcommand(new RunCommand(cli, store));
         OciCommands.all(cli, store).forEach(commandLine::addSubcommand);
+        ContainerCommands.all(store).forEach(commandLine::addSubcommand);
+        commandLine.addSubcommand(new FeaturesCommand());
+        // As runc: what follows the container id belongs to the command run in it (exec, ps's ps arguments).
+        commandLine.getSubcommands().get("exec").setStopAtPositional(true);
+        commandLine.getSubcommands().get("ps").setStopAtPositional(true);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler(KataRuntimeCli::invalidInput);
         commandLine.setExecutionStrategy(cli::execute);
         return commandLine;
     }
 
-    /** picocli's default, except that a mistyped command also lists the commands there are. */
+    /**
+     * picocli's default, except that an unknown flag is reported in runc's words as well ("flag provided but not
+     * defined: -foo", also as a JSON error line in the {@code --log} file), and a mistyped command also lists the
+     * commands there are.
+     */
     private static int invalidInput(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         java.io.PrintWriter err = command.getErr();
+        String runcWords = RuncWording.describe(e);
+        if (!runcWords.equals(e.getMessage())) {
+            err.println("Incorrect Usage: " + runcWords);
+        }
         err.println(e.getMessage());
+        KataRuntimeCli root = (KataRuntimeCli) command.getCommandSpec().root().userObject();
+        if (root.logFile != null) {
+            try {
+                if (root.logFormat == Logging.LogFormat.json) {
+                    Logging.appendJsonError(root.logFile, runcWords);
+                }
+            } catch (IOException writing) {
+                err.println("kata-runtime: cannot write to the log file " + root.logFile + ": "
+                        + writing.getMessage());
+            }
+        }
         if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
             command.usage(err);
         } else if (command.getParent() == null) {

@@ -33,7 +33,16 @@ public final class Logging {
         }
     }
 
+    /** The line formats of {@code --log-format}: Kata's logfmt-like text, or runc's (logrus') JSON lines. */
+    public enum LogFormat {
+        text, json
+    }
+
     public static void configure(LogLevel level, Path logFile) throws IOException {
+        configure(level, logFile, LogFormat.text);
+    }
+
+    public static void configure(LogLevel level, Path logFile, LogFormat format) throws IOException {
         Logger root = Logger.getLogger("");
         for (Handler handler : root.getHandlers()) {
             root.removeHandler(handler);
@@ -41,17 +50,84 @@ public final class Logging {
         Handler handler = logFile == null
                 ? new ConsoleHandler()
                 : new StreamHandler(new PrintStream(Files.newOutputStream(logFile, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND), true), new LineFormatter()) {
+                        StandardOpenOption.APPEND), true), formatter(format)) {
                     @Override
                     public synchronized void publish(LogRecord record) {
                         super.publish(record);
                         flush();
                     }
                 };
-        handler.setFormatter(new LineFormatter());
+        handler.setFormatter(formatter(format));
         handler.setLevel(level.julLevel);
         root.addHandler(handler);
         root.setLevel(level.julLevel);
+    }
+
+    private static Formatter formatter(LogFormat format) {
+        return switch (format) {
+            case text -> new LineFormatter();
+            case json -> new JsonFormatter();
+        };
+    }
+
+    /**
+     * One JSON log line as runc writes them with {@code --log-format json} (logrus' JSON formatter):
+     * {@code {"level":"error","msg":"...","time":"2006-01-02T15:04:05Z"}}, keys in that order. containerd's runc
+     * shim reads the last error line's {@code msg} as the command's error.
+     */
+    public static String jsonLine(String level, String message, Instant time) {
+        return "{\"level\":" + jsonString(level) + ",\"msg\":" + jsonString(message) + ",\"time\":"
+                + jsonString(time.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()) + "}";
+    }
+
+    static String jsonString(String value) {
+        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    /** Appends one runc-style JSON error line to {@code logFile} (for failures before logging is configured). */
+    static void appendJsonError(Path logFile, String message) throws IOException {
+        Files.writeString(logFile, jsonLine("error", message, Instant.now()) + "\n", StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    private static final class JsonFormatter extends Formatter {
+        @Override
+        public String format(LogRecord record) {
+            String message = formatMessage(record);
+            if (record.getThrown() != null) {
+                message += ": " + record.getThrown();
+            }
+            return jsonLine(levelName(record.getLevel()), message, Instant.ofEpochMilli(record.getMillis()))
+                    + System.lineSeparator();
+        }
+    }
+
+    static String levelName(Level level) {
+        if (level.intValue() >= Level.SEVERE.intValue()) {
+            return "error";
+        }
+        if (level.intValue() >= Level.WARNING.intValue()) {
+            return "warning";
+        }
+        return level.intValue() >= Level.INFO.intValue() ? "info" : "debug";
     }
 
     /** {@code time=... level=warning source=runtime name=<logger> msg="..."}, as Kata's logrus lines read. */
@@ -67,16 +143,6 @@ public final class Logging {
                 line.append(" error=\"").append(String.valueOf(record.getThrown()).replace("\"", "\\\"")).append('"');
             }
             return line.append(System.lineSeparator()).toString();
-        }
-
-        private static String levelName(Level level) {
-            if (level.intValue() >= Level.SEVERE.intValue()) {
-                return "error";
-            }
-            if (level.intValue() >= Level.WARNING.intValue()) {
-                return "warning";
-            }
-            return level.intValue() >= Level.INFO.intValue() ? "info" : "debug";
         }
     }
 }

@@ -78,6 +78,9 @@ final class OciCommands {
                 return run();
             } catch (Failure | IllegalArgumentException | ErrdefsException | AgentException | IOException e) {
                 spec.commandLine().getErr().println("kata-runtime " + spec.name() + ": " + e.getMessage());
+                if (spec.root().userObject() instanceof KataRuntimeCli cli) {
+                    cli.logError(e.getMessage());
+                }
                 return 1;
             }
         }
@@ -114,6 +117,14 @@ final class OciCommands {
         @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
                 description = "runc's terminal hand-over: not supported yet (refused).")
         Path consoleSocket;
+        @Option(names = "--no-pivot", description = "runc's: the root is set up inside the VM, where it always can "
+                + "pivot_root; accepted.")
+        boolean noPivot;
+        @Option(names = "--no-new-keyring", description = "runc's: the VM's kernel keeps the keyrings apart; accepted.")
+        boolean noNewKeyring;
+        @Option(names = "--preserve-fds", paramLabel = "N", defaultValue = "0",
+                description = "Only 0: descriptors cannot cross into the VM.")
+        int preserveFds;
         private final ConfigSource config;
 
         Create(ConfigSource config, StateStore store) {
@@ -127,6 +138,9 @@ final class OciCommands {
             if (consoleSocket != null) {
                 throw new Failure("--console-socket is not supported yet (containers with a terminal: use "
                         + "'kata-runtime run')");
+            }
+            if (preserveFds != 0) {
+                throw new Failure("--preserve-fds: file descriptors cannot be passed into the VM");
             }
             Path dir = store.sandboxDir(id);
             if (Files.exists(dir)) {

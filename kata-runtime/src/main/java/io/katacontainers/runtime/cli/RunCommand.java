@@ -47,6 +47,28 @@ public final class RunCommand implements Callable<Integer> {
                     + "(default: the current directory).")
     private Path bundleDir;
 
+    @Option(names = {"-d", "--detach"}, description = "runc's run -d: create and start the container, then return "
+            + "(as 'kata-runtime create' then 'start'; delete it with 'kata-runtime delete').")
+    private boolean detach;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the pid of the process that stands for "
+            + "the container on the host to FILE.")
+    private Path pidFile;
+
+    @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
+            description = "runc's terminal hand-over: not supported yet (refused).")
+    private Path consoleSocket;
+
+    @Option(names = "--no-pivot", description = "Accepted, as by create.")
+    private boolean noPivot;
+
+    @Option(names = "--no-new-keyring", description = "Accepted, as by create.")
+    private boolean noNewKeyring;
+
+    @Option(names = "--preserve-fds", paramLabel = "N", defaultValue = "0",
+            description = "Only 0: descriptors cannot cross into the VM.")
+    private int preserveFds;
+
     private final ConfigSource configSource;
     private final StateStore store;
 
@@ -58,6 +80,17 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (consoleSocket != null || preserveFds != 0) {
+            err.println("kata-runtime run: " + (consoleSocket != null ? "--console-socket is not supported yet"
+                    : "--preserve-fds: file descriptors cannot be passed into the VM"));
+            return 1;
+        }
+        if (detach) {
+            return createAndStart();
+        }
+        if (pidFile != null) {
+            java.nio.file.Files.writeString(pidFile, Long.toString(ProcessHandle.current().pid()));
+        }
         Bundle bundle;
         SandboxBootstrap bootstrap;
         Path runDir;
@@ -78,6 +111,25 @@ public final class RunCommand implements Callable<Integer> {
         } finally {
             store.remove(id);
         }
+    }
+
+    /** {@code run -d}: {@code create} then {@code start}; a container that cannot start is deleted again. */
+    private int createAndStart() {
+        CommandLine root = spec.root().commandLine();
+        java.util.List<String> create = new java.util.ArrayList<>(java.util.List.of("--bundle", bundleDir.toString()));
+        if (pidFile != null) {
+            create.addAll(java.util.List.of("--pid-file", pidFile.toString()));
+        }
+        create.add(id);
+        int status = root.getSubcommands().get("create").execute(create.toArray(String[]::new));
+        if (status != 0) {
+            return status;
+        }
+        status = root.getSubcommands().get("start").execute(id);
+        if (status != 0) {
+            root.getSubcommands().get("delete").execute("--force", id);
+        }
+        return status;
     }
 
     private int run(SandboxBootstrap bootstrap, Bundle bundle, Path runDir)

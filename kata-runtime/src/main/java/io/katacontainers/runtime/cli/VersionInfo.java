@@ -12,6 +12,10 @@ final class VersionInfo implements IVersionProvider {
             "kata-runtime  : " + version.semver(),
             "   commit   : " + version.commit(),
             "   OCI specs: " + version.ociSpec(),
-            "   Java     : " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+            "   Java     : " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
+            // runc's layout, which dockerd and podman parse (runtime name and version, commit, spec).
+            "kata-runtime version " + version.semver(),
+            "commit: " + version.commit(),
+            "spec: " + version.ociSpec()};
     }
 }

@@ -36,6 +36,8 @@ public record ContainerState(String id, String bundle, String rootfs, String sta
     public static final String CREATED = "created";
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
+    /** Frozen by {@code kata-runtime pause} (runc's state name). */
+    public static final String PAUSED = "paused";
     /** The runtime-spec version the state JSON follows. */
     public static final String OCI_VERSION = "1.1.0";
 

@@ -6,6 +6,8 @@ import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Empty;
 import io.katacontainers.agent.proto.AgentProto;
 import io.katacontainers.agent.proto.HealthProto;
+import io.katacontainers.agent.proto.PauseContainerRequest;
+import io.katacontainers.agent.proto.ResumeContainerRequest;
 import io.katacontainers.agent.proto.StartContainerRequest;
 import io.katacontainers.runtime.io.ExitWatcher;
 import io.katacontainers.runtime.core.GuestProcess;
@@ -112,6 +114,13 @@ public final class SandboxHolder {
                 if (method.equals("StartContainer")
                         && StartContainerRequest.parseFrom(payload).getContainerId().equals(containerId)) {
                     started();
+                } else if (method.equals("PauseContainer")
+                        && PauseContainerRequest.parseFrom(payload).getContainerId().equals(containerId)) {
+                    update(current -> current.withStatus(ContainerState.PAUSED));
+                } else if (method.equals("ResumeContainer")
+                        && ResumeContainerRequest.parseFrom(payload).getContainerId().equals(containerId)) {
+                    update(current -> ContainerState.PAUSED.equals(current.status())
+                            ? current.withStatus(ContainerState.RUNNING) : current);
                 }
                 return answer;
             } finally {
