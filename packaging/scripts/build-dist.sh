@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lays out an installable tree like a Kata install:
-#   DEST/bin/{kata-runtime,containerd-shim-kata-v2}    launchers, working from any cwd and through symlinks
+#   DEST/bin/{kata-runtime,containerd-shim-kata-v2,kata-monitor}  launchers, working from any cwd and through symlinks
 #   DEST/lib/kata-java/jre                               jlink'd JRE with only the JDK modules the host tools use
 #   DEST/lib/kata-java/modules                           the project's modules and their dependencies
 #   DEST/share/defaults/kata-containers/*.toml           default configurations, paths pointing into PREFIX
@@ -41,7 +41,7 @@ mkdir -p "$lib/modules"
 cp "$modules"/*.jar "$lib/modules/"
 
 mkdir -p "$dest/bin"
-for launcher in kata-runtime containerd-shim-kata-v2; do
+for launcher in kata-runtime containerd-shim-kata-v2 kata-monitor; do
   install -m 0755 "$packaging/launcher/kata-launcher" "$dest/bin/$launcher"
 done
 
