@@ -1,6 +1,7 @@
 package io.katacontainers.runtime.cli;
 
 import io.katacontainers.check.CheckCommand;
+import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.persist.StateStore;
@@ -42,6 +43,11 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
             description = "Append log lines to FILE instead of stderr.")
     private Path logFile;
 
+    @Option(names = "--strict", scope = CommandLine.ScopeType.INHERIT,
+            description = "Refuse a configuration that sets a key this runtime does not implement to another value "
+                    + "than its default (otherwise a warning: not supported by this runtime: KEY).")
+    private boolean strict;
+
     @Option(names = "--show-default-config-paths",
             description = "Show the paths searched for a configuration file, in order, and exit.")
     private boolean showDefaultConfigPaths;
@@ -49,6 +55,11 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
     @Override
     public Optional<Path> configOption() {
         return Optional.ofNullable(config);
+    }
+
+    @Override
+    public ConfigLoader.Strictness strictness() {
+        return strict ? ConfigLoader.Strictness.STRICT : ConfigLoader.Strictness.WARN;
     }
 
     @Override
