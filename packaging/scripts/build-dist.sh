@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lays out an installable tree like a Kata install:
-#   DEST/bin/{kata-runtime,containerd-shim-kata-v2}    launchers, working from any cwd and through symlinks
+#   DEST/bin/{kata-runtime,containerd-shim-kata-v2,kata-monitor}  launchers, working from any cwd and through symlinks
 #   DEST/lib/kata-java/jre                               jlink'd JRE with only the JDK modules the host tools use
 #   DEST/lib/kata-java/modules                           the project's modules and their dependencies
 #   DEST/lib/kata-java/jvm.args                          the JVM options of the host tools (packaging/jvm/base.args)
@@ -45,7 +45,7 @@ cp "$modules"/*.jar "$lib/modules/"
 install -m 0644 "$packaging/jvm/base.args" "$lib/jvm.args"
 
 mkdir -p "$dest/bin"
-for launcher in kata-runtime containerd-shim-kata-v2; do
+for launcher in kata-runtime containerd-shim-kata-v2 kata-monitor; do
   install -m 0755 "$packaging/launcher/kata-launcher" "$dest/bin/$launcher"
 done
 

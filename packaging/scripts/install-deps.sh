@@ -9,6 +9,7 @@ packages=(
   busybox-static crun  # guest userland (the initrd copies them), and the tiny guests of the driver tests
   containerd runc  # the image test imports our busybox image into a real containerd and runs it
   containernetworking-plugins iproute2 util-linux  # the CRI test: CNI bridge pods, its netns (ip), nsenter
+  prometheus  # the kata-monitor test: a real Prometheus scrapes it, promtool checks the exposition text
   linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio  # the guest kernel
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi

@@ -2,6 +2,7 @@ package io.katacontainers.agent.service;
 
 import io.katacontainers.agent.container.GuestSandbox;
 import io.katacontainers.agent.system.AgentPlatform;
+import io.katacontainers.api.metrics.ProcFs;
 import io.katacontainers.ttrpc.ServiceDefinition;
 import java.util.List;
 
@@ -18,8 +19,10 @@ public final class AgentService {
     public static List<ServiceDefinition> definitions(GuestSandbox sandbox, AgentPlatform platform,
                                                       ShutdownRequest shutdown) {
         var agent = ServiceDefinition.builder(NAME);
-        new SandboxRpcs(sandbox, platform, shutdown).register(agent);
-        new ContainerRpcs(sandbox, platform).register(agent);
+        var identity = new SandboxIdentity();
+        new SandboxRpcs(sandbox, platform, shutdown, identity).register(agent);
+        new MetricsRpcs(identity, ProcFs.system()).register(agent);
+        new ContainerRpcs(sandbox).register(agent);
         new StreamRpcs(sandbox).register(agent);
         new NetworkRpcs(platform).register(agent);
         return List.of(agent.build(), HealthService.definition());

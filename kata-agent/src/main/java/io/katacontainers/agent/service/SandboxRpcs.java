@@ -23,11 +23,13 @@ final class SandboxRpcs {
     private final GuestSandbox sandbox;
     private final AgentPlatform platform;
     private final ShutdownRequest shutdown;
+    private final SandboxIdentity identity;
 
-    SandboxRpcs(GuestSandbox sandbox, AgentPlatform platform, ShutdownRequest shutdown) {
+    SandboxRpcs(GuestSandbox sandbox, AgentPlatform platform, ShutdownRequest shutdown, SandboxIdentity identity) {
         this.sandbox = sandbox;
         this.platform = platform;
         this.shutdown = shutdown;
+        this.identity = identity;
     }
 
     void register(ServiceDefinition.Builder service) {
@@ -53,6 +55,7 @@ final class SandboxRpcs {
         if (!request.getGuestHookPath().isEmpty()) {
             LOG.log(Level.WARNING, "guest hooks are not supported; ignoring {0}", request.getGuestHookPath());
         }
+        identity.set(request.getSandboxId());
         platform.setHostname(request.getHostname());
         sandbox.attachSandboxStorages(request.getStoragesList());
         platform.setDns(request.getDnsList());

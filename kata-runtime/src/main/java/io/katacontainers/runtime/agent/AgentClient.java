@@ -8,8 +8,10 @@ import io.katacontainers.agent.proto.CreateContainerRequest;
 import io.katacontainers.agent.proto.CreateSandboxRequest;
 import io.katacontainers.agent.proto.DestroySandboxRequest;
 import io.katacontainers.agent.proto.ExecProcessRequest;
+import io.katacontainers.agent.proto.GetMetricsRequest;
 import io.katacontainers.agent.proto.GetOOMEventRequest;
 import io.katacontainers.agent.proto.LinuxResources;
+import io.katacontainers.agent.proto.Metrics;
 import io.katacontainers.agent.proto.OOMEvent;
 import io.katacontainers.agent.proto.PauseContainerRequest;
 import io.katacontainers.agent.proto.ReadStreamRequest;
@@ -154,6 +156,12 @@ public final class AgentClient implements AutoCloseable {
     public StatsContainerResponse statsContainer(String containerId) throws AgentException {
         return call("StatsContainer", StatsContainerRequest.newBuilder().setContainerId(containerId).build(),
                 StatsContainerResponse.parser(), CONTROL);
+    }
+
+    /** Kata's GetMetrics: the agent's and the guest's metrics in Prometheus' text format. */
+    public String metrics(Duration timeout) throws AgentException {
+        return call("GetMetrics", GetMetricsRequest.getDefaultInstance(), Metrics.parser(),
+                CallOptions.ofTimeout(timeout)).getMetrics();
     }
 
     /** Blocks until the OOM killer hits a container of the sandbox; its id. */

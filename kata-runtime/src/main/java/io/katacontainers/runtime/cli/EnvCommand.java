@@ -65,7 +65,7 @@ public final class EnvCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         KataConfig config;
         try {
-            config = ConfigLoader.load(source.lookup());
+            config = ConfigLoader.load(source.lookup(), source.strictness());
         } catch (ConfigException e) {
             spec.commandLine().getErr().println(e.getMessage());
             return 1;

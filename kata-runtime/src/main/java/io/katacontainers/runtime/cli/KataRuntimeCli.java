@@ -1,6 +1,7 @@
 package io.katacontainers.runtime.cli;
 
 import io.katacontainers.check.CheckCommand;
+import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.persist.StateStore;
@@ -60,6 +61,11 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
                     + "no systemd, puts the container in its own cgroup subtree either way.")
     private boolean systemdCgroup;
 
+    @Option(names = "--strict", scope = CommandLine.ScopeType.INHERIT,
+            description = "Refuse a configuration that sets a key this runtime does not implement to another value "
+                    + "than its default (otherwise a warning: not supported by this runtime: KEY).")
+    private boolean strict;
+
     @Option(names = "--show-default-config-paths",
             description = "Show the paths searched for a configuration file, in order, and exit.")
     private boolean showDefaultConfigPaths;
@@ -67,6 +73,11 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
     @Override
     public Optional<Path> configOption() {
         return Optional.ofNullable(config);
+    }
+
+    @Override
+    public ConfigLoader.Strictness strictness() {
+        return strict ? ConfigLoader.Strictness.STRICT : ConfigLoader.Strictness.WARN;
     }
 
     @Override

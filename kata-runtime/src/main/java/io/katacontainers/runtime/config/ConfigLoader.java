@@ -5,6 +5,7 @@ import io.katacontainers.api.config.ConfigIssue;
 import io.katacontainers.api.config.ConfigSchema;
 import io.katacontainers.api.config.FactoryConfig;
 import io.katacontainers.api.config.HypervisorConfig;
+import io.katacontainers.api.config.ImplementedKeys;
 import io.katacontainers.api.config.KataConfig;
 import io.katacontainers.api.config.Key;
 import io.katacontainers.api.config.RuntimeConfig;
@@ -49,13 +50,31 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** What a key this runtime accepts but does not implement, set to a value other than its default, is. */
+    public enum Strictness {
+        /** A warning: {@code not supported by this runtime: KEY}; the value changes nothing. */
+        WARN,
+        /** An error ({@code kata-runtime --strict}): the configuration does not load. */
+        STRICT
+    }
+
     /** Finds the configuration file with {@code lookup} and loads it. */
     public static KataConfig load(ConfigLookup lookup) throws ConfigException {
         return load(lookup.resolve());
     }
 
+    /** Finds the configuration file with {@code lookup} and loads it with {@code strictness}. */
+    public static KataConfig load(ConfigLookup lookup, Strictness strictness) throws ConfigException {
+        return load(lookup.resolve(), strictness);
+    }
+
     /** Loads {@code file} (used as given: resolve links first if its {@code config.d/} is beside the target). */
     public static KataConfig load(Path file) throws ConfigException {
+        return load(file, Strictness.WARN);
+    }
+
+    /** Loads {@code file}; unimplemented keys set to other values than their defaults as {@code strictness} says. */
+    public static KataConfig load(Path file, Strictness strictness) throws ConfigException {
         List<ConfigIssue> errors = new ArrayList<>();
         List<ConfigIssue> warnings = new ArrayList<>();
         Optional<RawConfig> main = parse(file, errors, warnings);
@@ -70,7 +89,8 @@ public final class ConfigLoader {
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        KataConfig config = new Typing(merged, file, errors, warnings).config(fragments);
+        KataConfig config = new Typing(merged, file, errors,
+                warnings, strictness == Strictness.STRICT ? errors : warnings).config(fragments);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
@@ -133,12 +153,15 @@ public final class ConfigLoader {
         private final Path mainFile;
         private final List<ConfigIssue> errors;
         private final List<ConfigIssue> warnings;
+        private final List<ConfigIssue> unsupported;
 
-        Typing(RawConfig raw, Path mainFile, List<ConfigIssue> errors, List<ConfigIssue> warnings) {
+        Typing(RawConfig raw, Path mainFile, List<ConfigIssue> errors, List<ConfigIssue> warnings,
+                List<ConfigIssue> unsupported) {
             this.raw = raw;
             this.mainFile = mainFile;
             this.errors = errors;
             this.warnings = warnings;
+            this.unsupported = unsupported;
         }
 
         KataConfig config(List<Path> fragments) {
@@ -201,7 +224,15 @@ public final class ConfigLoader {
                 if (key.isEmpty()) {
                     warnings.add(setting.origin().issue(section + " " + keyName + ": unknown key, ignored"));
                 } else {
-                    typedValue(section, key.get(), setting).ifPresent(value -> values.put(keyName, value));
+                    typedValue(section, key.get(), setting).ifPresent(value -> {
+                        values.put(keyName, value);
+                        if (!ImplementedKeys.implemented(section.name(), keyName)
+                                && !value.equals(key.get().defaultValue())) {
+                            unsupported.add(setting.origin().issue("not supported by this runtime: " + keyName
+                                    + " (" + section + "; it is " + value + ", this runtime behaves as with "
+                                    + key.get().defaultValue() + ": remove the line)"));
+                        }
+                    });
                 }
             });
             // The guest root file system is an initrd (our default) or an image. Kata's own files set only image,

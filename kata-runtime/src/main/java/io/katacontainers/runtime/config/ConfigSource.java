@@ -17,4 +17,9 @@ public interface ConfigSource {
     default ConfigLookup lookup() {
         return ConfigLookup.forCli(configOption());
     }
+
+    /** How keys this runtime does not implement are treated when set (kata-runtime's {@code --strict}). */
+    default ConfigLoader.Strictness strictness() {
+        return ConfigLoader.Strictness.WARN;
+    }
 }

@@ -187,6 +187,11 @@ final class ShimPod {
         return current.agent();
     }
 
+    /** The sandbox, once the first Create booted it. */
+    Optional<Sandbox> sandbox() {
+        return Optional.ofNullable(sandbox);
+    }
+
     /** The pid containerd sees for every task: the VMM's, as in Kata; 0 before the VM exists. */
     int pid() {
         Sandbox current = sandbox;

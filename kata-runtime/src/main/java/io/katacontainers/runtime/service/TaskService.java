@@ -43,10 +43,12 @@ import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.runtime.config.env.RuntimeVersion;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.persist.StateStore;
+import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.ttrpc.ServiceDefinition;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -74,6 +76,11 @@ public final class TaskService {
         this.pod = new ShimPod(store, drivers);
         this.events = events;
         this.onShutdown = onShutdown;
+    }
+
+    /** The pod's sandbox while it exists (for the metrics endpoint); read without the lifecycle lock. */
+    public Optional<Sandbox> sandbox() {
+        return pod.sandbox();
     }
 
     public ServiceDefinition definition() {

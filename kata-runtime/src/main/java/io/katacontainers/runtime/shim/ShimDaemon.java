@@ -1,6 +1,8 @@
 package io.katacontainers.runtime.shim;
 
+import io.katacontainers.api.metrics.ProcFs;
 import io.katacontainers.runtime.core.HypervisorDrivers;
+import io.katacontainers.runtime.metrics.ShimMetrics;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.service.EventPublisher;
 import io.katacontainers.runtime.service.TaskService;
@@ -45,12 +47,15 @@ final class ShimDaemon {
         EventPublisher events = new EventPublisher(
                 Optional.ofNullable(System.getenv(TTRPC_ADDRESS)).filter(a -> !a.isEmpty()).map(SocketAddress::path),
                 args.namespace());
-        TaskService service = new TaskService(new StateStore(StateStore.DEFAULT_ROOT), HypervisorDrivers.installed(),
-                events, shutdown::countDown);
-        TtrpcServer server = TtrpcServer.of(service.definition());
+        StateStore store = new StateStore(StateStore.DEFAULT_ROOT);
+        TaskService service = new TaskService(store, HypervisorDrivers.installed(), events, shutdown::countDown);
+        // Kata's shim-monitor.sock in the sandbox directory, for kata-monitor, while the sandbox exists.
+        ShimMetrics metrics = new ShimMetrics(args.id(), service::sandbox, store::sandboxDir, ProcFs.system());
+        TtrpcServer server = TtrpcServer.of(metrics.timed(service.definition()));
         // SIGTERM or SIGINT: nothing of the sandbox may outlive the shim.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
+            metrics.close();
             deleteQuietly(socket);
         }, "shim-exit"));
         Thread.ofPlatform().daemon().name("task-socket").start(() -> {
@@ -65,6 +70,7 @@ final class ShimDaemon {
                 args.namespace(), socket);
         shutdown.await();
         server.shutdown(REPLY_GRACE); // returns once every call, Shutdown's own included, has been answered
+        metrics.close();
         events.close();
         deleteQuietly(socket);
         LOG.log(System.Logger.Level.INFO, "shim for {0} exits", args.id());

@@ -1,0 +1,44 @@
+package io.katacontainers.api.config;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The keys that change what this runtime does, per table. Every other key of {@link ConfigSchema} is accepted (a
+ * Kata file loads unchanged) but reported when set to a value other than its default: {@code not supported by this
+ * runtime: KEY}, a warning, or an error when loading strictly. The shipped configurations hold only these keys.
+ */
+public final class ImplementedKeys {
+    /** Keys both hypervisor tables implement: the VM's kernel, initrd, size and virtio-fs daemon. */
+    private static final Set<String> HYPERVISOR = Set.of("kernel", "initrd", "kernel_params", "default_vcpus",
+            "default_memory", "virtio_fs_daemon", "virtio_fs_cache", "virtio_fs_extra_args", "enable_debug");
+
+    private static final Map<String, Set<String>> BY_SECTION = Map.of(
+            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type",
+                    // The networking work (tap without vhost-net on hosts that lack /dev/vhost-net).
+                    "disable_vhost_net")),
+            ConfigSchema.BUILTIN.name(), HYPERVISOR,
+            ConfigSchema.AGENT.name(), Set.of("dial_timeout"),
+            ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model", "disable_new_netns",
+                    "sandbox_cgroup_only"),
+            ConfigSchema.FACTORY.name(), Set.of());
+
+    private ImplementedKeys() {
+    }
+
+    /** Whether {@code key} of the table {@code section} (e.g. {@code hypervisor.qemu}) has an effect. */
+    public static boolean implemented(String section, String key) {
+        return BY_SECTION.getOrDefault(section, Set.of()).contains(key);
+    }
+
+    /** The implemented keys of a table; empty for a table this runtime does not have. */
+    public static Set<String> of(String section) {
+        return BY_SECTION.getOrDefault(section, Set.of());
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        var all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+}

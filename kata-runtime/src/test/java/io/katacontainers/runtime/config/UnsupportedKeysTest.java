@@ -1,0 +1,74 @@
+package io.katacontainers.runtime.config;
+
+import io.katacontainers.api.config.ConfigIssue;
+import io.katacontainers.api.config.KataConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A key this runtime accepts but does not implement: silent at its default, reported otherwise. */
+class UnsupportedKeysTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String text) throws Exception {
+        return Files.writeString(dir.resolve("configuration.toml"), text);
+    }
+
+    @Test
+    void aNonDefaultValueIsAWarningNamingTheKey() throws Exception {
+        Path config = file("""
+                [hypervisor.qemu]
+                default_memory = 1024
+                enable_hugepages = true
+                memory_slots = 10
+                [runtime]
+                enable_pprof = true
+                """);
+        KataConfig loaded = ConfigLoader.load(config);
+        assertEquals(2, loaded.warnings().size(), loaded.warnings().toString());
+        ConfigIssue hugepages = loaded.warnings().get(0);
+        assertTrue(hugepages.toString().contains("not supported by this runtime: enable_hugepages"), hugepages
+                .toString());
+        assertEquals(3, hugepages.line(), hugepages.toString());
+        assertTrue(loaded.warnings().get(1).toString().contains("not supported by this runtime: enable_pprof"));
+        assertEquals(1024, loaded.hypervisor().defaultMemory(), "an implemented key still applies");
+    }
+
+    @Test
+    void strictLoadingRefusesThem() throws Exception {
+        Path config = file("""
+                [hypervisor.qemu]
+                enable_hugepages = true
+                [agent.kata]
+                kernel_modules = ["e1000e"]
+                """);
+        ConfigException refused = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(config, ConfigLoader.Strictness.STRICT));
+        assertTrue(refused.getMessage().contains("not supported by this runtime: enable_hugepages"),
+                refused.getMessage());
+        assertTrue(refused.getMessage().contains("not supported by this runtime: kernel_modules"),
+                refused.getMessage());
+    }
+
+    @Test
+    void defaultsAndImplementedKeysAreSilentEvenWhenStrict() throws Exception {
+        Path config = file("""
+                [hypervisor.qemu]
+                enable_hugepages = false
+                machine_type = "microvm"
+                default_vcpus = 2
+                [agent.kata]
+                dial_timeout = 90
+                """);
+        KataConfig loaded = ConfigLoader.load(config, ConfigLoader.Strictness.STRICT);
+        assertEquals(0, loaded.warnings().size(), loaded.warnings().toString());
+        assertEquals(90, loaded.agent().dialTimeout());
+    }
+}
