@@ -22,7 +22,7 @@ public final class AgentService {
         var identity = new SandboxIdentity();
         new SandboxRpcs(sandbox, platform, shutdown, identity).register(agent);
         new MetricsRpcs(identity, ProcFs.system()).register(agent);
-        new ContainerRpcs(sandbox).register(agent);
+        new ContainerRpcs(sandbox, platform).register(agent);
         new StreamRpcs(sandbox).register(agent);
         new NetworkRpcs(platform).register(agent);
         return List.of(agent.build(), HealthService.definition());
