@@ -45,6 +45,11 @@ public final class ChildProcess {
         return process.isAlive();
     }
 
+    /** Runs {@code action} once the process has exited (on a JDK thread; keep it short). */
+    public void whenExited(Runnable action) {
+        process.onExit().thenRun(action);
+    }
+
     /** How it ended ({@code exited with status 1}), or that it still runs. */
     public String exitDescription() {
         return process.isAlive() ? "still runs" : "exited with status " + process.exitValue();

@@ -20,6 +20,9 @@ import io.katacontainers.hypervisor.qemu.qmp.QmpStatus;
 import io.katacontainers.hypervisor.qemu.qmp.TapHandover;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class QemuHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration QMP_RETRY = Duration.ofMillis(10);
+    /** How long a QEMU whose QMP handshake failed gets to exit, so the error can say how it ended. */
+    private static final Duration EXIT_REPORT_WAIT = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final int LOG_TAIL_BYTES = 2048;
 
@@ -156,16 +160,31 @@ final class QemuHypervisor implements Hypervisor {
     private void launch(Instant deadline) throws IOException, QmpException, InterruptedException {
         Files.createDirectories(files.dir());
         for (Path socket : files.sockets()) {
-            // QEMU replaces its server sockets, but a stale QMP socket would pass the readiness check.
+            // QEMU replaces its server sockets; the QMP socket is bound here, where a stale file would be in the way.
             Files.deleteIfExists(socket);
         }
         if (commandLine.sharedFs().isPresent()) {
             virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec, commandLine.sharedFs().get(),
                     files.virtiofsSocket()), files.virtiofsdLog(), deadline);
         }
-        qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
-        qemu.awaitPath(files.qmpSocket(), deadline);
-        qmp = connectQmp(deadline);
+        try (ServerSocketChannel qmpListener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            qmpListener.bind(UnixDomainSocketAddress.of(files.qmpSocket()));
+            qemu = launcher.launch("qemu", commandLine.arguments(), files.qemuLog());
+            // QEMU's end (a bad option, a missing kernel) closes the listener, which ends the wait at once.
+            qemu.whenExited(() -> closeQuietly(qmpListener));
+            try {
+                qmp = QmpClient.accept(qmpListener, files.qmpSocket(), deadline);
+            } catch (QmpException e) {
+                // A lost or refused handshake is QEMU on its way out (it connects before it loads the kernel):
+                // its exit, awaited briefly, says why.
+                if (qemu.awaitExit(EXIT_REPORT_WAIT)) {
+                    throw new QmpException(qemu + " " + qemu.exitDescription() + " before QMP answered", e);
+                }
+                throw e;
+            }
+        } finally {
+            Files.deleteIfExists(files.qmpSocket()); // connected, the listener's file serves nobody
+        }
         attachTaps();
         QmpStatus status = qmp.queryStatus(remaining(deadline));
         if (!status.running()) {
@@ -189,27 +208,11 @@ final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /**
-     * The socket exists just before QEMU listens on it: retry briefly, unless QEMU has died. A bounded retry, not
-     * a wait on an event, because there is none: awaitPath is woken when bind(2) creates the file, but nothing
-     * signals the listen(2) that follows, and a connect in between is refused. (A listening socket bound here and
-     * passed to QEMU, {@code -chardev socket,fd=N,server=on}, would remove the window: that needs descriptors
-     * inherited through ProcessLauncher, which it does not offer yet.)
-     */
-    private QmpClient connectQmp(Instant deadline) throws QmpException, InterruptedException {
-        while (true) {
-            try {
-                return QmpClient.connect(files.qmpSocket(), deadline);
-            } catch (QmpException e) {
-                if (!qemu.isAlive()) {
-                    throw new QmpException(qemu + " " + qemu.exitDescription() + " before QMP answered", e);
-                }
-                if (Instant.now().isAfter(deadline)) {
-                    throw e;
-                }
-                LOG.log(System.Logger.Level.DEBUG, () -> "QMP not ready yet: " + e.getMessage());
-                Thread.sleep(QMP_RETRY);
-            }
+    private void closeQuietly(ServerSocketChannel listener) {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "closing the QMP listener: " + e.getMessage());
         }
     }
 

@@ -60,7 +60,8 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         // A guest reboot (our way to power off without ACPI, and panic=-1) ends QEMU instead of restarting it.
         args.add("-no-reboot");
         args.addAll(List.of("-chardev", "file,id=console,path=" + files.console(), "-serial", "chardev:console"));
-        args.addAll(List.of("-chardev", "socket,id=qmp,path=" + files.qmpSocket() + ",server=on,wait=off",
+        // QEMU connects to the runtime's QMP listener (bound before QEMU starts): no window to retry through.
+        args.addAll(List.of("-chardev", "socket,id=qmp,path=" + files.qmpSocket() + ",server=off",
                 "-mon", "chardev=qmp,mode=control"));
         args.addAll(List.of("-pidfile", files.pidFile().toString()));
         args.addAll(List.of("-kernel", spec.kernel().toString()));

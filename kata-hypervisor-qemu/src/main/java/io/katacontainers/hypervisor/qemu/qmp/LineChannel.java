@@ -4,13 +4,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Newline-framed text over a unix socket, where every read and write has a deadline. A non-blocking channel
@@ -33,6 +38,45 @@ final class LineChannel implements AutoCloseable {
             channel.configureBlocking(false);
             Selector selector = Selector.open();
             return new LineChannel(channel, selector);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The first connection to {@code listener}, waiting for it until {@code deadline}. A blocking accept(2) that
+     * closing the listener ends: the deadline closes it, and so may whoever sees the peer's process end.
+     */
+    static LineChannel accept(ServerSocketChannel listener, Instant deadline) throws IOException,
+            QmpTimeoutException {
+        long millis = Duration.between(Instant.now(), deadline).toMillis();
+        if (millis <= 0) {
+            throw new QmpTimeoutException("nobody connected before the deadline");
+        }
+        listener.configureBlocking(true);
+        AtomicBoolean late = new AtomicBoolean();
+        CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS).execute(() -> {
+            late.set(true);
+            try {
+                listener.close();
+            } catch (IOException e) {
+                System.getLogger(LineChannel.class.getName()).log(System.Logger.Level.WARNING,
+                        "cannot close the QMP listener at its deadline: {0}", e.getMessage());
+            }
+        });
+        SocketChannel channel;
+        try {
+            channel = listener.accept();
+        } catch (AsynchronousCloseException e) {
+            if (late.get()) {
+                throw new QmpTimeoutException("nobody connected before the deadline");
+            }
+            throw e;
+        }
+        try {
+            channel.configureBlocking(false);
+            return new LineChannel(channel, Selector.open());
         } catch (IOException e) {
             channel.close();
             throw e;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +47,26 @@ public final class QmpClient implements AutoCloseable {
         } catch (IOException e) {
             throw new QmpException("cannot connect to QMP socket " + socket + ": " + e.getMessage(), e);
         }
+        return handshake(channel, socket, deadline);
+    }
+
+    /**
+     * Waits for QEMU to connect to {@code listener} (its QMP chardev in client mode, {@code server=off}), then does
+     * what {@link #connect} does. No retry: the listener exists before QEMU starts, so QEMU's connect is the event.
+     * Closing the listener (QEMU ended) ends the wait.
+     */
+    public static QmpClient accept(ServerSocketChannel listener, Path socket, Instant deadline)
+            throws QmpException {
+        LineChannel channel;
+        try {
+            channel = LineChannel.accept(listener, deadline);
+        } catch (IOException e) {
+            throw new QmpException("QEMU did not connect to its QMP socket " + socket + ": " + e.getMessage(), e);
+        }
+        return handshake(channel, socket, deadline);
+    }
+
+    private static QmpClient handshake(LineChannel channel, Path socket, Instant deadline) throws QmpException {
         try {
             JsonNode greeting = new ObjectMapper().readTree(channel.readLine(deadline));
             JsonNode version = greeting.path("QMP").path("version").path("qemu");

@@ -58,7 +58,7 @@ class QemuCommandLineTest {
                 "-m", "2048M", "-object", "memory-backend-memfd,id=mem,size=2048M,share=on",
                 "-nographic", "-nodefaults", "-no-reboot",
                 "-chardev", "file,id=console,path=/run/kata/sb1/console.log", "-serial", "chardev:console",
-                "-chardev", "socket,id=qmp,path=/run/kata/sb1/qmp.sock,server=on,wait=off",
+                "-chardev", "socket,id=qmp,path=/run/kata/sb1/qmp.sock,server=off",
                 "-mon", "chardev=qmp,mode=control", "-pidfile", "/run/kata/sb1/qemu.pid",
                 "-kernel", "/usr/share/kata-containers/vmlinux.container",
                 "-initrd", "/usr/share/kata-containers/kata-containers-initrd.img",
@@ -112,7 +112,7 @@ class QemuCommandLineTest {
         assertTrue(args.contains("virtio-serial-device"));
         assertTrue(args.contains("socket,id=agent,path=/run/kata/sb1/agent.sock,server=on,wait=off"));
         assertTrue(args.contains("virtserialport,chardev=agent,name=agent.channel.0"));
-        assertTrue(args.contains("socket,id=qmp,path=/run/kata/sb1/qmp.sock,server=on,wait=off"));
+        assertTrue(args.contains("socket,id=qmp,path=/run/kata/sb1/qmp.sock,server=off"));
         assertTrue(args.contains("file,id=console,path=/run/kata/sb1/console.log"));
         assertEquals("chardev:console", value(args, "-serial"));
         assertTrue(args.stream().noneMatch(a -> a.contains("-pci")), "no PCI devices on microvm: " + args);

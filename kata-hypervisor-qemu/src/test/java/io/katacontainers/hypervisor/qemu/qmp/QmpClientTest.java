@@ -105,6 +105,46 @@ class QmpClientTest {
     }
 
     @Test
+    void acceptWaitsForQemuToConnectAndAClosedListenerEndsTheWait() throws Exception {
+        Path socket = dir.resolve("listen.sock");
+        try (ServerSocketChannel listener = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(socket));
+            // QEMU in client mode (server=off): it connects when it starts, which may be late.
+            peer.submit(() -> {
+                try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                    Peer p = new Peer(channel);
+                    p.send(GREETING);
+                    p.answer("qmp_capabilities", "{}");
+                    p.read();
+                }
+                return null;
+            });
+            try (QmpClient client = QmpClient.accept(listener, socket, deadline())) {
+                assertEquals("7.2.22", client.qemuVersion());
+            }
+        }
+        try (ServerSocketChannel listener = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(dir.resolve("never.sock")));
+            // Nobody connects; the listener's close (QEMU's exit, in the driver) ends the wait long before the
+            // deadline.
+            peer.submit(() -> {
+                Thread.onSpinWait();
+                listener.close();
+                return null;
+            });
+            long start = System.nanoTime();
+            assertThrows(QmpException.class, () -> QmpClient.accept(listener, socket,
+                    Instant.now().plusSeconds(60)));
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "woken by the close");
+        }
+        try (ServerSocketChannel listener = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(dir.resolve("late.sock")));
+            assertThrows(QmpTimeoutException.class, () -> QmpClient.accept(listener, socket,
+                    Instant.now().plusMillis(300)), "the deadline ends the wait");
+        }
+    }
+
+    @Test
     void handshakeThenStatusWithAnEventInBetween() throws Exception {
         Path socket = serve(p -> {
             JsonNode request = p.read();
