@@ -32,6 +32,10 @@ final class ConfigRules {
         HypervisorConfig hypervisor = config.hypervisor();
         String hv = "hypervisor." + hypervisor.hypervisorName();
 
+        if (config.runtime().internetworkingModel().equals("macvtap")) {
+            problems.add(locate.at("runtime", "internetworking_model", "\"macvtap\" is not implemented; use "
+                    + "\"tcfilter\" (or \"none\")"));
+        }
         if (config.runtime().disableNewNetns() && !config.runtime().internetworkingModel().equals("none")) {
             problems.add(locate.at("runtime", "disable_new_netns", "only works with internetworking_model = \"none\""
                     + " (it is \"" + config.runtime().internetworkingModel() + "\")"));

@@ -83,8 +83,10 @@ public final class PodNetwork implements AutoCloseable {
                     List<Address> addresses = rtnl.addresses(Inet.AF_UNSPEC);
                     List<Link> veths = new ArrayList<>();
                     for (Link link : rtnl.links()) {
-                        boolean configured = addresses.stream().anyMatch(a -> a.index() == link.index());
-                        // Like Kata: interfaces without addresses (lo, sit0, tunl0...) are not endpoints.
+                        boolean configured = addresses.stream().anyMatch(a -> a.index() == link.index()
+                                && a.scope() == Route.RT_SCOPE_UNIVERSE);
+                        // Like Kata: interfaces without addresses (lo, sit0, tunl0...) are not endpoints; nor are
+                        // those with only an IPv6 link-local one, which every interface that is up gets.
                         if (link.isLoopback() || !configured) {
                             continue;
                         }
@@ -133,8 +135,9 @@ public final class PodNetwork implements AutoCloseable {
      * leaves them out, IPv6 link-local and multicast ones.
      */
     private static boolean carried(Route route) {
-        return route.protocol() != Route.RTPROT_KERNEL && route.destination().map(d -> !(d instanceof Inet6Address v6 && (v6.isLinkLocalAddress()
-                || v6.isMulticastAddress()))).orElse(true);
+        return route.protocol() != Route.RTPROT_KERNEL && route.destination()
+                .map(d -> !(d instanceof Inet6Address v6 && (v6.isLinkLocalAddress() || v6.isMulticastAddress())))
+                .orElse(true);
     }
 
     private static Fd wire(Path netns, Link veth, String tap, Model model) throws IOException {

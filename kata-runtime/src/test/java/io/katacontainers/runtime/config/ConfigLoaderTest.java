@@ -270,6 +270,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theMacvtapModelIsRefusedByName() throws Exception {
+        Path main = write("configuration.toml", """
+                [runtime]
+                internetworking_model = "macvtap"
+                """);
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(main));
+
+        assertEquals(List.of(main + ":2: [runtime] internetworking_model: \"macvtap\" is not implemented; use "
+                + "\"tcfilter\" (or \"none\")"), strings(e.issues()));
+    }
+
+    @Test
     void rulesAcrossKeysPointAtTheOffendingKey() throws Exception {
         Path main = write("configuration.toml", """
                 [hypervisor.qemu]

@@ -127,6 +127,8 @@ public final class EnvReport {
         out.put("Trace", config.runtime().enableTracing());
         out.put("DisableGuestSeccomp", config.runtime().disableGuestSeccomp());
         out.put("DisableNewNetNs", config.runtime().disableNewNetns());
+        // How the pod's veths reach the VM ("tcfilter" or "none"; "macvtap" is refused when loading).
+        out.put("InternetworkingModel", config.runtime().internetworkingModel());
         out.put("SandboxCgroupOnly", config.runtime().sandboxCgroupOnly());
         return out;
     }
