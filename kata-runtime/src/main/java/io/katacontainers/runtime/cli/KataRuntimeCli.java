@@ -43,7 +43,7 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
             description = "Append log lines to FILE instead of stderr.")
     private Path logFile;
 
-    @Option(names = "--strict", scope = CommandLine.ScopeType.INHERIT,
+    @Option(names = "--strict",
             description = "Refuse a configuration that sets a key this runtime does not implement to another value "
                     + "than its default (otherwise a warning: not supported by this runtime: KEY).")
     private boolean strict;

@@ -46,6 +46,13 @@ class MonitorPrometheusEndToEndTest {
     private static final Duration QUICK = Duration.ofSeconds(60);
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String RUNTIME = "io.containerd.kata.v2";
+    /** Kata's metric names that promtool's lints dislike; nothing else may draw a lint. */
+    private static final List<String> KATA_NAMES_PROMTOOL_LINTS = List.of(
+            "kata_monitor_running_shim_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+            "kata_monitor_scrape_durations_histogram_milliseconds metric name should not include type 'histogram'",
+            "kata_monitor_scrape_durations_histogram_milliseconds use base unit \"seconds\" instead of",
+            "kata_shim_rpc_durations_histogram_milliseconds metric name should not include type 'histogram'",
+            "kata_shim_rpc_durations_histogram_milliseconds use base unit \"seconds\" instead of");
     private static final Pattern TYPE_LINE = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$");
 
     @TempDir
@@ -109,6 +116,7 @@ class MonitorPrometheusEndToEndTest {
                     "-d", PrivateContainerd.IMAGE, id, "sleep", "1000");
             assertEquals(0, run.exitCode(), run.toString());
         }
+        long shimRssBefore = shimRssKib(first);
         int monitorPort = freePort();
         monitor = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-monitor").toString(),
                 "--listen-address", "127.0.0.1:" + monitorPort, "--log-level", "debug")
@@ -140,7 +148,20 @@ class MonitorPrometheusEndToEndTest {
         assertTrue(text.contains("kata_agent_proc_status{item=\"vmrss\",sandbox_id=\"" + first + "\"}"), text);
         Result check = PrivateContainerd.run(writeTemp("metrics.txt", text), QUICK, List.of("promtool", "check",
                 "metrics"));
-        assertEquals(0, check.exitCode(), "promtool check metrics: " + check);
+        // promtool parses the text (exit 1 otherwise); its lints (exit 3) may only name Kata's own documented names
+        // (kata-2-0-metrics.md), which break Prometheus' naming advice: *_histogram_milliseconds, *_shim_count.
+        if (check.exitCode() != 0) {
+            assertEquals(3, check.exitCode(), "promtool check metrics: " + check);
+            List<String> lints = check.stderr().lines().filter(line -> !line.isBlank()).toList();
+            assertFalse(lints.isEmpty(), check.toString());
+            for (String lint : lints) {
+                assertTrue(KATA_NAMES_PROMTOOL_LINTS.stream().anyMatch(lint::startsWith), "promtool: " + lint);
+            }
+        }
+
+        // The scrape cost, reported (not asserted: the machine's load decides it).
+        System.out.printf("kata-monitor /metrics with 2 pods: median %d ms over 10 scrapes; shim RSS %d KiB before "
+                + "any scrape, %d KiB after%n", medianScrapeMillis(base), shimRssBefore, shimRssKib(first));
 
         // A real Prometheus scraping the monitor every 3 s (the agents answer slowly under TCG).
         int prometheusPort = freePort();
@@ -189,6 +210,28 @@ class MonitorPrometheusEndToEndTest {
         assertTrue(query(api, "count({sandbox_id=\"" + first + "\"})").contains("\"value\""),
                 "Prometheus lost the series of " + first);
         Sandboxes.assertNothingLeft(second);
+        System.out.printf("kata-monitor /metrics with 1 pod: median %d ms over 10 scrapes%n",
+                medianScrapeMillis(base));
+    }
+
+    private static long medianScrapeMillis(String base) throws Exception {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long begin = System.nanoTime();
+            get(base + "/metrics");
+            millis.add((System.nanoTime() - begin) / 1_000_000);
+        }
+        millis.sort(null);
+        return millis.get(millis.size() / 2);
+    }
+
+    /** VmRSS of the pod's shim (its pid from containerd's bundle directory). */
+    private static long shimRssKib(String id) throws IOException {
+        String pid = Files.readString(containerd.bundle(id).resolve("shim.pid")).trim();
+        Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(Files.readString(Path.of("/proc", pid,
+                "status")));
+        assertTrue(rss.find(), "no VmRSS for shim " + pid);
+        return Long.parseLong(rss.group(1));
     }
 
     /** Family name → type, from the {@code # TYPE} lines. */
