@@ -58,7 +58,7 @@ class SandboxAnnotationsTest {
         assertRefused(config, HV + "path", "/tmp/evil-qemu", "is not in valid_hypervisor_paths");
         assertRefused(config, HV + "virtio_fs_daemon", "/tmp/evil-virtiofsd", "valid_virtio_fs_daemon_paths");
         assertRefused(config, HV + "kernel", "/tmp/vmlinux", "not enabled");
-        assertRefused(config, HV + "default_memory", "12", "at least 256");
+        assertRefused(config, HV + "default_memory", "12", "minimum of 256");
         assertRefused(config, HV + "default_memory", "lots", "cannot read");
         assertRefused(config, SandboxAnnotations.PREFIX + "runtime.enable_pprof", "true",
                 "not supported by this runtime: enable_pprof");
