@@ -54,7 +54,8 @@ if [ -n "$in_l1" ]; then
     # An L2 guest needs more than Kata's 45 s to a ready agent on a loaded host.
     printf '[agent.kata]\ndial_timeout = 300\n' > "$tmp/$hypervisor/config.d/50-nested.toml"
     if [ "$hypervisor" = qemu ] && [ "$machine" = microvm ]; then
-      printf '[hypervisor.qemu]\nmachine_type = "microvm"\nblock_device_driver = "virtio-mmio"\n[runtime]\nstatic_sandbox_resource_mgmt = true\n' \
+      # microvm's devices are virtio-mmio whatever block_device_driver says; nothing is hot plugged on either machine.
+      printf '[hypervisor.qemu]\nmachine_type = "microvm"\n' \
         > "$tmp/$hypervisor/config.d/60-microvm.toml"
     fi
     for i in $(seq "$runs"); do

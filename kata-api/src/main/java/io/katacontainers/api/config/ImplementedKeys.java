@@ -11,10 +11,12 @@ import java.util.Set;
 public final class ImplementedKeys {
     /** Keys both hypervisor tables implement: the VM's kernel, initrd, size and virtio-fs daemon. */
     private static final Set<String> HYPERVISOR = Set.of("kernel", "initrd", "kernel_params", "default_vcpus",
-            "default_memory", "virtio_fs_daemon", "virtio_fs_cache", "virtio_fs_extra_args", "enable_debug");
+            "default_memory", "virtio_fs_daemon", "virtio_fs_cache", "virtio_fs_extra_args", "enable_debug",
+            // Pod annotations (io.katacontainers.config.hypervisor.*): which keys, which daemon paths.
+            "enable_annotations", "valid_virtio_fs_daemon_paths");
 
     private static final Map<String, Set<String>> BY_SECTION = Map.of(
-            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type",
+            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths",
                     // The networking work (tap without vhost-net on hosts that lack /dev/vhost-net).
                     "disable_vhost_net")),
             ConfigSchema.BUILTIN.name(), HYPERVISOR,

@@ -229,8 +229,8 @@ public final class ConfigLoader {
                         if (!ImplementedKeys.implemented(section.name(), keyName)
                                 && !value.equals(key.get().defaultValue())) {
                             unsupported.add(setting.origin().issue("not supported by this runtime: " + keyName
-                                    + " (" + section + "; it is " + value + ", this runtime behaves as with "
-                                    + key.get().defaultValue() + ": remove the line)"));
+                                    + " (" + section + "; set to " + shown(value) + ", it behaves as with "
+                                    + shown(key.get().defaultValue()) + ": remove the line)"));
                         }
                     });
                 }
@@ -258,6 +258,10 @@ public final class ConfigLoader {
                     yield problem.isPresent() ? Optional.empty() : Optional.of(typed);
                 }
             };
+        }
+
+        private static String shown(Object value) {
+            return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
         }
 
         /** Where a key's value came from: its own line if set, else its table's header, else the main file. */

@@ -8,6 +8,7 @@ import io.katacontainers.errdefs.ErrorKind;
 import io.katacontainers.runtime.config.ConfigException;
 import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
+import io.katacontainers.runtime.config.SandboxAnnotations;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
@@ -43,7 +44,11 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
     /** Loads the configuration and finds its driver; INVALID_ARGUMENT or FAILED_PRECONDITION when either fails. */
     public static SandboxBootstrap plan(String id, Spec spec, ConfigLookup lookup, HypervisorDrivers drivers) {
         try {
-            return plan(id, spec, ConfigLoader.load(lookup), drivers);
+            // Kata's io.katacontainers.config_path and io.katacontainers.config.* annotations, per sandbox.
+            var annotations = spec.getAnnotationsMap();
+            Optional<Path> chosen = SandboxAnnotations.configPath(annotations);
+            KataConfig loaded = chosen.isPresent() ? ConfigLoader.load(chosen.get()) : ConfigLoader.load(lookup);
+            return plan(id, spec, SandboxAnnotations.apply(loaded, annotations), drivers);
         } catch (ConfigException e) {
             throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, e.getMessage(), e);
         }

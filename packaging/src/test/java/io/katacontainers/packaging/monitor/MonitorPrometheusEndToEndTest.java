@@ -37,15 +37,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code kata-monitor} scraped by a real Prometheus (Debian's, on loopback, a free port, its own data directory)
- * while two pods run through a real containerd: Prometheus sees the target up, every family of the shims and
- * agents carries both sandbox ids, {@code promtool check metrics} accepts the text, and a deleted pod's series are
- * gone from the next scrape on.
+ * while two pods ({@code -Dkata.monitor.pods} for more) run through a real containerd: Prometheus sees the target
+ * up, every family of the shims and agents carries every sandbox id, {@code promtool check metrics} parses the text
+ * (its only lints are about Kata's own names), and a deleted pod's series are gone from the next scrape on.
  */
 class MonitorPrometheusEndToEndTest {
     private static final Duration RUN = Duration.ofSeconds(240);
     private static final Duration QUICK = Duration.ofSeconds(60);
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String RUNTIME = "io.containerd.kata.v2";
+    /** Kata's metric names that promtool's lints dislike; nothing else may draw a lint. */
+    private static final List<String> KATA_NAMES_PROMTOOL_LINTS = List.of(
+            "kata_monitor_running_shim_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+            "kata_monitor_scrape_durations_histogram_milliseconds metric name should not include type 'histogram'",
+            "kata_monitor_scrape_durations_histogram_milliseconds use base unit \"seconds\" instead of",
+            "kata_shim_rpc_durations_histogram_milliseconds metric name should not include type 'histogram'",
+            "kata_shim_rpc_durations_histogram_milliseconds use base unit \"seconds\" instead of");
+    /** Pods to run (at least 2); {@code -Dkata.monitor.pods=4} for the scrape-cost figures with more. */
+    private static final int PODS = Math.max(2, Integer.getInteger("kata.monitor.pods", 2));
     private static final Pattern TYPE_LINE = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$");
 
     @TempDir
@@ -100,15 +109,19 @@ class MonitorPrometheusEndToEndTest {
     @Test
     void prometheusScrapesEveryPodThroughTheMonitor() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String first = "obs12-a-" + suffix;
-        String second = "obs12-b-" + suffix;
-        IDS.add(first);
-        IDS.add(second);
-        for (String id : List.of(first, second)) {
+        List<String> pods = new ArrayList<>();
+        for (int i = 0; i < PODS; i++) {
+            pods.add("obs12-" + (char) ('a' + i) + "-" + suffix);
+        }
+        String first = pods.getFirst();
+        String second = pods.getLast();
+        IDS.addAll(pods);
+        for (String id : pods) {
             Result run = containerd.ctr(RUN, "run", "--runtime", RUNTIME, "--runtime-config-path", config.toString(),
                     "-d", PrivateContainerd.IMAGE, id, "sleep", "1000");
             assertEquals(0, run.exitCode(), run.toString());
         }
+        long shimRssBefore = shimRssKib(first);
         int monitorPort = freePort();
         monitor = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-monitor").toString(),
                 "--listen-address", "127.0.0.1:" + monitorPort, "--log-level", "debug")
@@ -116,7 +129,7 @@ class MonitorPrometheusEndToEndTest {
         String base = "http://127.0.0.1:" + monitorPort;
         await("kata-monitor to list both sandboxes", () -> {
             String list = getOrEmpty(base + "/sandboxes");
-            return list.lines().toList().containsAll(List.of(first, second));
+            return list.lines().toList().containsAll(pods);
         });
 
         // The text itself: every family of the shims and agents carries both sandbox ids.
@@ -130,7 +143,7 @@ class MonitorPrometheusEndToEndTest {
             if (family.startsWith("kata_monitor_")) {
                 continue;
             }
-            for (String id : List.of(first, second)) {
+            for (String id : pods) {
                 assertTrue(Pattern.compile("(?m)^" + Pattern.quote(family) + "(_bucket|_sum|_count|_total)?\\{[^}]*"
                         + "sandbox_id=\"" + Pattern.quote(id) + "\"").matcher(text).find(),
                         "family " + family + " has no series of sandbox " + id);
@@ -140,7 +153,20 @@ class MonitorPrometheusEndToEndTest {
         assertTrue(text.contains("kata_agent_proc_status{item=\"vmrss\",sandbox_id=\"" + first + "\"}"), text);
         Result check = PrivateContainerd.run(writeTemp("metrics.txt", text), QUICK, List.of("promtool", "check",
                 "metrics"));
-        assertEquals(0, check.exitCode(), "promtool check metrics: " + check);
+        // promtool parses the text (exit 1 otherwise); its lints (exit 3) may only name Kata's own documented names
+        // (kata-2-0-metrics.md), which break Prometheus' naming advice: *_histogram_milliseconds, *_shim_count.
+        if (check.exitCode() != 0) {
+            assertEquals(3, check.exitCode(), "promtool check metrics: " + check);
+            List<String> lints = check.stderr().lines().filter(line -> !line.isBlank()).toList();
+            assertFalse(lints.isEmpty(), check.toString());
+            for (String lint : lints) {
+                assertTrue(KATA_NAMES_PROMTOOL_LINTS.stream().anyMatch(lint::startsWith), "promtool: " + lint);
+            }
+        }
+
+        // The scrape cost, reported (not asserted: the machine's load decides it).
+        System.out.printf("kata-monitor /metrics with %d pods: median %d ms over 10 scrapes; shim RSS %d KiB before "
+                + "any scrape, %d KiB after%n", PODS, medianScrapeMillis(base), shimRssBefore, shimRssKib(first));
 
         // A real Prometheus scraping the monitor every 3 s (the agents answer slowly under TCG).
         int prometheusPort = freePort();
@@ -160,7 +186,7 @@ class MonitorPrometheusEndToEndTest {
         String api = "http://127.0.0.1:" + prometheusPort + "/api/v1/query?query=";
         await("Prometheus to scrape kata-monitor with up == 1",
                 () -> query(api, "up{job=\"kata\"} == 1").contains("\"value\""));
-        for (String id : List.of(first, second)) {
+        for (String id : pods) {
             String memTotal = "kata_guest_meminfo{item=\"mem_total\",sandbox_id=\"" + id + "\"}";
             await("Prometheus to hold " + memTotal, () -> query(api, memTotal).contains("\"value\""));
             await("Prometheus to hold the shim RPC timings of " + id, () -> query(api,
@@ -189,6 +215,28 @@ class MonitorPrometheusEndToEndTest {
         assertTrue(query(api, "count({sandbox_id=\"" + first + "\"})").contains("\"value\""),
                 "Prometheus lost the series of " + first);
         Sandboxes.assertNothingLeft(second);
+        System.out.printf("kata-monitor /metrics with %d pods: median %d ms over 10 scrapes%n", PODS - 1,
+                medianScrapeMillis(base));
+    }
+
+    private static long medianScrapeMillis(String base) throws Exception {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long begin = System.nanoTime();
+            get(base + "/metrics");
+            millis.add((System.nanoTime() - begin) / 1_000_000);
+        }
+        millis.sort(null);
+        return millis.get(millis.size() / 2);
+    }
+
+    /** VmRSS of the pod's shim (its pid from containerd's bundle directory). */
+    private static long shimRssKib(String id) throws IOException {
+        String pid = Files.readString(containerd.bundle(id).resolve("shim.pid")).trim();
+        Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(Files.readString(Path.of("/proc", pid,
+                "status")));
+        assertTrue(rss.find(), "no VmRSS for shim " + pid);
+        return Long.parseLong(rss.group(1));
     }
 
     /** Family name → type, from the {@code # TYPE} lines. */
