@@ -8,6 +8,7 @@ packages=(
   qemu-system-x86 qemu-system-common  # the QEMU driver; qemu-system-common ships virtiofsd
   busybox-static crun  # guest userland (the initrd copies them), and the tiny guests of the driver tests
   containerd runc  # the image test imports our busybox image into a real containerd and runs it
+  containernetworking-plugins socat iproute2  # pod network tests: the CNI bridge plugin, the bridge side, ip/tc
   linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio  # the guest kernel
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
