@@ -66,7 +66,7 @@ await_line() { # FILE LINE: until the container printed LINE (or ended)
   local i
   for i in $(seq 3000); do
     grep -qx "$1" "$2" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || die "the container ended before '$1': $(tail -5 "$2")"
+    kill -0 "$3" 2>/dev/null || die "the container ended before '$1': $(grep -v "^\s*$" "$2" | tail -20)"
     sleep 0.1
   done
   die "no '$1' from the container within 300 s"
