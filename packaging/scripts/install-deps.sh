@@ -8,7 +8,7 @@ packages=(
   qemu-system-x86 qemu-system-common  # the QEMU driver; qemu-system-common ships virtiofsd
   busybox-static crun  # guest userland (the initrd copies them), and the tiny guests of the driver tests
   containerd runc  # the image test imports our busybox image into a real containerd and runs it
-  containernetworking-plugins iproute2 util-linux  # the CRI test: CNI bridge pods, its netns (ip), nsenter
+  containernetworking-plugins iproute2 util-linux socat  # CNI bridge pods (CRI, pod network tests): ip/tc, nsenter, the bridge side
   prometheus  # the kata-monitor test: a real Prometheus scrapes it, promtool checks the exposition text
   linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio  # the guest kernel
 )

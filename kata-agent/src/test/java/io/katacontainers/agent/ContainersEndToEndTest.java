@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Empty;
-import io.katacontainers.agent.proto.ListInterfacesRequest;
+import io.katacontainers.agent.proto.GetIPTablesRequest;
 import io.katacontainers.ttrpc.CallOptions;
 import io.katacontainers.ttrpc.Code;
 import io.katacontainers.ttrpc.StatusException;
@@ -223,7 +223,7 @@ class ContainersEndToEndTest {
     @Test
     void unimplementedRpcsAnswerUnimplemented() {
         StatusException known = assertThrows(StatusException.class, () -> agentProcess.client().call(
-                AgentClient.SERVICE, "ListInterfaces", ListInterfacesRequest.getDefaultInstance(), Empty.parser(),
+                AgentClient.SERVICE, "GetIPTables", GetIPTablesRequest.getDefaultInstance(), Empty.parser(),
                 CallOptions.ofTimeout(Duration.ofSeconds(5))));
         assertEquals(Code.UNIMPLEMENTED, known.code());
         StatusException unknown = assertThrows(StatusException.class, () -> agentProcess.client().call(

@@ -41,7 +41,8 @@ class ContainerdPodNetworkTest {
         config = work.resolve("configuration.toml");
         Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
         bridge = CniBridge.create(NAME, work);
-        containerd = PrivateContainerd.start(work.resolve("containerd"), Sandboxes.DIST.resolve("bin"));
+        containerd = PrivateContainerd.start(Files.createDirectories(work.resolve("containerd")),
+                Sandboxes.DIST.resolve("bin"));
         containerd.importBusybox(Sandboxes.REPO);
     }
 
