@@ -29,8 +29,10 @@ final class NetQueues {
     static final int TX = 1;
     /** virtio_net_hdr_v1: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset, num_buffers. */
     static final int HEADER_SIZE = 12;
+    /** An Ethernet header with one VLAN tag: what a frame may carry beyond the MTU. */
+    static final int VLAN_ETHERNET = 14 + 4;
     /** The largest Ethernet frame: the u16 MTU's payload, the Ethernet header and one VLAN tag. */
-    static final int MAX_ETHERNET = NetDevice.MAX_MTU + 14 + 4;
+    static final int MAX_ETHERNET = NetDevice.MAX_MTU + VLAN_ETHERNET;
     /** Header plus the largest frame, rounded up: the staging buffer's size. */
     static final int MAX_FRAME = (HEADER_SIZE + MAX_ETHERNET + 63) & ~63;
     /** Smallest frame: an Ethernet header. */
@@ -128,10 +130,12 @@ final class NetQueues {
     /** Checks one frame from the guest and writes it to the tap; a bad frame is dropped. */
     private void transmit(ChainCursor frame) {
         long length = frame.remaining();
-        if (length < HEADER_SIZE + MIN_ETHERNET || length > HEADER_SIZE + MAX_ETHERNET) {
+        // The driver may not send more than the MTU it was given plus the Ethernet header (and a VLAN tag).
+        int max = HEADER_SIZE + mtu + VLAN_ETHERNET;
+        if (length < HEADER_SIZE + MIN_ETHERNET || length > max) {
             stats.txDropped++;
             guestErrors.warn("virtio-net: dropping a TX frame of {0} bytes (header included); it must be {1} to {2}",
-                    Long.toString(length), HEADER_SIZE + MIN_ETHERNET, HEADER_SIZE + MAX_ETHERNET);
+                    Long.toString(length), HEADER_SIZE + MIN_ETHERNET, max);
             return;
         }
         int n = (int) length;
