@@ -18,6 +18,7 @@ import io.katacontainers.runtime.agent.AgentException;
 import io.katacontainers.runtime.mount.ContainerMounts;
 import io.katacontainers.runtime.mount.HostProbe;
 import io.katacontainers.runtime.mount.MountException;
+import io.katacontainers.runtime.mount.SandboxBindMounts;
 import io.katacontainers.runtime.mount.SharedMounts;
 import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.resource.ResourceLedger;
@@ -50,14 +51,18 @@ public final class Sandbox implements AutoCloseable {
     private final AgentClient agent;
     private final Path sharedDir;
     private final ResourceLedger resources;
+    /** Disk-backed emptyDirs are made in the guest ({@code disable_guest_empty_dir = false}, shared-fs mode). */
+    private final boolean guestEmptyDir;
     private final Map<String, SharedRootfs> rootfs = new LinkedHashMap<>();
     /** The host paths shared for each container's bind mounts. */
     private final Map<String, List<Resource.SharedMount>> volumes = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
-    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources) {
+    private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources,
+                    boolean guestEmptyDir) {
         this.id = id;
+        this.guestEmptyDir = guestEmptyDir;
         this.resources = resources;
         this.vm = vm;
         this.agent = agent;
@@ -74,6 +79,12 @@ public final class Sandbox implements AutoCloseable {
             resources.attach(new Resource.SharedFs(sharedDir), () -> Files.createDirectories(sharedDir));
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
+        }
+        try {
+            SharedMounts.shareAll(resources, sharedDir,
+                    SandboxBindMounts.plan(config.runtime().sandboxBindMounts(), HostProbe.live()));
+        } catch (MountException | IOException e) {
+            throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
         }
         VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
@@ -97,7 +108,8 @@ public final class Sandbox implements AutoCloseable {
                             .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
                     .build());
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
-            return new Sandbox(id, vm, agent, sharedDir, resources);
+            return new Sandbox(id, vm, agent, sharedDir, resources, !config.runtime().disableGuestEmptyDir()
+                    && config.runtime().emptydirMode().equals("shared-fs"));
         } catch (HypervisorException | AgentException e) {
             if (agent != null) {
                 agent.close();
@@ -161,7 +173,8 @@ public final class Sandbox implements AutoCloseable {
             }
             ContainerMounts.Plan mounts;
             try {
-                mounts = ContainerMounts.plan(id, containerId, spec.getMountsList(), bundleDir, HostProbe.live());
+                mounts = ContainerMounts.plan(id, containerId, spec.getMountsList(), bundleDir, guestEmptyDir,
+                        HostProbe.live());
             } catch (MountException | IOException e) {
                 throw new SandboxException("cannot create container " + containerId + ": " + e.getMessage(), e);
             }
