@@ -46,7 +46,7 @@ class RunMountsEndToEndTest {
 
     @Test
     void bindMountsOfEveryKindReachTheContainerAndNothingIsLeft() throws Exception {
-        String id = "mounts-run";
+        String id = "mounts-run-" + ProcessHandle.current().pid(); // unique if another checkout runs it too
         Path bundle = Sandboxes.bundle(work, "sh", "-c", String.join("; ",
                 "cat /rw/in /rel/in /etc/file.txt",
                 "echo guest-out > /rw/out",
@@ -108,7 +108,7 @@ class RunMountsEndToEndTest {
 
     @Test
     void createStartSharesTheMountsAndDeleteForceAfterTheHolderDiedRemovesThem() throws Exception {
-        String id = "mounts-oci";
+        String id = "mounts-oci-" + ProcessHandle.current().pid(); // unique if another checkout runs it too
         Path rw = Files.createDirectories(work.resolve("rw"));
         Path bundle = Sandboxes.bundle(work, "sh", "-c", "echo made > /rw/created; sleep 1000");
         ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
