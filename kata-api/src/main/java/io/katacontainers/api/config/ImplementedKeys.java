@@ -16,13 +16,11 @@ public final class ImplementedKeys {
             "enable_annotations", "valid_virtio_fs_daemon_paths");
 
     private static final Map<String, Set<String>> BY_SECTION = Map.of(
-            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths",
-                    // The networking work (tap without vhost-net on hosts that lack /dev/vhost-net).
-                    "disable_vhost_net")),
+            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths")),
             ConfigSchema.BUILTIN.name(), HYPERVISOR,
             ConfigSchema.AGENT.name(), Set.of("dial_timeout"),
-            ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model", "disable_new_netns",
-                    "sandbox_cgroup_only"),
+            ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model",
+                    "sandbox_bind_mounts", "disable_guest_empty_dir"),
             ConfigSchema.FACTORY.name(), Set.of());
 
     private ImplementedKeys() {

@@ -33,6 +33,9 @@ public final class GuestContract {
     /** Host paths shared for one container's bind mounts appear under {@code <shared>/<container id>/} here. */
     public static final String SHARED_MOUNTS_DIR = "mounts";
 
+    /** The directory of {@link #GUEST_SHARED_DIR} where {@code sandbox_bind_mounts} appear, read-only, by name. */
+    public static final String SANDBOX_MOUNTS_DIR = "sandbox-mounts";
+
     /** The vsock port the agent's ttrpc server listens on, as in Kata. */
     public static final int AGENT_VSOCK_PORT = 1024;
 

@@ -21,8 +21,10 @@ import java.util.Optional;
  *       OCI runtime in the guest, and {@code ro} also makes the host side read-only;</li>
  *   <li>a bind on {@code /dev/shm} becomes the sandbox's shm, a tmpfs in the guest ({@link
  *       GuestContract#GUEST_SHM_DIR}) the size of the host's (64 MiB when the host's is not a tmpfs);</li>
- *   <li>a Kubernetes emptyDir ({@code .../kubernetes.io~empty-dir/<name>}) is guest-local: a tmpfs in the guest
- *       when the host's is one (medium Memory), else a directory the agent makes under the sandbox container's
+ *   <li>a Kubernetes emptyDir ({@code .../kubernetes.io~empty-dir/<name>}) whose host directory is a tmpfs
+ *       (medium Memory) is a tmpfs in the guest (Kata's {@code ephemeral} storage); a disk-backed one is shared
+ *       from the host like any bind mount, or, with guest emptyDirs on ({@code disable_guest_empty_dir = false}
+ *       and {@code emptydir_mode = "shared-fs"}), a directory the agent makes under the sandbox container's
  *       rootfs (Kata's {@code local} storage);</li>
  *   <li>a bind from {@code /proc} or {@code /sys}, or of a host device or {@code /dev} itself, names the guest's own
  *       path and is left as it is; a source whose symlinks lead there is refused;</li>
@@ -69,11 +71,12 @@ public final class ContainerMounts {
     /**
      * Plans the mounts of container {@code containerId} in sandbox {@code sandboxId}.
      *
-     * @param bundleDir what relative bind sources are relative to, if the caller has a bundle
+     * @param bundleDir     what relative bind sources are relative to, if the caller has a bundle
+     * @param guestEmptyDir disk-backed emptyDirs are made in the guest rather than shared from the host
      * @throws MountException for a source that is missing (NOT_FOUND) or that may not be shared
      */
     public static Plan plan(String sandboxId, String containerId, List<Mount> mounts, Optional<Path> bundleDir,
-                            HostProbe host) throws MountException, IOException {
+                            boolean guestEmptyDir, HostProbe host) throws MountException, IOException {
         List<Mount> guest = new ArrayList<>();
         List<Share> shares = new ArrayList<>();
         List<Storage> storages = new ArrayList<>();
@@ -92,19 +95,12 @@ public final class ContainerMounts {
                 guest.add(mount); // the guest's own /proc, /sys, device
                 continue;
             }
-            if (isEmptyDir(source)) {
+            if (isEmptyDir(source) && (guestEmptyDir || isTmpfs(source, host))) {
                 guest.add(emptyDir(sandboxId, mount, source, host, storages));
                 continue;
             }
-            Path real = host.realPath(source).orElseThrow(() -> new MountException(ErrorKind.NOT_FOUND,
-                    "the source " + mount.getSource() + " of the bind mount on " + mount.getDestination()
-                            + " does not exist on the host: create it or fix the mount"));
-            if (HostPaths.isSystem(real) || real.startsWith(HostPaths.DEV) && !host.isRegularFile(real)) {
-                throw new MountException(ErrorKind.INVALID_ARGUMENT, "the source " + mount.getSource()
-                        + " of the bind mount on " + mount.getDestination() + " leads to " + real
-                        + ", a host kernel filesystem or device that cannot be shared with the VM: name the guest's "
-                        + "path directly, or mount something else");
-            }
+            Path real = HostPaths.shareable(source, "the source " + mount.getSource() + " of the bind mount on "
+                    + mount.getDestination(), host);
             Path name = Path.of(containerId, GuestContract.SHARED_MOUNTS_DIR, index + "-"
                     + safeName(mount.getDestination()));
             String guestPath = GuestContract.GUEST_SHARED_DIR + "/" + name;
@@ -133,6 +129,11 @@ public final class ContainerMounts {
     static boolean isHostDevice(Path source, HostProbe host) {
         return source.equals(HostPaths.DEV)
                 || source.startsWith(HostPaths.DEV) && !host.isRegularFile(source);
+    }
+
+    /** Kata's test for a memory-backed emptyDir: a tmpfs mounted exactly there. */
+    private static boolean isTmpfs(Path source, HostProbe host) throws IOException {
+        return host.mountAt(source).map(entry -> entry.fsType().equals("tmpfs")).orElse(false);
     }
 
     private static boolean receivesMounts(String option) {
@@ -164,7 +165,7 @@ public final class ContainerMounts {
         String volume = source.getFileName().toString();
         int gid = host.gid(source);
         List<String> groupOption = gid == 0 ? List.of() : List.of("fsgid=" + gid);
-        boolean memory = host.mountAt(source).map(entry -> entry.fsType().equals("tmpfs")).orElse(false);
+        boolean memory = isTmpfs(source, host);
         Storage.Builder storage = Storage.newBuilder();
         if (memory) {
             storage.setDriver("ephemeral").setSource("tmpfs").setFstype("tmpfs")

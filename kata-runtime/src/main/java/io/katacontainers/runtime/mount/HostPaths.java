@@ -2,6 +2,7 @@ package io.katacontainers.runtime.mount;
 
 import io.katacontainers.errdefs.ErrorKind;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +48,23 @@ public final class HostPaths {
             path = bundleDir.get().toAbsolutePath().resolve(path);
         }
         return path.normalize();
+    }
+
+    /**
+     * The real path (symlinks followed) of a host path to share: NOT_FOUND when it does not exist, INVALID_ARGUMENT
+     * when it leads into {@code /proc}, {@code /sys} or to a device.
+     *
+     * @param what how the messages name it ("the source X of the bind mount on /data")
+     */
+    public static Path shareable(Path source, String what, HostProbe host) throws MountException, IOException {
+        Path real = host.realPath(source).orElseThrow(() -> new MountException(ErrorKind.NOT_FOUND,
+                what + " does not exist on the host: create it or fix the mount"));
+        if (isSystem(real) || real.startsWith(DEV) && !host.isRegularFile(real)) {
+            throw new MountException(ErrorKind.INVALID_ARGUMENT, what + " leads to " + real
+                    + ", a host kernel filesystem or device that cannot be shared with the VM: name the guest's "
+                    + "path directly, or mount something else");
+        }
+        return real;
     }
 
     /** Whether the path is {@code /proc} or {@code /sys} or under them. */

@@ -18,6 +18,7 @@ import io.katacontainers.runtime.agent.AgentException;
 import io.katacontainers.runtime.mount.ContainerMounts;
 import io.katacontainers.runtime.mount.HostProbe;
 import io.katacontainers.runtime.mount.MountException;
+import io.katacontainers.runtime.mount.SandboxBindMounts;
 import io.katacontainers.runtime.mount.SharedMounts;
 import io.katacontainers.runtime.network.PodNetwork;
 import io.katacontainers.runtime.resource.Resource;
@@ -51,6 +52,8 @@ public final class Sandbox implements AutoCloseable {
     private final AgentClient agent;
     private final Path sharedDir;
     private final ResourceLedger resources;
+    /** Disk-backed emptyDirs are made in the guest ({@code disable_guest_empty_dir = false}, shared-fs mode). */
+    private final boolean guestEmptyDir;
     private final Map<String, SharedRootfs> rootfs = new LinkedHashMap<>();
     /** The host paths shared for each container's bind mounts. */
     private final Map<String, List<Resource.SharedMount>> volumes = new LinkedHashMap<>();
@@ -60,9 +63,10 @@ public final class Sandbox implements AutoCloseable {
     private final Optional<PodNetwork> network;
 
     private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources,
-                    Optional<PodNetwork> network) {
+                    Optional<PodNetwork> network, boolean guestEmptyDir) {
         this.id = id;
         this.network = network;
+        this.guestEmptyDir = guestEmptyDir;
         this.resources = resources;
         this.vm = vm;
         this.agent = agent;
@@ -110,6 +114,12 @@ public final class Sandbox implements AutoCloseable {
     private static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver,
                                  Path runDir, Path sharedDir, ResourceLedger resources,
                                  Optional<PodNetwork> network) throws SandboxException, InterruptedException {
+        try {
+            SharedMounts.shareAll(resources, sharedDir,
+                    SandboxBindMounts.plan(config.runtime().sandboxBindMounts(), HostProbe.live()));
+        } catch (MountException | IOException e) {
+            throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
+        }
         VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
@@ -138,7 +148,8 @@ public final class Sandbox implements AutoCloseable {
                 configureGuestNetwork(agent, network.get());
             }
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
-            return new Sandbox(id, vm, agent, sharedDir, resources, network);
+            return new Sandbox(id, vm, agent, sharedDir, resources, network,
+                    !config.runtime().disableGuestEmptyDir());
         } catch (HypervisorException | AgentException e) {
             if (agent != null) {
                 agent.close();
@@ -215,7 +226,8 @@ public final class Sandbox implements AutoCloseable {
             }
             ContainerMounts.Plan mounts;
             try {
-                mounts = ContainerMounts.plan(id, containerId, spec.getMountsList(), bundleDir, HostProbe.live());
+                mounts = ContainerMounts.plan(id, containerId, spec.getMountsList(), bundleDir, guestEmptyDir,
+                        HostProbe.live());
             } catch (MountException | IOException e) {
                 throw new SandboxException("cannot create container " + containerId + ": " + e.getMessage(), e);
             }

@@ -32,7 +32,7 @@ class ContainerMountsTest {
     }
 
     private ContainerMounts.Plan plan(HostProbe host, Mount... mounts) throws Exception {
-        return ContainerMounts.plan("pod", "c1", List.of(mounts), Optional.of(dir), host);
+        return ContainerMounts.plan("pod", "c1", List.of(mounts), Optional.of(dir), true, host);
     }
 
     @Test
@@ -85,7 +85,7 @@ class ContainerMountsTest {
         assertEquals(ErrorKind.INVALID_ARGUMENT,
                 assertThrows(MountException.class, () -> plan(noMounts, bind("", "/data"))).kind());
         var noBundle = assertThrows(MountException.class, () -> ContainerMounts.plan("pod", "c1",
-                List.of(bind("a", "/data")), Optional.empty(), noMounts));
+                List.of(bind("a", "/data")), Optional.empty(), true, noMounts));
         assertEquals(ErrorKind.INVALID_ARGUMENT, noBundle.kind());
     }
 
@@ -104,7 +104,7 @@ class ContainerMountsTest {
                 bind("/proc/self", "/host-proc"), bind("/dev/null", "/dev/null"), bind("/dev", "/dev"),
                 Mount.newBuilder().setType("proc").setSource("proc").setDestination("/proc").build(),
                 Mount.newBuilder().setType("tmpfs").setSource("tmpfs").setDestination("/tmp").build());
-        var plan = ContainerMounts.plan("pod", "c1", guestOwn, Optional.of(dir), noMounts);
+        var plan = ContainerMounts.plan("pod", "c1", guestOwn, Optional.of(dir), true, noMounts);
         assertEquals(guestOwn, plan.mounts(), "left as they are");
         assertEquals(List.of(), plan.shares());
 
@@ -157,6 +157,14 @@ class ContainerMountsTest {
                 Storage.newBuilder().setDriver("ephemeral").setSource("tmpfs").setFstype("tmpfs")
                         .setMountPoint(memory).addAllOptions(group).build()), plan.storages());
         assertEquals(List.of(), plan.shares());
+
+        var sharedFromHost = ContainerMounts.plan("pod", "c1", List.of(bind(cache.toString(), "/cache", "rbind"),
+                bind(scratch.toString(), "/scratch", "rbind")), Optional.empty(), false, host);
+        assertEquals(List.of(cache.toRealPath()), sharedFromHost.shares().stream()
+                .map(ContainerMounts.Share::source).toList(),
+                "disable_guest_empty_dir: a disk-backed emptyDir is shared from the host");
+        assertEquals(List.of(memory), sharedFromHost.storages().stream().map(Storage::getMountPoint).toList(),
+                "a memory-backed one is the guest's tmpfs either way, as in Kata");
     }
 
     @Test

@@ -46,7 +46,7 @@ class SharedMountsTest {
         ledger.attach(new Resource.SharedFs(shared), () -> Files.createDirectories(shared));
         var plan = ContainerMounts.plan("pod", "c1", List.of(
                 bind(data, "/data", "rbind", "rw"), bind(config, "/config", "rbind", "ro"),
-                bind(hosts, "/etc/hosts", "bind", "ro")), Optional.empty(), HostProbe.live());
+                bind(hosts, "/etc/hosts", "bind", "ro")), Optional.empty(), true, HostProbe.live());
 
         List<Resource.SharedMount> made = SharedMounts.shareAll(ledger, shared, plan.shares());
 

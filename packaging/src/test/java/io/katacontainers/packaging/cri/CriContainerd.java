@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * Debian's containerd with its CRI plugin on (what kubelet talks to), private to a test: its own root, state and
@@ -48,10 +49,12 @@ final class CriContainerd implements AutoCloseable {
      * Makes the network namespace {@code netns} and starts containerd in it.
      *
      * @param shimDir goes first on containerd's PATH, so {@code io.containerd.kata.v2} is our shim
-     * @param kataConfig the configuration the {@code kata} handler's shims load
+     * @param repo the repository, whose {@code packaging/kubernetes/containerd-kata.toml} (what users add to
+     *             containerd's configuration) defines the {@code kata} handler
+     * @param kataConfig the configuration the {@code kata} handler's shims load, in place of the snippet's
      */
-    static CriContainerd start(Path work, String netns, Path shimDir, Path kataConfig, String pauseImage)
-            throws IOException, InterruptedException {
+    static CriContainerd start(Path work, String netns, Path repo, Path shimDir, Path kataConfig,
+                               String pauseImage) throws IOException, InterruptedException {
         Path socket = work.resolve("containerd.sock");
         Path cni = Files.createDirectories(work.resolve("cni"));
         Files.writeString(cni.resolve("10-mounts.conflist"), """
@@ -66,6 +69,10 @@ final class CriContainerd implements AutoCloseable {
                 state = "%1$s/state"
                 [grpc]
                   address = "%2$s"
+                # containerd gives 'containerd-shim-kata-v2 delete' 5 s after a shim died; the JVM's delete took
+                # 2 s at load 13 on the 2-core test machine and was killed at 5 s at load 16: room for that here.
+                [timeouts]
+                  "io.containerd.timeout.shim.cleanup" = "30s"
                 [plugins."io.containerd.grpc.v1.cri"]
                   sandbox_image = "%3$s"
                   restrict_oom_score_adj = true
@@ -76,11 +83,7 @@ final class CriContainerd implements AutoCloseable {
                     default_runtime_name = "runc"
                     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
                       runtime_type = "io.containerd.runc.v2"
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata]
-                      runtime_type = "io.containerd.kata.v2"
-                      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata.options]
-                        ConfigPath = "%5$s"
-                """.formatted(work, socket, pauseImage, cni, kataConfig));
+                """.formatted(work, socket, pauseImage, cni) + kataHandler(repo, kataConfig));
         run(List.of("ip", "netns", "add", netns));
         run(List.of("ip", "-n", netns, "link", "set", "lo", "up"));
         ProcessBuilder builder = new ProcessBuilder("nsenter", "--net=/run/netns/" + netns, "containerd",
@@ -97,6 +100,15 @@ final class CriContainerd implements AutoCloseable {
             throw new AssertionError("containerd did not start: " + started.log());
         }
         return started;
+    }
+
+    /** The shipped snippet for the {@code kata} handler, its ConfigPath pointed at {@code kataConfig}. */
+    private static String kataHandler(Path repo, Path kataConfig) throws IOException {
+        String snippet = Files.readString(repo.resolve("packaging/kubernetes/containerd-kata.toml"));
+        String configured = snippet.replaceFirst("ConfigPath = \"[^\"]*\"",
+                java.util.regex.Matcher.quoteReplacement("ConfigPath = \"" + kataConfig + "\""));
+        assertNotEquals(snippet, configured, "containerd-kata.toml has no ConfigPath to set");
+        return configured;
     }
 
     RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {

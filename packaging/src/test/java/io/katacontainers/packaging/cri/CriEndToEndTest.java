@@ -68,7 +68,8 @@ class CriEndToEndTest {
         Path config = work.resolve("configuration.toml");
         Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
         cri = CriContainerd.start(Files.createDirectories(work.resolve("containerd")),
-                "mounts-cri-" + ProcessHandle.current().pid(), Sandboxes.DIST.resolve("bin"), config, PAUSE);
+                "mounts-cri-" + ProcessHandle.current().pid(), Sandboxes.REPO, Sandboxes.DIST.resolve("bin"), config,
+                PAUSE);
         cri.importImage(Sandboxes.REPO, PAUSE, "sleep", "1000000");
         cri.importImage(Sandboxes.REPO, BUSYBOX, "sh");
     }
@@ -185,6 +186,8 @@ class CriEndToEndTest {
                 handler + ": the read-only volume refuses writes: " + refused);
         ExecSyncResponse shared = exec(second, "cat /shared/note");
         assertEquals("one\n", out(shared), handler + ": the emptyDir is the pod's: " + shared);
+        assertEquals("one\n", Files.readString(emptyDir.resolve("note")),
+                handler + ": with the shipped disable_guest_empty_dir = true the emptyDir is the host's, as with runc");
         ExecSyncResponse etc = exec(second, "hostname; cat /etc/resolv.conf; grep ' /dev/shm ' /proc/mounts");
         assertTrue(out(etc).startsWith(name + "\n"), handler + ": the pod's hostname: " + etc);
         assertTrue(out(etc).contains("nameserver 10.123.45.53") && out(etc).contains("search mounts.test"),
@@ -243,7 +246,13 @@ class CriEndToEndTest {
         cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         pods.remove(pod);
-        await("the sandbox of " + pod + " to go", () -> !Files.exists(Path.of("/run/vc/sbs", pod)));
+        try {
+            await("the sandbox of " + pod + " to go", () -> !Files.exists(Path.of("/run/vc/sbs", pod)));
+        } catch (AssertionError e) {
+            String log = cri.log().lines().filter(line -> line.contains(pod.substring(0, 12)) || line.contains("shim"))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            throw new AssertionError(e.getMessage() + "; containerd's log about it:\n" + log, e);
+        }
         Sandboxes.assertNothingLeft(pod);
         assertTrue(Files.isDirectory(rw), "the host's volume stays");
     }

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code kata-runtime run} of a bundle whose spec bind-mounts host paths (Docker's and Kubernetes' kinds): shared
  * over virtio-fs read-write and read-only, a single file, a source relative to the bundle, the host's /dev/shm
- * becoming a tmpfs in the guest, an emptyDir made guest-local; nothing left after the run.
+ * becoming a tmpfs in the guest, an emptyDir made guest-local ({@code disable_guest_empty_dir = false}); nothing
+ * left after the run.
  */
 class RunMountsEndToEndTest {
     private static final long TIMEOUT_SECONDS = 240;
@@ -45,7 +46,7 @@ class RunMountsEndToEndTest {
 
     @Test
     void bindMountsOfEveryKindReachTheContainerAndNothingIsLeft() throws Exception {
-        String id = "mounts-run";
+        String id = "mounts-run-" + ProcessHandle.current().pid(); // unique if another checkout runs it too
         Path bundle = Sandboxes.bundle(work, "sh", "-c", String.join("; ",
                 "cat /rw/in /rel/in /etc/file.txt",
                 "echo guest-out > /rw/out",
@@ -76,9 +77,17 @@ class RunMountsEndToEndTest {
         bind(mounts, emptyDir.toString(), "/cache", "rbind", "rw");
         JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
 
-        Process run = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-runtime").toString(), "run", "--bundle",
-                bundle.toString(), id).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .start();
+        // The shipped configuration shares disk-backed emptyDirs from the host; here they are the guest's.
+        String shipped = shippedConfig();
+        String guestEmptyDir = shipped.replace("\ndisable_guest_empty_dir = true\n",
+                "\ndisable_guest_empty_dir = false\n");
+        assertFalse(shipped.equals(guestEmptyDir), "no disable_guest_empty_dir = true in the shipped configuration");
+        Path config = Files.writeString(work.resolve("configuration.toml"), guestEmptyDir);
+        ProcessBuilder builder = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-runtime").toString(), "run",
+                "--bundle", bundle.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().put("KATA_CONF_FILE", config.toString());
+        Process run = builder.start();
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(run.getErrorStream()));
         String out = read(run.getInputStream());
         assertTrue(run.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "kata-runtime run did not finish");
@@ -99,18 +108,27 @@ class RunMountsEndToEndTest {
 
     @Test
     void createStartSharesTheMountsAndDeleteForceAfterTheHolderDiedRemovesThem() throws Exception {
-        String id = "mounts-oci";
+        String id = "mounts-oci-" + ProcessHandle.current().pid(); // unique if another checkout runs it too
         Path rw = Files.createDirectories(work.resolve("rw"));
         Path bundle = Sandboxes.bundle(work, "sh", "-c", "echo made > /rw/created; sleep 1000");
         ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
         bind((ArrayNode) spec.get("mounts"), rw.toString(), "/rw", "rbind", "rw");
         JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
         Path pidFile = work.resolve("pid");
+        // sandbox_bind_mounts: shared with the whole sandbox, read-only, for as long as it lives
+        Path tools = Files.createDirectories(work.resolve("sandbox-tools"));
+        String shipped = shippedConfig();
+        String withBindMounts = shipped.replace("\nsandbox_bind_mounts = []\n",
+                "\nsandbox_bind_mounts = [\"" + tools + "\"]\n");
+        assertFalse(shipped.equals(withBindMounts), "no sandbox_bind_mounts = [] in the shipped configuration");
+        Path config = Files.writeString(work.resolve("configuration.toml"), withBindMounts);
         try {
-            Process create = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-runtime").toString(), "create",
-                    "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id)
+            ProcessBuilder builder = new ProcessBuilder(Sandboxes.DIST.resolve("bin/kata-runtime").toString(),
+                    "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id)
                     .redirectOutput(work.resolve("create.out").toFile())
-                    .redirectError(work.resolve("create.err").toFile()).start();
+                    .redirectError(work.resolve("create.err").toFile());
+            builder.environment().put("KATA_CONF_FILE", config.toString());
+            Process create = builder.start();
             assertTrue(create.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "create did not return");
             assertEquals(0, create.exitValue(), Files.readString(work.resolve("create.err")));
             assertEquals(0, runtime("start", id));
@@ -122,6 +140,10 @@ class RunMountsEndToEndTest {
             Path shares = Path.of("/run/vc/sbs", id, "shared", id, "mounts");
             assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + shares + "/"),
                     "the share is mounted while the container runs");
+            Path sandboxMount = Path.of("/run/vc/sbs", id, "shared", "sandbox-mounts", "sandbox-tools");
+            assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).lines()
+                    .anyMatch(line -> line.split(" ")[4].equals(sandboxMount.toString())
+                            && line.split(" ")[5].startsWith("ro")), "sandbox_bind_mounts, read-only");
 
             long holder = Long.parseLong(Files.readString(pidFile).trim());
             ProcessHandle process = ProcessHandle.of(holder).orElseThrow();
@@ -132,6 +154,13 @@ class RunMountsEndToEndTest {
         }
         Sandboxes.assertNothingLeft(id);
         assertEquals("made\n", Files.readString(rw.resolve("created")), "the host's files stay");
+    }
+
+    /** The shipped configuration, with room for a guest that boots slowly on a loaded machine (TCG). */
+    private static String shippedConfig() throws java.io.IOException {
+        String shipped = Files.readString(Sandboxes.DIST.resolve("share/defaults/kata-containers/configuration.toml"));
+        assertTrue(shipped.matches("(?s).*\\ndial_timeout = \\d+\\n.*"), "no dial_timeout to raise");
+        return shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n");
     }
 
     private static int runtime(String... args) throws Exception {

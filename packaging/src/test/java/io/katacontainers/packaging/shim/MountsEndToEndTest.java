@@ -77,7 +77,7 @@ class MountsEndToEndTest {
 
     @Test
     void hostDirectoriesAndAFileAreSharedReadWriteBothWaysAndReadOnlyRefusesWrites() throws Exception {
-        String id = "mounts-ctr";
+        String id = "mounts-ctr-" + ProcessHandle.current().pid(); // unique if another checkout runs it too
         ids.add(id);
         Path rw = Files.createDirectories(work.resolve("rw"));
         Path ro = Files.createDirectories(work.resolve("ro"));
@@ -135,7 +135,7 @@ class MountsEndToEndTest {
 
     @Test
     void aMissingSourceFailsFastWithItsNameAndLeavesNothing() throws Exception {
-        String id = "mounts-missing";
+        String id = "mounts-missing-" + ProcessHandle.current().pid(); // unique if another checkout runs it too
         ids.add(id);
         Path missing = work.resolve("not-there");
         long start = System.nanoTime();
