@@ -20,7 +20,7 @@ public final class ImplementedKeys {
                     // The networking work (tap without vhost-net on hosts that lack /dev/vhost-net).
                     "disable_vhost_net")),
             ConfigSchema.BUILTIN.name(), HYPERVISOR,
-            ConfigSchema.AGENT.name(), Set.of("dial_timeout"),
+            ConfigSchema.AGENT.name(), Set.of("dial_timeout", "enable_debug"),
             ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model", "disable_new_netns",
                     "sandbox_cgroup_only"),
             ConfigSchema.FACTORY.name(), Set.of());

@@ -67,7 +67,7 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
         }
-        VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
+        VmSpec spec = VmSpecs.of(id, config.hypervisor(), config.agent(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
         try {
