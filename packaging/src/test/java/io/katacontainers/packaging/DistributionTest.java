@@ -180,6 +180,18 @@ class DistributionTest {
         assertTrue(help.stdout().contains("start") && help.stdout().contains("delete"), help.toString());
     }
 
+    /** kata-monitor takes Kata's flags and refuses a listen address it cannot use, saying what it wants. */
+    @Test
+    void kataMonitorHasKatasFlags() throws Exception {
+        Command help = runIn(dist.resolve("bin/kata-monitor"), "--help");
+        assertEquals(0, help.exitCode(), help.toString());
+        assertTrue(help.stdout().contains("--listen-address") && help.stdout().contains("127.0.0.1:8090")
+                && help.stdout().contains("--log-level"), help.toString());
+        Command bad = runIn(dist.resolve("bin/kata-monitor"), "--listen-address", "nonsense");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.stderr().contains("HOST:PORT"), bad.toString());
+    }
+
     private static Stream<String> cpuFlags() throws IOException {
         return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                 .filter(line -> line.startsWith("flags"))

@@ -120,7 +120,7 @@ public final class Sandbox implements AutoCloseable {
         } catch (MountException | IOException e) {
             throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
         }
-        VmSpec spec = VmSpecs.of(id, config.hypervisor(), runDir);
+        VmSpec spec = VmSpecs.of(id, config.hypervisor(), config.agent(), runDir);
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
         try {

@@ -1,5 +1,6 @@
 package io.katacontainers.runtime.sandbox;
 
+import io.katacontainers.api.config.AgentConfig;
 import io.katacontainers.api.config.BuiltinConfig;
 import io.katacontainers.api.config.HypervisorConfig;
 import io.katacontainers.api.config.QemuConfig;
@@ -24,6 +25,21 @@ final class VmSpecs {
     static List<Device> devices(Path sharedDir) {
         return List.of(new Device.Vsock(GuestContract.AGENT_VSOCK_PORT),
                 new Device.SharedFs(GuestContract.SHARED_FS_TAG, sharedDir));
+    }
+
+    /**
+     * The VM's spec with the agent's settings that travel on the kernel command line: {@code [agent.kata]
+     * enable_debug} adds {@code agent.log=debug} (the agent's level; its lines go to the guest console).
+     */
+    static VmSpec of(String sandboxId, HypervisorConfig config, AgentConfig agent, Path runDir) {
+        VmSpec spec = of(sandboxId, config, runDir);
+        if (!agent.enableDebug()) {
+            return spec;
+        }
+        String params = (spec.kernelParams() + " agent.log=debug").strip();
+        return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
+                spec.memoryMiB(), spec.kernel(), spec.initrd(), params, spec.virtiofsd(), spec.virtiofsCache(),
+                spec.virtiofsdExtraArgs(), spec.debug());
     }
 
     static VmSpec of(String sandboxId, HypervisorConfig config, Path runDir) {

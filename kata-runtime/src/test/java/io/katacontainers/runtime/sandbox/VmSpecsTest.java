@@ -33,6 +33,14 @@ class VmSpecsTest {
     }
 
     @Test
+    void theAgentsDebugLevelTravelsOnTheKernelCommandLine() {
+        var qemu = ConfigSchema.QEMU.build(Map.of("kernel_params", "quiet"));
+        assertEquals("quiet agent.log=debug", VmSpecs.of("sb1", qemu,
+                ConfigSchema.AGENT.build(Map.of("enable_debug", true)), RUN).kernelParams());
+        assertEquals("quiet", VmSpecs.of("sb1", qemu, ConfigSchema.AGENT.defaults(), RUN).kernelParams());
+    }
+
+    @Test
     void theDefaultCacheIsAuto() {
         assertEquals(VirtiofsCache.AUTO, VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN)
                 .virtiofsCache());

@@ -132,7 +132,14 @@ class MonitorPrometheusEndToEndTest {
             return list.lines().toList().containsAll(pods);
         });
 
-        // The text itself: every family of the shims and agents carries both sandbox ids.
+        // An agent's first GetMetrics loads its code in a guest that TCG emulates: it may miss the shim's 5 s
+        // deadline (the shim then answers its own families only), so wait until every agent has answered once.
+        await("every agent's metrics", () -> {
+            String scraped = getOrEmpty(base + "/metrics");
+            return pods.stream().allMatch(id -> scraped.contains("kata_agent_scrape_count_total{sandbox_id=\"" + id
+                    + "\"}"));
+        });
+        // The text itself: every family of the shims and agents carries every sandbox id.
         String text = get(base + "/metrics");
         Map<String, String> families = families(text);
         for (String prefix : List.of("kata_shim_", "kata_hypervisor_", "kata_agent_", "kata_guest_")) {
