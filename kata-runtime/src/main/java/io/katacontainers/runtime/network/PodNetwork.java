@@ -133,8 +133,9 @@ public final class PodNetwork implements AutoCloseable {
      * leaves them out, IPv6 link-local and multicast ones.
      */
     private static boolean carried(Route route) {
-        return route.protocol() != Route.RTPROT_KERNEL && route.destination().map(d -> !(d instanceof Inet6Address v6 && (v6.isLinkLocalAddress()
-                || v6.isMulticastAddress()))).orElse(true);
+        return route.protocol() != Route.RTPROT_KERNEL && route.destination()
+                .map(d -> !(d instanceof Inet6Address v6 && (v6.isLinkLocalAddress() || v6.isMulticastAddress())))
+                .orElse(true);
     }
 
     private static Fd wire(Path netns, Link veth, String tap, Model model) throws IOException {
