@@ -118,6 +118,9 @@ final class ExecCommand extends OciCommands.Base {
         if (consoleSocket != null) {
             throw new OciCommands.Failure("--console-socket is not supported yet");
         }
+        if (!command.isEmpty() && command.getFirst().equals("--")) {
+            command = command.subList(1, command.size()); // 'exec ID -- CMD': the delimiter after the id
+        }
         Process process = process(state);
         String execId = execIdOption != null ? execIdOption : "exec-" + HexFormat.of().formatHex(
                 ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array());
@@ -237,6 +240,9 @@ final class ExecCommand extends OciCommands.Base {
         Path started = dir.resolve(execId + ".started");
         Files.writeString(json, OciSpecJson.toJson(process).toString());
         List<String> argv = new ArrayList<>(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
+        if (spec.root().userObject() instanceof KataRuntimeCli cli) {
+            argv.addAll(cli.loggingArgs());
+        }
         argv.addAll(List.of("exec", "--exec-id", execId, "--started-file", started.toString(),
                 "--process", json.toString(), id));
         java.lang.Process relay = new ProcessBuilder(argv).inheritIO().start();

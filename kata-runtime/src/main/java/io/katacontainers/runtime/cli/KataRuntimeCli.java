@@ -112,6 +112,18 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
         }
     }
 
+    /**
+     * The logging options to hand to a process this command starts (the sandbox holder, an exec relay), so that its
+     * log lines go where the caller asked (containerd's shim reads --log) and never into the container's stdio.
+     */
+    java.util.List<String> loggingArgs() {
+        if (logFile == null) {
+            return java.util.List.of();
+        }
+        return java.util.List.of("--log", logFile.toAbsolutePath().toString(), "--log-format", logFormat.name(),
+                "--log-level", debug ? "debug" : logLevel.name());
+    }
+
     /** Whether {@code --systemd-cgroup} was given. */
     boolean systemdCgroup() {
         return systemdCgroup;

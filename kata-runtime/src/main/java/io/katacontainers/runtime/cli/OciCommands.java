@@ -58,8 +58,16 @@ final class OciCommands {
 
     /** A failure to report as {@code kata-runtime CMD: message} with exit status 1. */
     static final class Failure extends Exception {
+        /** The reason is already in the --log file (written by the sandbox process): log no second error line. */
+        final boolean logged;
+
         Failure(String message) {
+            this(message, false);
+        }
+
+        Failure(String message, boolean logged) {
             super(message);
+            this.logged = logged;
         }
     }
 
@@ -78,8 +86,8 @@ final class OciCommands {
                 return run();
             } catch (Failure | IllegalArgumentException | ErrdefsException | AgentException | IOException e) {
                 spec.commandLine().getErr().println("kata-runtime " + spec.name() + ": " + e.getMessage());
-                if (spec.root().userObject() instanceof KataRuntimeCli cli) {
-                    cli.logError(e.getMessage());
+                if (spec.root().userObject() instanceof KataRuntimeCli cli && !(e instanceof Failure f && f.logged)) {
+                    cli.logError(e.getMessage()); // containerd's shim reports the last error line
                 }
                 return 1;
             }
@@ -149,6 +157,9 @@ final class OciCommands {
             List<String> argv = new ArrayList<>(List.of("setsid"));
             argv.addAll(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
             config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
+            if (spec.root().userObject() instanceof KataRuntimeCli cli) {
+                argv.addAll(cli.loggingArgs());
+            }
             argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
             Process holder = new ProcessBuilder(argv)
                     .redirectInput(new File("/dev/null"))
@@ -167,7 +178,7 @@ final class OciCommands {
                 if (holder.waitFor(100, TimeUnit.MILLISECONDS)) {
                     // The holder printed why on our stderr and cleaned up after itself.
                     throw new Failure("container " + id + " was not created (sandbox process exit status "
-                            + holder.exitValue() + ")");
+                            + holder.exitValue() + ")", true);
                 }
                 if (Instant.now().isAfter(deadline)) {
                     holder.destroyForcibly().waitFor();
@@ -228,8 +239,7 @@ final class OciCommands {
                 SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
                 holder.serve(new GuestProcess.Stdio(bundle.spec().getProcess().getTerminal(),
                         new ByteArrayInputStream(new byte[0]), System.out, System.err));
-                holder.awaitShutdown();
-                return 0;
+                return holder.awaitShutdown();
             } catch (SandboxException | IOException | RuntimeException e) {
                 if (sandbox != null) {
                     sandbox.close();

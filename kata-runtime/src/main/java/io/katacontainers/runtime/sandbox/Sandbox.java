@@ -239,6 +239,9 @@ public final class Sandbox implements AutoCloseable {
                 Spec guestSpec = spec.toBuilder()
                         .setRoot(Root.newBuilder(spec.getRoot()).setPath(shared.guestPath()))
                         .clearMounts().addAllMounts(mounts.mounts())
+                        // OCI hooks name host programs (Docker's prestart is dockerd's libnetwork-setkey): they
+                        // belong on the host, as in Kata; in the guest, crun failed the create on them.
+                        .clearHooks()
                         .build();
                 agent.createContainer(CreateContainerRequest.newBuilder()
                         .setContainerId(containerId).setExecId(containerId).setOCI(guestSpec)

@@ -58,6 +58,7 @@ public final class SandboxHolder {
     private GuestProcess process;
     private TtrpcServer server;
     private boolean started;
+    private volatile Integer exitStatus;
 
     public SandboxHolder(Sandbox sandbox, String containerId, Path runDir, ContainerState state) {
         this.sandbox = sandbox;
@@ -88,11 +89,17 @@ public final class SandboxHolder {
         update(current -> current.withStatus(ContainerState.CREATED));
     }
 
-    /** Blocks until a Shutdown call has torn the sandbox down. */
-    public void awaitShutdown() throws InterruptedException {
+    /**
+     * Blocks until the sandbox is torn down: by a Shutdown call, or because the container's process ended. Returns
+     * the exit status for this process: the container's when it ended (containerd's runc shim and conmon reap the
+     * pid in --pid-file and take its status as the container's), else 0.
+     */
+    public int awaitShutdown() throws InterruptedException {
         shutdown.await();
         // The Shutdown call's answer must reach its caller before this process exits.
         server.shutdown(ANSWER_GRACE);
+        Integer status = exitStatus;
+        return status == null ? 0 : status;
     }
 
     private ServiceDefinition forwarding(List<MethodDescriptor> methods, String service) {
@@ -158,6 +165,9 @@ public final class SandboxHolder {
             return;
         }
         LOG.log(System.Logger.Level.INFO, "container {0} exited with status {1}", containerId, end.status());
+        exitStatus = end.status();
+        // The container is stopped: its VM goes now, its state stays (stopped, with the status) until delete.
+        tearDown(false);
     }
 
     private void update(java.util.function.UnaryOperator<ContainerState> change) throws IOException {
@@ -172,6 +182,10 @@ public final class SandboxHolder {
 
     /** Destroys the sandbox: agent DestroySandbox, VM stop, unmounts; then the state directory goes. */
     private void shutdown() {
+        tearDown(true);
+    }
+
+    private void tearDown(boolean removeState) {
         callLock.lock();
         try {
             synchronized (stateLock) {
@@ -180,7 +194,9 @@ public final class SandboxHolder {
                 }
                 sandbox.close();
                 try {
-                    StateStore.removeTree(runDir);
+                    if (removeState) {
+                        StateStore.removeTree(runDir);
+                    }
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", runDir, e.getMessage());
                 }

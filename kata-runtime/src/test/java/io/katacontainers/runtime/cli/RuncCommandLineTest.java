@@ -82,6 +82,9 @@ class RuncCommandLineTest {
         var parsed = cli.parseArgs("exec", "-t", "c1", "sh", "-c", "echo --tty");
         ExecCommand exec = (ExecCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals(List.of("sh", "-c", "echo --tty"), exec.command);
+        exec = (ExecCommand) KataRuntimeCli.commandLine().parseArgs("exec", "c1", "--", "ls", "-l")
+                .subcommand().commandSpec().userObject();
+        assertEquals(List.of("--", "ls", "-l"), exec.command, "the delimiter is dropped when the exec runs");
 
         parsed = KataRuntimeCli.commandLine().parseArgs("ps", "c1", "-ef");
         var ps = (ContainerCommands.Ps) parsed.subcommand().commandSpec().userObject();
