@@ -12,10 +12,10 @@ import io.katacontainers.agent.proto.types.Route;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Namespaces;
+import io.katacontainers.ffm.libc.TunTap;
 import io.katacontainers.ffm.netlink.Link;
 import io.katacontainers.ffm.netlink.Neighbor;
 import io.katacontainers.ffm.netlink.RouteSocket;
-import io.katacontainers.ffm.netlink.Tap;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +62,7 @@ class GuestNetworkTest {
     @Test
     void theNicIsFoundByMacConfiguredAndRoutedLinkRoutesFirst() throws Exception {
         inNewNamespace(() -> {
-            try (Fd nic = Tap.open("net16nic", Tap.VIRTIO_NET_FLAGS); RouteSocket rtnl = RouteSocket.open()) {
+            try (Fd nic = TunTap.open("net16nic", TunTap.VIRTIO_NET_FLAGS); RouteSocket rtnl = RouteSocket.open()) {
                 rtnl.setLink(rtnl.link("net16nic").orElseThrow().index(), false, 0, Optional.of(MAC));
                 GuestNetwork network = new GuestNetwork();
                 network.updateInterface(Interface.newBuilder().setName("eth0").setHwAddr(MAC).setMtu(1400)

@@ -27,6 +27,8 @@ public final class TunTap {
     public static final int IFF_NO_PI = 0x1000;
     /** ifr_flags: each frame starts with a virtio-net header. */
     public static final int IFF_VNET_HDR = 0x4000;
+    /** The flags of a virtio-net device's tap: frames without packet information, with the virtio-net header. */
+    public static final int VIRTIO_NET_FLAGS = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 
     /** TUNSETOFFLOAD flags: the reader accepts partial checksums, TCPv4 and TCPv6 segmentation offload. */
     public static final int TUN_F_CSUM = 0x01;

@@ -9,6 +9,7 @@ import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Namespaces;
 import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.ffm.libc.TunTap;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
@@ -54,8 +55,8 @@ class RouteSocketNamespaceTest {
     void tapsAddressesRoutesNeighboursAndTheTcFilterModel() throws Exception {
         inNewNamespace(() -> {
             try (RouteSocket rtnl = RouteSocket.open();
-                 Fd veth = Tap.open("net16veth", Tap.VIRTIO_NET_FLAGS);
-                 Fd tap = Tap.open("net16tap", Tap.VIRTIO_NET_FLAGS)) {
+                 Fd veth = TunTap.open("net16veth", TunTap.VIRTIO_NET_FLAGS);
+                 Fd tap = TunTap.open("net16tap", TunTap.VIRTIO_NET_FLAGS)) {
                 final Link a = rtnl.link("net16veth").orElseThrow();
                 Link b = rtnl.link("net16tap").orElseThrow();
                 assertEquals("tun", a.kind());

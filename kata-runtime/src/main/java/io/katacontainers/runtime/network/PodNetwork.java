@@ -8,13 +8,13 @@ import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.ffm.libc.TunTap;
 import io.katacontainers.ffm.netlink.Address;
 import io.katacontainers.ffm.netlink.Inet;
 import io.katacontainers.ffm.netlink.Link;
 import io.katacontainers.ffm.netlink.Neighbor;
 import io.katacontainers.ffm.netlink.Route;
 import io.katacontainers.ffm.netlink.RouteSocket;
-import io.katacontainers.ffm.netlink.Tap;
 import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.resource.ResourceLedger;
 import java.io.IOException;
@@ -143,7 +143,7 @@ public final class PodNetwork implements AutoCloseable {
     private static Fd wire(Path netns, Link veth, String tap, Model model) throws IOException {
         try {
             return NetnsThread.call(netns, "wire-" + tap, () -> {
-                Fd fd = Tap.open(tap, Tap.VIRTIO_NET_FLAGS);
+                Fd fd = TunTap.open(tap, TunTap.VIRTIO_NET_FLAGS);
                 try (RouteSocket rtnl = RouteSocket.open()) {
                     Link link = rtnl.link(tap).orElseThrow(() -> new IOException("tap " + tap + " vanished"));
                     rtnl.setLink(link.index(), true, veth.mtu(), Optional.empty());
