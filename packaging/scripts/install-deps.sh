@@ -10,6 +10,7 @@ packages=(
   containerd runc  # the image test imports our busybox image into a real containerd and runs it
   containernetworking-plugins iproute2 util-linux socat  # CNI bridge pods (CRI, pod network tests): ip/tc, nsenter, the bridge side
   prometheus  # the kata-monitor test: a real Prometheus scrapes it, promtool checks the exposition text
+  golang-github-containers-common  # /usr/share/containers/seccomp.json: Podman's default seccomp profile in the runc CLI test
   linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio  # the guest kernel
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
