@@ -92,6 +92,15 @@ class SandboxHolderTest {
         }
     }
 
+    /**
+     * The container's end ends the holder by itself (containerd's runc shim and conmon reap it and take its status
+     * as the container's); the VM is gone and the state stays, stopped with the status, until delete.
+     */
+    private void awaitHolderEnd(int status) throws Exception {
+        assertEquals(status, holder.awaitShutdown(), "the holder exits with the container's status");
+        assertEquals(ContainerState.STOPPED, ContainerState.read(runDir).orElseThrow().status(), "kept for delete");
+    }
+
     private void shutDown() throws Exception {
         try (AgentClient control = AgentClient.connect(runDir.resolve(ContainerState.CONTROL_SOCKET))) {
             control.callEmpty(SandboxHolder.SERVICE, "Shutdown", Duration.ofSeconds(20));
@@ -110,6 +119,17 @@ class SandboxHolderTest {
         ContainerState stopped = awaitState(state -> state.exitStatus() != null);
         assertEquals(3, stopped.exitStatus());
         assertEquals(ContainerState.STOPPED, stopped.status());
+        awaitHolderEnd(3);
+    }
+
+    @Test
+    void aShutdownCallDestroysTheSandboxAndItsState() throws Exception {
+        hold("sleep");
+        try (AgentClient control = AgentClient.connect(runDir.resolve(ContainerState.CONTROL_SOCKET))) {
+            control.startContainer(ID);
+        }
+        assertEquals(ContainerState.RUNNING, awaitState(state -> !state.status().equals(ContainerState.CREATED))
+                .status());
         shutDown();
     }
 
@@ -125,6 +145,6 @@ class SandboxHolderTest {
         ContainerState lost = awaitState(state -> state.exitStatus() != null);
         assertEquals(ContainerState.STOPPED, lost.status(), "not left running");
         assertEquals(ExitWatcher.LOST_STATUS, lost.exitStatus());
-        shutDown();
+        awaitHolderEnd(ExitWatcher.LOST_STATUS);
     }
 }
