@@ -95,7 +95,7 @@ EOF
     echo ">> $vmm: booting the guest" >&2
     if [ "$vmm" = builtin ]; then
       mkdir -p "$tmp/vmm-tmp"
-      ip netns exec "$ns" timeout 900 "$lib/jre/bin/java" -XX:+UseSerialGC -Djava.io.tmpdir="$tmp/vmm-tmp" \
+      ip netns exec "$ns" timeout 900 "$lib/jre/bin/java" "@$lib/jvm.args" -Djava.io.tmpdir="$tmp/vmm-tmp" \
         --enable-native-access=io.katacontainers.ffm,io.katacontainers.hypervisor.kvm -p "$lib/modules" \
         -m io.katacontainers.hypervisor.kvm/io.katacontainers.hypervisor.kvm.tool.VmmTool \
         boot --kernel "$kernel" --initrd "$tmp/initrd.cpio" --memory 512 --tap vnt0 --mac "$mac" --mtu 1500 \

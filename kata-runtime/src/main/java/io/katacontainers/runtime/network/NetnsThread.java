@@ -1,8 +1,10 @@
 package io.katacontainers.runtime.network;
 
+import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.ffm.libc.Namespaces;
+import io.katacontainers.ffm.libc.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +31,34 @@ public final class NetnsThread {
     }
 
     /**
+     * Joins the namespace bound at {@code netns} on the calling thread. One that went after the caller's check (its
+     * file removed, or unmounted so that it is no longer a namespace) is a {@link java.nio.file.NoSuchFileException}.
+     */
+    private static Fd enter(Path netns) throws IOException {
+        Fd ns;
+        try {
+            ns = Libc.open(netns, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        } catch (SyscallException e) {
+            if (e.is(Errno.ENOENT)) {
+                throw new java.nio.file.NoSuchFileException(netns.toString(), null,
+                        "the network namespace does not exist");
+            }
+            throw e;
+        }
+        try {
+            Namespaces.setns(ns.get(), Namespaces.CLONE_NEWNET, netns.toString());
+            return ns;
+        } catch (SyscallException e) {
+            ns.close();
+            if (e.is(Errno.EINVAL)) {
+                throw new java.nio.file.NoSuchFileException(netns.toString(), null,
+                        "no longer a network namespace");
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Runs {@code work} in the network namespace bound at {@code netns}.
      *
      * @throws java.nio.file.NoSuchFileException when {@code netns} does not exist (the message names it)
@@ -40,8 +70,7 @@ public final class NetnsThread {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread thread = Thread.ofPlatform().name("netns-" + purpose).daemon().start(() -> {
-            try (Fd ns = Libc.open(netns, Libc.O_RDONLY | Libc.O_CLOEXEC)) {
-                Namespaces.setns(ns.get(), Namespaces.CLONE_NEWNET, netns.toString());
+            try (Fd ns = enter(netns)) {
                 result.complete(work.run());
             } catch (Throwable t) {
                 result.completeExceptionally(t);

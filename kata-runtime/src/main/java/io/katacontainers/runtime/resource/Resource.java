@@ -81,6 +81,8 @@ public sealed interface Resource {
             }
             try {
                 io.katacontainers.runtime.network.PodNetwork.unwire(netns, veth, tap);
+            } catch (java.nio.file.NoSuchFileException e) {
+                return; // the namespace went meanwhile (CNI's teardown races a crashed shim's cleanup)
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while removing tap " + tap + " from " + netns, e);

@@ -166,4 +166,15 @@ class PodNetworkTest {
         assertTrue(macvtap.getMessage().contains("macvtap"), macvtap.getMessage());
         assertEquals(PodNetwork.Model.NONE, PodNetwork.Model.of("none"));
     }
+
+    /**
+     * CRI's StopPodSandbox removes the pod's namespace while a crashed shim's delete walks the ledger: a path that
+     * is gone, or is left as a plain file after the unmount, means the tap and qdiscs went with the namespace.
+     */
+    @Test
+    void anEndpointWhoseNamespaceWentIsTornDownAsDone() throws Exception {
+        Path unmounted = Files.writeString(runDir.resolve("cni-unmounted"), "");
+        new Resource.NetworkEndpoint(unmounted, "eth0", "tap0_kata").teardown();
+        new Resource.NetworkEndpoint(runDir.resolve("cni-removed"), "eth0", "tap0_kata").teardown();
+    }
 }

@@ -110,7 +110,7 @@ class BuiltinNetNestedTest {
                   CREATE:"$work/g2h.bin" &
                 g2h=$!
                 pids+=($g2h)
-                ip netns exec "$ns" %2$s -XX:+UseSerialGC -Djava.io.tmpdir="$work/tmp" \\
+                ip netns exec "$ns" %2$s "@$(dirname %3$s)/jvm.args" -Djava.io.tmpdir="$work/tmp" \\
                   --enable-native-access=io.katacontainers.ffm,io.katacontainers.hypervisor.kvm -p %3$s \\
                   -m io.katacontainers.hypervisor.kvm/io.katacontainers.hypervisor.kvm.tool.VmmTool \\
                   boot --kernel %6$s --initrd "$work/initrd.cpio" --memory 512 --tap vnt0 --mac %7$s --mtu %4$d \\
