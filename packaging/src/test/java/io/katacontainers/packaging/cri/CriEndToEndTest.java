@@ -64,9 +64,7 @@ class CriEndToEndTest {
     @BeforeAll
     static void startContainerd() throws Exception {
         Sandboxes.requireBuiltTree();
-        String shipped = Files.readString(Sandboxes.DIST.resolve("share/defaults/kata-containers/configuration.toml"));
-        Path config = work.resolve("configuration.toml");
-        Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
+        Path config = Files.writeString(work.resolve("configuration.toml"), Sandboxes.shippedConfigForSlowGuests());
         cri = CriContainerd.start(Files.createDirectories(work.resolve("containerd")),
                 "mounts-cri-" + ProcessHandle.current().pid(), Sandboxes.REPO, Sandboxes.DIST.resolve("bin"), config,
                 PAUSE);

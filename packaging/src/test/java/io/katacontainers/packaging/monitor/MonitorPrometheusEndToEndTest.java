@@ -70,9 +70,7 @@ class MonitorPrometheusEndToEndTest {
     static void start() throws Exception {
         Sandboxes.requireBuiltTree();
         assertTrue(Files.isExecutable(Sandboxes.DIST.resolve("bin/kata-monitor")), "no bin/kata-monitor");
-        String shipped = Files.readString(Sandboxes.DIST.resolve("share/defaults/kata-containers/configuration.toml"));
-        config = work.resolve("configuration.toml");
-        Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
+        config = Files.writeString(work.resolve("configuration.toml"), Sandboxes.shippedConfigForSlowGuests());
         containerd = PrivateContainerd.start(work, Sandboxes.DIST.resolve("bin"));
         containerd.importBusybox(Sandboxes.REPO);
     }

@@ -37,9 +37,7 @@ class ContainerdPodNetworkTest {
     @BeforeAll
     static void start() throws Exception {
         Sandboxes.requireBuiltTree();
-        String shipped = Files.readString(Sandboxes.DIST.resolve("share/defaults/kata-containers/configuration.toml"));
-        config = work.resolve("configuration.toml");
-        Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
+        config = Files.writeString(work.resolve("configuration.toml"), Sandboxes.shippedConfigForSlowGuests());
         bridge = CniBridge.create(NAME, work);
         containerd = PrivateContainerd.start(Files.createDirectories(work.resolve("containerd")),
                 Sandboxes.DIST.resolve("bin"));

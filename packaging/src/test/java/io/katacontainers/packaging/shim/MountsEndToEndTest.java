@@ -39,9 +39,7 @@ class MountsEndToEndTest {
     @BeforeAll
     static void startContainerd() throws Exception {
         Sandboxes.requireBuiltTree();
-        String shipped = Files.readString(Sandboxes.DIST.resolve("share/defaults/kata-containers/configuration.toml"));
-        config = work.resolve("configuration.toml");
-        Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
+        config = Files.writeString(work.resolve("configuration.toml"), Sandboxes.shippedConfigForSlowGuests());
         containerd = PrivateContainerd.start(Files.createDirectories(work.resolve("containerd")),
                 Sandboxes.DIST.resolve("bin"));
         containerd.importBusybox(Sandboxes.REPO);
