@@ -338,6 +338,32 @@ final class QemuHypervisor implements Hypervisor {
         return current;
     }
 
+    /**
+     * Why the VM stopped on its own: QEMU's exit status and the last lines it logged (a KVM entry failure, a triple
+     * fault with {@code -no-reboot}), and those of any helper process that died with it.
+     */
+    @Override
+    public Optional<String> endReason() {
+        ChildProcess process = qemu;
+        if (process == null || process.isAlive()) {
+            return Optional.empty();
+        }
+        StringBuilder why = new StringBuilder("QEMU ").append(process.exitDescription());
+        for (ChildProcess child : launcher.children()) {
+            if (child.isAlive()) {
+                continue;
+            }
+            String tail = child.logTail(LOG_TAIL_BYTES).strip();
+            if (child != process) {
+                why.append("; ").append(child.name()).append(' ').append(child.exitDescription());
+            }
+            if (!tail.isEmpty()) {
+                why.append("; ").append(child.name()).append(" said:\n").append(tail);
+            }
+        }
+        return Optional.of(why.toString());
+    }
+
     @Override
     public String consoleTail() {
         return ChildProcess.tail(files.console(), LOG_TAIL_BYTES);
