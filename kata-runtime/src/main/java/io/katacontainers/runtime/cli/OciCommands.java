@@ -2,12 +2,14 @@ package io.katacontainers.runtime.cli;
 
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
+import io.katacontainers.ffm.libc.Terminals;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.core.SandboxBootstrap;
+import io.katacontainers.runtime.io.ConsoleSocket;
 import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
@@ -122,8 +124,10 @@ final class OciCommands {
         @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the container's pid (the sandbox "
                 + "holder's) to FILE.")
         Path pidFile;
-        @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
-                description = "runc's terminal hand-over: not supported yet (refused).")
+        @Option(names = "--console-socket", paramLabel = "SOCKET",
+                description = "For a spec with process.terminal: send the master of the container's terminal (a "
+                + "pty whose other end is relayed to the container's terminal in the VM) to this unix socket, as "
+                + "runc does.")
         Path consoleSocket;
         @Option(names = "--no-pivot", description = "runc's: the root is set up inside the VM, where it always can "
                 + "pivot_root; accepted.")
@@ -143,10 +147,6 @@ final class OciCommands {
         @Override
         int run() throws Exception {
             StateStore.checkId(id);
-            if (consoleSocket != null) {
-                throw new Failure("--console-socket is not supported yet (containers with a terminal: use "
-                        + "'kata-runtime run')");
-            }
             if (preserveFds != 0) {
                 throw new Failure("--preserve-fds: file descriptors cannot be passed into the VM");
             }
@@ -160,7 +160,11 @@ final class OciCommands {
             if (spec.root().userObject() instanceof KataRuntimeCli cli) {
                 argv.addAll(cli.loggingArgs());
             }
-            argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
+            argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString()));
+            if (consoleSocket != null) {
+                argv.addAll(List.of("--console-socket", consoleSocket.toAbsolutePath().toString()));
+            }
+            argv.add(id);
             Process holder = new ProcessBuilder(argv)
                     .redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -204,6 +208,8 @@ final class OciCommands {
         String id;
         @Option(names = {"-b", "--bundle"}, paramLabel = "DIR", required = true)
         Path bundleDir;
+        @Option(names = "--console-socket", paramLabel = "SOCKET")
+        Path consoleSocket;
         private final ConfigSource config;
 
         Holder(ConfigSource config, StateStore store) {
@@ -218,6 +224,15 @@ final class OciCommands {
                 bundle = Bundle.load(bundleDir);
             } catch (BundleException e) {
                 throw new Failure(e.getMessage());
+            }
+            boolean terminal = bundle.spec().getProcess().getTerminal();
+            if (terminal && consoleSocket == null) {
+                throw new Failure("cannot allocate tty if runc will detach without setting console socket "
+                        + "(process.terminal is true: pass --console-socket)");
+            }
+            if (!terminal && consoleSocket != null) {
+                throw new Failure("cannot use console socket if runc will not detach or allocate tty "
+                        + "(process.terminal is false)");
             }
             SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(), config.lookup(),
                     HypervisorDrivers.installed());
@@ -237,8 +252,17 @@ final class OciCommands {
                 state.write(dir);
                 sandbox.createContainer(id, bundle.spec(), bundle.rootfs(), Optional.of(bundle.dir()));
                 SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
-                holder.serve(new GuestProcess.Stdio(bundle.spec().getProcess().getTerminal(),
-                        new ByteArrayInputStream(new byte[0]), System.out, System.err));
+                if (consoleSocket != null) {
+                    var box = bundle.spec().getProcess().getConsoleSize();
+                    ConsoleSocket console = ConsoleSocket.handOver(consoleSocket, box.getHeight() > 0
+                            ? Optional.of(new Terminals.WindowSize(box.getHeight(), box.getWidth()))
+                            : Optional.empty());
+                    holder.serve(new GuestProcess.Stdio(true, console.input(), console.output(), console.output()));
+                    console.onResize(size -> holder.resize(size.rows(), size.columns()));
+                } else {
+                    holder.serve(new GuestProcess.Stdio(false, new ByteArrayInputStream(new byte[0]), System.out,
+                            System.err));
+                }
                 return holder.awaitShutdown();
             } catch (SandboxException | IOException | RuntimeException e) {
                 if (sandbox != null) {
