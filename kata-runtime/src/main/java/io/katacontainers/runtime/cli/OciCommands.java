@@ -13,6 +13,7 @@ import io.katacontainers.runtime.io.ConsoleSocket;
 import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
+import io.katacontainers.runtime.oci.OciHooks;
 import io.katacontainers.runtime.oci.Signals;
 import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.runtime.persist.SandboxLock;
@@ -104,6 +105,18 @@ final class OciCommands {
         ContainerState load(String id) throws Failure, IOException {
             Path dir = store.sandboxDir(StateStore.checkId(id));
             return ContainerState.read(dir).orElseThrow(() -> new Failure("container " + id + " does not exist"));
+        }
+
+        /** The hooks of the container's bundle; none when the bundle is gone (logged). */
+        Optional<io.katacontainers.agent.proto.Hooks> hooks(ContainerState state) {
+            try {
+                Bundle bundle = Bundle.load(Path.of(state.bundle()));
+                return bundle.spec().hasHooks() ? Optional.of(bundle.spec().getHooks()) : Optional.empty();
+            } catch (BundleException e) {
+                spec.commandLine().getErr().println("kata-runtime " + spec.name() + ": cannot read the hooks of "
+                        + state.id() + ": " + e.getMessage());
+                return Optional.empty();
+            }
         }
 
         AgentClient connect(String id) throws IOException {
@@ -243,8 +256,15 @@ final class OciCommands {
                     self.info().startInstant().map(Instant::toEpochMilli).orElse(0L), 0, ContainerState.now(), null,
                     bundle.spec().getAnnotationsMap());
             Sandbox sandbox = null;
+            boolean hooksRan = false;
             try {
                 state.write(dir);
+                // The runtime spec's order, and Kata's: prestart, then createRuntime, both before the VM and the
+                // scan of the network namespace (Docker sets the container's network up in a prestart hook).
+                hooksRan = bundle.spec().hasHooks();
+                String creating = hookState(state, ContainerState.CREATING);
+                OciHooks.run(bundle.spec().getHooks(), OciHooks.Stage.PRESTART, creating);
+                OciHooks.run(bundle.spec().getHooks(), OciHooks.Stage.CREATE_RUNTIME, creating);
                 sandbox = bootstrap.boot(dir);
                 Sandbox own = sandbox;
                 Runtime.getRuntime().addShutdownHook(new Thread(own::close));
@@ -264,14 +284,31 @@ final class OciCommands {
                             System.err));
                 }
                 return holder.awaitShutdown();
-            } catch (SandboxException | IOException | RuntimeException e) {
+            } catch (SandboxException | OciHooks.HookException | IOException | RuntimeException e) {
                 if (sandbox != null) {
                     sandbox.close();
                 }
                 SandboxCleanup.cleanUp(dir);
+                if (hooksRan) {
+                    // A create that fails after its prestart hooks goes on to delete, whose poststop hooks undo
+                    // what they set up (the runtime spec's life cycle, as runc does).
+                    OciHooks.runWarning(bundle.spec().getHooks(), OciHooks.Stage.POSTSTOP,
+                            hookState(state, ContainerState.STOPPED));
+                }
                 throw new Failure(e.getMessage());
             }
         }
+    }
+
+    /** The state a hook reads on its stdin: the runtime spec's state with the status of the hook's moment. */
+    static String hookState(ContainerState state, String status) throws IOException {
+        java.util.Map<String, Object> oci = new java.util.LinkedHashMap<>(state.toOci());
+        oci.put("status", status);
+        oci.put("pid", ContainerState.STOPPED.equals(status) ? 0 : state.holderPid());
+        oci.remove("rootfs");
+        oci.remove("created");
+        oci.remove("owner");
+        return ContainerState.toJson(oci).replaceAll("\\s*\\n\\s*", "");
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -293,6 +330,11 @@ final class OciCommands {
             }
             try (AgentClient agent = connect(id)) {
                 agent.startContainer(id);
+            }
+            Optional<io.katacontainers.agent.proto.Hooks> hooks = hooks(state);
+            if (hooks.isPresent()) {
+                OciHooks.runWarning(hooks.get(), OciHooks.Stage.POSTSTART,
+                        hookState(state, ContainerState.RUNNING));
             }
             return 0;
         }
@@ -385,8 +427,9 @@ final class OciCommands {
                 }
                 throw new Failure("container " + id + " does not exist");
             }
+            Optional<ContainerState> state;
             try (SandboxLock held = lock.get()) {
-                Optional<ContainerState> state = ContainerState.read(dir);
+                state = ContainerState.read(dir);
                 if (state.isEmpty() && !force) {
                     throw new Failure("container " + id + " has no state (is it a 'kata-runtime run'?); "
                             + "use --force to remove it");
@@ -399,6 +442,13 @@ final class OciCommands {
                     shutDownHolder(state.get());
                 }
                 SandboxCleanup.cleanUp(dir);
+            }
+            // The container is gone: its poststop hooks run now, before delete returns (failures are warnings).
+            Optional<io.katacontainers.agent.proto.Hooks> hooks = state.isPresent() ? hooks(state.get())
+                    : Optional.empty();
+            if (hooks.isPresent()) {
+                OciHooks.runWarning(hooks.get(), OciHooks.Stage.POSTSTOP,
+                        hookState(state.get(), ContainerState.STOPPED));
             }
             return 0;
         }
