@@ -61,7 +61,7 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
                     + "no systemd, puts the container in its own cgroup subtree either way.")
     private boolean systemdCgroup;
 
-    @Option(names = "--strict",
+    @Option(names = "--strict", scope = CommandLine.ScopeType.INHERIT,
             description = "Refuse a configuration that sets a key this runtime does not implement to another value "
                     + "than its default (otherwise a warning: not supported by this runtime: KEY).")
     private boolean strict;
@@ -139,6 +139,7 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
         OciCommands.all(cli, store).forEach(commandLine::addSubcommand);
         ContainerCommands.all(store).forEach(commandLine::addSubcommand);
         commandLine.addSubcommand(new FeaturesCommand());
+        commandLine.addSubcommand(new DebugConsoleCommand(store));
         // As runc: what follows the container id belongs to the command run in it (exec, ps's ps arguments).
         commandLine.getSubcommands().get("exec").setStopAtPositional(true);
         commandLine.getSubcommands().get("ps").setStopAtPositional(true);

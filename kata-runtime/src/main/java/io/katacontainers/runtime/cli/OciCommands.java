@@ -220,7 +220,7 @@ final class OciCommands {
                 throw new Failure(e.getMessage());
             }
             SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(), config.lookup(),
-                    HypervisorDrivers.installed());
+                    config.strictness(), HypervisorDrivers.installed());
             Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
             ProcessHandle self = ProcessHandle.current();
             ContainerState state = new ContainerState(id, bundle.dir().toAbsolutePath().toString(),

@@ -97,7 +97,8 @@ public final class RunCommand implements Callable<Integer> {
         try {
             StateStore.checkId(id);
             bundle = Bundle.load(bundleDir);
-            bootstrap = SandboxBootstrap.plan(id, bundle.spec(), configSource.lookup(), HypervisorDrivers.installed());
+            bootstrap = SandboxBootstrap.plan(id, bundle.spec(), configSource.lookup(), configSource.strictness(),
+                    HypervisorDrivers.installed());
             runDir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
         } catch (BundleException | ErrdefsException | IllegalArgumentException | IOException e) {
             err.println("kata-runtime run: " + e.getMessage());
