@@ -61,7 +61,7 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
                     + "no systemd, puts the container in its own cgroup subtree either way.")
     private boolean systemdCgroup;
 
-    @Option(names = "--strict", scope = CommandLine.ScopeType.INHERIT,
+    @Option(names = "--strict",
             description = "Refuse a configuration that sets a key this runtime does not implement to another value "
                     + "than its default (otherwise a warning: not supported by this runtime: KEY).")
     private boolean strict;
