@@ -41,13 +41,24 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         REPLACE
     }
 
-    /** Loads the configuration and finds its driver; INVALID_ARGUMENT or FAILED_PRECONDITION when either fails. */
+    /** Loads the configuration (keys this runtime does not implement are warned of) and finds its driver. */
     public static SandboxBootstrap plan(String id, Spec spec, ConfigLookup lookup, HypervisorDrivers drivers) {
+        return plan(id, spec, lookup, ConfigLoader.Strictness.WARN, drivers);
+    }
+
+    /**
+     * Loads the configuration and finds its driver; INVALID_ARGUMENT or FAILED_PRECONDITION when either fails.
+     *
+     * @param strictness what a key this runtime does not implement, set, is ({@code --strict}: an error)
+     */
+    public static SandboxBootstrap plan(String id, Spec spec, ConfigLookup lookup, ConfigLoader.Strictness strictness,
+                                        HypervisorDrivers drivers) {
         try {
             // Kata's io.katacontainers.config_path and io.katacontainers.config.* annotations, per sandbox.
             var annotations = spec.getAnnotationsMap();
             Optional<Path> chosen = SandboxAnnotations.configPath(annotations);
-            KataConfig loaded = chosen.isPresent() ? ConfigLoader.load(chosen.get()) : ConfigLoader.load(lookup);
+            KataConfig loaded = chosen.isPresent() ? ConfigLoader.load(chosen.get(), strictness)
+                    : ConfigLoader.load(lookup, strictness);
             return plan(id, spec, SandboxAnnotations.apply(loaded, annotations), drivers);
         } catch (ConfigException e) {
             throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, e.getMessage(), e);

@@ -12,6 +12,7 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentDialer;
 import io.katacontainers.runtime.agent.AgentException;
@@ -61,10 +62,12 @@ public final class Sandbox implements AutoCloseable {
     private boolean closed;
 
     private final Optional<PodNetwork> network;
+    private final Optional<GuestConsoleLog> consoleLog;
 
     private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources,
-                    Optional<PodNetwork> network, boolean guestEmptyDir) {
+                    Optional<PodNetwork> network, boolean guestEmptyDir, Optional<GuestConsoleLog> consoleLog) {
         this.id = id;
+        this.consoleLog = consoleLog;
         this.network = network;
         this.guestEmptyDir = guestEmptyDir;
         this.resources = resources;
@@ -129,14 +132,23 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException("cannot create the VM of sandbox " + id + ": " + e.getMessage(), e);
         }
         AgentClient agent = null;
+        Optional<GuestConsoleLog> consoleLog = Optional.empty();
         try {
-            for (Device device : VmSpecs.devices(sharedDir)) {
+            for (Device device : VmSpecs.devices(sharedDir, config.agent())) {
                 vm.addDevice(device);
             }
             for (Device device : network.map(PodNetwork::devices).orElse(List.of())) {
                 vm.addDevice(device);
             }
             vm.start(dialTimeout);
+            // The agent's log lines (and the guest's end) reach the shim's log from here on.
+            Hypervisor started = vm;
+            consoleLog = vm.consoleLog().map(file -> GuestConsoleLog.follow(id, file,
+                    () -> started.state() == VmState.STOPPED
+                            ? Optional.of(started.endReason().orElse("the VMM ended")) : Optional.empty()));
+            if (config.agent().debugConsoleEnabled()) {
+                DebugConsoleAddress.write(runDir, vm.endpoint(GuestContract.DEBUG_CONSOLE_VSOCK_PORT));
+            }
             agent = AgentDialer.dial(vm, dialTimeout);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setSandboxId(id)
@@ -149,17 +161,19 @@ public final class Sandbox implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
             return new Sandbox(id, vm, agent, sharedDir, resources, network,
-                    !config.runtime().disableGuestEmptyDir());
-        } catch (HypervisorException | AgentException e) {
+                    !config.runtime().disableGuestEmptyDir(), consoleLog);
+        } catch (HypervisorException | AgentException | IOException e) {
             if (agent != null) {
                 agent.close();
             }
+            consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
         } catch (InterruptedException | RuntimeException e) {
             if (agent != null) {
                 agent.close();
             }
+            consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             throw e;
         }
@@ -298,6 +312,7 @@ public final class Sandbox implements AutoCloseable {
                 return;
             }
             closed = true;
+            consoleLog.ifPresent(GuestConsoleLog::expectEnd);
             try {
                 agent.destroySandbox();
             } catch (AgentException e) {
@@ -309,6 +324,7 @@ public final class Sandbox implements AutoCloseable {
             } catch (HypervisorException e) {
                 LOG.log(System.Logger.Level.WARNING, "stopping the VM of sandbox {0}: {1}", id, e.getMessage());
             }
+            consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             network.ifPresent(PodNetwork::close);
             try {
