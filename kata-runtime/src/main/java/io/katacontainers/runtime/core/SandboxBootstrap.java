@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,10 +29,20 @@ import java.util.Optional;
  * @param hostname the guest's hostname: the spec's, else the sandbox id
  * @param networkNamespace the pod's network namespace (the spec's {@code network} namespace path), whose veths the
  *                         VM gets; none when the spec names no path
+ * @param dns the lines of the file the spec mounts at {@code /etc/resolv.conf} (what containerd's CRI plugin and
+ *            Docker give every container), which the agent makes the guest's resolv.conf, as Kata does; none
+ *            when the spec mounts none
  */
 public record SandboxBootstrap(String id, String hostname, KataConfig config, HypervisorDriver driver,
-                               Optional<Path> networkNamespace) {
+                               Optional<Path> networkNamespace, List<String> dns) {
     private static final System.Logger LOG = System.getLogger(SandboxBootstrap.class.getName());
+    private static final String RESOLV_CONF = "/etc/resolv.conf";
+    /** A resolv.conf is a few lines; anything much larger is not one. */
+    private static final long MAX_RESOLV_CONF_BYTES = 64 * 1024;
+
+    public SandboxBootstrap {
+        dns = List.copyOf(dns);
+    }
 
     /** What {@link #claimDir} does with a directory that an earlier sandbox of the same id left. */
     public enum StaleDir {
@@ -72,7 +83,37 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         HypervisorDriver driver = drivers.find(name).orElseThrow(() -> ErrdefsException.failedPrecondition(
                 "no driver for hypervisor '" + name + "' is installed (available: " + drivers.names() + ")"));
         return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver,
-                networkNamespace(spec));
+                networkNamespace(spec), dns(spec));
+    }
+
+    /**
+     * The lines of the host file the spec bind-mounts at {@code /etc/resolv.conf} (the last such mount, as Kata's
+     * runtime reads it): INVALID_ARGUMENT naming the file when it cannot be read. A relative source (a bundle
+     * path, which no CRI or Docker spec has) is not read: the container still gets the file through its mount.
+     */
+    static List<String> dns(Spec spec) {
+        Optional<String> source = spec.getMountsList().stream()
+                .filter(m -> m.getDestination().equals(RESOLV_CONF))
+                .map(m -> m.getSource()).reduce((first, last) -> last);
+        if (source.isEmpty()) {
+            return List.of();
+        }
+        Path file = Path.of(source.get());
+        if (!file.isAbsolute()) {
+            LOG.log(System.Logger.Level.INFO, "the {0} mount''s source {1} is relative: the guest keeps its own {0}",
+                    RESOLV_CONF, file);
+            return List.of();
+        }
+        try {
+            if (Files.size(file) > MAX_RESOLV_CONF_BYTES) {
+                throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, "the " + RESOLV_CONF + " the spec mounts, "
+                        + file + ", is larger than " + MAX_RESOLV_CONF_BYTES + " bytes: not a resolv.conf");
+            }
+            return Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, "cannot read " + file + ", the " + RESOLV_CONF
+                    + " the spec mounts: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -105,7 +146,7 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
     /** Boots the VM in {@code dir}, dials its agent and sets the sandbox up; on failure {@code dir} is cleaned up. */
     public Sandbox boot(Path dir) throws SandboxException, IOException, InterruptedException {
         try {
-            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace);
+            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace, dns);
         } catch (SandboxException | RuntimeException e) {
             SandboxCleanup.cleanUp(dir);
             throw e;

@@ -79,16 +79,17 @@ public final class Sandbox implements AutoCloseable {
     /** Boots the VM, waits for the agent and sets the sandbox up in the guest. */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir)
             throws SandboxException, InterruptedException {
-        return start(id, hostname, config, driver, runDir, Optional.empty());
+        return start(id, hostname, config, driver, runDir, Optional.empty(), List.of());
     }
 
     /**
      * Boots the VM with the veths of {@code netns} (the pod's network namespace) as its NICs, and configures them
      * in the guest once the agent is up. A namespace that does not exist, an endpoint or
-     * {@code internetworking_model} that is not supported fail before the VM boots.
+     * {@code internetworking_model} that is not supported fail before the VM boots. {@code dns} are the lines of
+     * the guest's resolv.conf (CreateSandbox's {@code dns}), none to keep the guest's own.
      */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
-                                Optional<Path> netns) throws SandboxException, InterruptedException {
+                                Optional<Path> netns, List<String> dns) throws SandboxException, InterruptedException {
         Path sharedDir = runDir.resolve("shared");
         ResourceLedger resources;
         try {
@@ -107,15 +108,15 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         try {
-            return start(id, hostname, config, driver, runDir, sharedDir, resources, network);
+            return start(id, hostname, dns, config, driver, runDir, sharedDir, resources, network);
         } catch (SandboxException | InterruptedException | RuntimeException e) {
             network.ifPresent(PodNetwork::close);
             throw e;
         }
     }
 
-    private static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver,
-                                 Path runDir, Path sharedDir, ResourceLedger resources,
+    private static Sandbox start(String id, String hostname, List<String> dns, KataConfig config,
+                                 HypervisorDriver driver, Path runDir, Path sharedDir, ResourceLedger resources,
                                  Optional<PodNetwork> network) throws SandboxException, InterruptedException {
         try {
             SharedMounts.shareAll(resources, sharedDir,
@@ -153,6 +154,7 @@ public final class Sandbox implements AutoCloseable {
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setSandboxId(id)
                     .setHostname(hostname)
+                    .addAllDns(dns)
                     .addStorages(Storage.newBuilder().setDriver("virtio-fs").setSource(SHARED_FS_TAG)
                             .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
                     .build());
