@@ -13,6 +13,7 @@ import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
 import io.katacontainers.runtime.sandbox.SandboxException;
+import io.katacontainers.runtime.sandbox.SandboxSizing;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -28,9 +29,12 @@ import java.util.Optional;
  * @param hostname the guest's hostname: the spec's, else the sandbox id
  * @param networkNamespace the pod's network namespace (the spec's {@code network} namespace path), whose veths the
  *                         VM gets; none when the spec names no path
+ * @param cgroupsPath the spec's {@code linux.cgroupsPath}: the pod's cgroup with {@code sandbox_cgroup_only}
+ * @param sizing what the workload asks of the VM (the pod's annotations, or a single container's limits)
  */
 public record SandboxBootstrap(String id, String hostname, KataConfig config, HypervisorDriver driver,
-                               Optional<Path> networkNamespace) {
+                               Optional<Path> networkNamespace, Optional<String> cgroupsPath,
+                               SandboxSizing sizing) {
     private static final System.Logger LOG = System.getLogger(SandboxBootstrap.class.getName());
 
     /** What {@link #claimDir} does with a directory that an earlier sandbox of the same id left. */
@@ -60,8 +64,10 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         String name = config.hypervisor().hypervisorName();
         HypervisorDriver driver = drivers.find(name).orElseThrow(() -> ErrdefsException.failedPrecondition(
                 "no driver for hypervisor '" + name + "' is installed (available: " + drivers.names() + ")"));
+        String cgroupsPath = spec.getLinux().getCgroupsPath();
         return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver,
-                networkNamespace(spec));
+                networkNamespace(spec), cgroupsPath.isEmpty() ? Optional.empty() : Optional.of(cgroupsPath),
+                SandboxSizing.of(spec));
     }
 
     /**
@@ -94,7 +100,7 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
     /** Boots the VM in {@code dir}, dials its agent and sets the sandbox up; on failure {@code dir} is cleaned up. */
     public Sandbox boot(Path dir) throws SandboxException, IOException, InterruptedException {
         try {
-            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace);
+            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace, cgroupsPath, sizing);
         } catch (SandboxException | RuntimeException e) {
             SandboxCleanup.cleanUp(dir);
             throw e;
