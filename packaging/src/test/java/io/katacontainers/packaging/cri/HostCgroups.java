@@ -90,13 +90,15 @@ final class HostCgroups {
         List<ProcessHandle> virtiofsds = processes(line -> line.contains("virtiofsd") && line.contains(runDir));
         assertEquals(1, shims.size(), "the pod's shim");
         assertEquals(1, vmms.size(), "the pod's VMM");
-        assertEquals(1, virtiofsds.size(), "the pod's virtiofsd");
+        assertFalse(virtiofsds.isEmpty(), "the pod's virtiofsd"); // the C daemon may run as parent and child
         for (Path hierarchy : hierarchies()) {
             Path dir = hierarchy.resolve(relative);
             assertTrue(Files.isDirectory(dir), dir + " exists");
             List<Long> procs = Files.readAllLines(dir.resolve("cgroup.procs")).stream()
                     .filter(line -> !line.isBlank()).map(Long::parseLong).toList();
-            for (ProcessHandle process : List.of(shims.getFirst(), vmms.getFirst(), virtiofsds.getFirst())) {
+            List<ProcessHandle> members = new ArrayList<>(List.of(shims.getFirst(), vmms.getFirst()));
+            members.addAll(virtiofsds);
+            for (ProcessHandle process : members) {
                 assertTrue(procs.contains(process.pid()), dir + " holds " + process.pid() + " ("
                         + process.info().command().orElse("?") + "): " + procs);
             }
