@@ -20,7 +20,8 @@ public final class ImplementedKeys {
             ConfigSchema.BUILTIN.name(), HYPERVISOR,
             ConfigSchema.AGENT.name(), Set.of("dial_timeout", "enable_debug", "debug_console_enabled"),
             ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model",
-                    "sandbox_bind_mounts", "disable_guest_empty_dir"),
+                    "sandbox_bind_mounts", "disable_guest_empty_dir", "sandbox_cgroup_only",
+                    "static_sandbox_resource_mgmt"),
             ConfigSchema.FACTORY.name(), Set.of());
 
     private ImplementedKeys() {

@@ -13,6 +13,7 @@ import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxCleanup;
 import io.katacontainers.runtime.sandbox.SandboxException;
+import io.katacontainers.runtime.sandbox.SandboxSizing;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -32,9 +33,12 @@ import java.util.Optional;
  * @param dns the lines of the file the spec mounts at {@code /etc/resolv.conf} (what containerd's CRI plugin and
  *            Docker give every container), which the agent makes the guest's resolv.conf, as Kata does; none
  *            when the spec mounts none
+ * @param cgroupsPath the spec's {@code linux.cgroupsPath}: the pod's cgroup with {@code sandbox_cgroup_only}
+ * @param sizing what the workload asks of the VM (the pod's annotations, or a single container's limits)
  */
 public record SandboxBootstrap(String id, String hostname, KataConfig config, HypervisorDriver driver,
-                               Optional<Path> networkNamespace, List<String> dns) {
+                               Optional<Path> networkNamespace, List<String> dns, Optional<String> cgroupsPath,
+                               SandboxSizing sizing) {
     private static final System.Logger LOG = System.getLogger(SandboxBootstrap.class.getName());
     private static final String RESOLV_CONF = "/etc/resolv.conf";
     /** A resolv.conf is a few lines; anything much larger is not one. */
@@ -82,8 +86,10 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         String name = config.hypervisor().hypervisorName();
         HypervisorDriver driver = drivers.find(name).orElseThrow(() -> ErrdefsException.failedPrecondition(
                 "no driver for hypervisor '" + name + "' is installed (available: " + drivers.names() + ")"));
+        String cgroupsPath = spec.getLinux().getCgroupsPath();
         return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver,
-                networkNamespace(spec), dns(spec));
+                networkNamespace(spec), dns(spec), cgroupsPath.isEmpty() ? Optional.empty() : Optional.of(cgroupsPath),
+                SandboxSizing.of(spec));
     }
 
     /**
@@ -146,7 +152,7 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
     /** Boots the VM in {@code dir}, dials its agent and sets the sandbox up; on failure {@code dir} is cleaned up. */
     public Sandbox boot(Path dir) throws SandboxException, IOException, InterruptedException {
         try {
-            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace, dns);
+            return Sandbox.start(id, hostname, config, driver, dir, networkNamespace, dns, cgroupsPath, sizing);
         } catch (SandboxException | RuntimeException e) {
             SandboxCleanup.cleanUp(dir);
             throw e;

@@ -16,6 +16,9 @@ import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentDialer;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.cgroup.CgroupMounts;
+import io.katacontainers.runtime.cgroup.CgroupsPath;
+import io.katacontainers.runtime.cgroup.SandboxCgroup;
 import io.katacontainers.runtime.mount.ContainerMounts;
 import io.katacontainers.runtime.mount.HostProbe;
 import io.katacontainers.runtime.mount.MountException;
@@ -90,6 +93,18 @@ public final class Sandbox implements AutoCloseable {
      */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
                                 Optional<Path> netns, List<String> dns) throws SandboxException, InterruptedException {
+        return start(id, hostname, config, driver, runDir, netns, dns, Optional.empty(), SandboxSizing.NONE);
+    }
+
+    /**
+     * As {@link #start(String, String, KataConfig, HypervisorDriver, Path, Optional, List)}, and with the pod's host
+     * side: with {@code sandbox_cgroup_only} this process joins the sandbox's cgroup of {@code cgroupsPath} (the
+     * sandbox spec's) before the VMM and virtiofsd start; with {@code static_sandbox_resource_mgmt} the VM gets
+     * {@code sizing} on top of its configured size.
+     */
+    public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
+                                Optional<Path> netns, List<String> dns, Optional<String> cgroupsPath,
+                                SandboxSizing sizing) throws SandboxException, InterruptedException {
         Path sharedDir = runDir.resolve("shared");
         ResourceLedger resources;
         try {
@@ -97,6 +112,9 @@ public final class Sandbox implements AutoCloseable {
             resources.attach(new Resource.SharedFs(sharedDir), () -> Files.createDirectories(sharedDir));
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
+        }
+        if (config.runtime().sandboxCgroupOnly()) {
+            joinSandboxCgroup(id, resources, cgroupsPath);
         }
         Optional<PodNetwork> network = Optional.empty();
         if (netns.isPresent()) {
@@ -108,7 +126,8 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         try {
-            return start(id, hostname, dns, config, driver, runDir, sharedDir, resources, network);
+            return start(id, hostname, dns, config, driver, runDir, sharedDir, resources, network,
+                    config.runtime().staticSandboxResourceMgmt() ? sizing : SandboxSizing.NONE);
         } catch (SandboxException | InterruptedException | RuntimeException e) {
             network.ifPresent(PodNetwork::close);
             throw e;
@@ -117,14 +136,19 @@ public final class Sandbox implements AutoCloseable {
 
     private static Sandbox start(String id, String hostname, List<String> dns, KataConfig config,
                                  HypervisorDriver driver, Path runDir, Path sharedDir, ResourceLedger resources,
-                                 Optional<PodNetwork> network) throws SandboxException, InterruptedException {
+                                 Optional<PodNetwork> network, SandboxSizing sizing)
+            throws SandboxException, InterruptedException {
         try {
             SharedMounts.shareAll(resources, sharedDir,
                     SandboxBindMounts.plan(config.runtime().sandboxBindMounts(), HostProbe.live()));
         } catch (MountException | IOException e) {
             throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
         }
-        VmSpec spec = VmSpecs.of(id, config.hypervisor(), config.agent(), runDir);
+        VmSpec spec = sizing.addTo(VmSpecs.of(id, config.hypervisor(), config.agent(), runDir));
+        if (!sizing.equals(SandboxSizing.NONE)) {
+            LOG.log(System.Logger.Level.INFO, "sandbox {0}: the workload asks {1} CPUs and {2} MiB: the VM gets {3} "
+                    + "vCPUs and {4} MiB", id, sizing.cpus(), sizing.memoryMiB(), spec.vcpus(), spec.memoryMiB());
+        }
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
         try {
@@ -178,6 +202,27 @@ public final class Sandbox implements AutoCloseable {
             consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             throw e;
+        }
+    }
+
+    /**
+     * {@code sandbox_cgroup_only}: this process (the shim, the sandbox holder or {@code kata-runtime run}) moves into
+     * the sandbox's cgroup, so that the VMM and virtiofsd it starts next are born there. A spec without a
+     * {@code cgroupsPath} (nothing placed it) leaves the process where it is.
+     */
+    private static void joinSandboxCgroup(String id, ResourceLedger resources, Optional<String> cgroupsPath)
+            throws SandboxException {
+        if (cgroupsPath.isEmpty() || cgroupsPath.get().isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox {0}: sandbox_cgroup_only is set but the spec has no "
+                    + "linux.cgroupsPath: the VM stays in the runtime's cgroup", id);
+            return;
+        }
+        try {
+            SandboxCgroup.join(resources, CgroupMounts.live(), CgroupsPath.of(cgroupsPath.get()),
+                    ProcessHandle.current().pid());
+        } catch (IllegalArgumentException | IOException e) {
+            throw new SandboxException("sandbox " + id + ": cannot place it in its cgroup (sandbox_cgroup_only, "
+                    + "cgroupsPath " + cgroupsPath.get() + "): " + e.getMessage(), e);
         }
     }
 
