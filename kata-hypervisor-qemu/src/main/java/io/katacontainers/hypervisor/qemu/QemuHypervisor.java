@@ -68,6 +68,8 @@ final class QemuHypervisor implements Hypervisor {
     private QemuCommandLine commandLine;
     private volatile ChildProcess qemu;
     private VirtiofsDaemon virtiofsd;
+    /** Why virtiofsd ended under a running VM, once it has (written by the JDK's process-exit thread). */
+    private volatile String sharedFsLost;
     private QmpClient qmp;
     private boolean closed;
 
@@ -164,8 +166,10 @@ final class QemuHypervisor implements Hypervisor {
             Files.deleteIfExists(socket);
         }
         if (commandLine.sharedFs().isPresent()) {
-            virtiofsd = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec, commandLine.sharedFs().get(),
-                    files.virtiofsSocket()), files.virtiofsdLog(), deadline);
+            VirtiofsDaemon daemon = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec,
+                    commandLine.sharedFs().get(), files.virtiofsSocket()), files.virtiofsdLog(), deadline);
+            virtiofsd = daemon;
+            daemon.process().whenExited(() -> virtiofsdExited(daemon));
         }
         try (ServerSocketChannel qmpListener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             qmpListener.bind(UnixDomainSocketAddress.of(files.qmpSocket()));
@@ -189,6 +193,26 @@ final class QemuHypervisor implements Hypervisor {
         QmpStatus status = qmp.queryStatus(remaining(deadline));
         if (!status.running()) {
             throw new QmpException("QEMU is up but its VM is " + status.status());
+        }
+    }
+
+    /**
+     * virtiofsd ended while QEMU runs: the guest's root filesystems and volumes are gone and every access to them
+     * would hang, so the VM goes too (as Kata does), which ends the agent's connection and with it every
+     * container. After a stop QEMU is gone first, and this does nothing.
+     */
+    private void virtiofsdExited(VirtiofsDaemon daemon) {
+        ChildProcess process = qemu;
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        sharedFsLost = daemon.process().exitReport();
+        LOG.log(System.Logger.Level.ERROR, "sandbox " + spec.sandboxId() + ": " + sharedFsLost
+                + "; the shared filesystem is gone, stopping the VM (QEMU pid " + process.pid() + ")");
+        try {
+            process.kill();
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.ERROR, "sandbox " + spec.sandboxId() + ": " + e.getMessage(), e);
         }
     }
 
@@ -336,6 +360,37 @@ final class QemuHypervisor implements Hypervisor {
             return VmState.STOPPED;
         }
         return current;
+    }
+
+    /**
+     * Why the VM stopped on its own: QEMU's exit status and the last lines it logged (a KVM entry failure, a triple
+     * fault with {@code -no-reboot}), and those of any helper process that died with it.
+     */
+    @Override
+    public Optional<String> endReason() {
+        ChildProcess process = qemu;
+        if (process == null || process.isAlive()) {
+            return Optional.empty();
+        }
+        StringBuilder why = new StringBuilder();
+        String lost = sharedFsLost;
+        if (lost != null) {
+            why.append(lost).append(", so QEMU was killed; ");
+        }
+        why.append("QEMU ").append(process.exitDescription());
+        for (ChildProcess child : launcher.children()) {
+            if (child.isAlive()) {
+                continue;
+            }
+            String tail = child.logTail(LOG_TAIL_BYTES).strip();
+            if (child != process) {
+                why.append("; ").append(child.name()).append(' ').append(child.exitDescription());
+            }
+            if (!tail.isEmpty()) {
+                why.append("; ").append(child.name()).append(" said:\n").append(tail);
+            }
+        }
+        return Optional.of(why.toString());
     }
 
     @Override

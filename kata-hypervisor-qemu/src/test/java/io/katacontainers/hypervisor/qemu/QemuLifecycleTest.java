@@ -194,6 +194,27 @@ class QemuLifecycleTest {
         }
     }
 
+    @Test
+    void virtiofsdDyingStopsTheVmAndSaysWhy() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        VmSpec spec = TestVms.spec("t-fs-lost", dir.resolve("run"), "microvm",
+                TinyPvhKernel.write(dir.resolve("kernel.elf"), TinyPvhKernel.Then.HALT));
+        try (QemuHypervisor vm = TestVms.vm(driver, spec, Optional.of(shared))) {
+            vm.start(START);
+            ProcessHandle qemu = ProcessHandle.of(vm.vmmPid()).orElseThrow();
+            ChildProcess virtiofsd = vm.children().getFirst();
+            assertEquals("virtiofsd", virtiofsd.name());
+            ProcessHandle.of(virtiofsd.pid()).orElseThrow().destroyForcibly();
+            qemu.onExit().get(20, TimeUnit.SECONDS);
+            assertEquals(VmState.STOPPED, vm.state());
+            String why = vm.endReason().orElseThrow();
+            assertTrue(why.startsWith(virtiofsd + " exited with status"), why);
+            assertTrue(why.contains("so QEMU was killed"), why);
+            vm.close();
+            assertAllReaped(vm);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"microvm", "q35"})
     void qemuTakesDisksAsVirtioBlkDrives(String machine) throws Exception {

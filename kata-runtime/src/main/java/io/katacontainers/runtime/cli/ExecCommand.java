@@ -3,11 +3,13 @@ package io.katacontainers.runtime.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.agent.proto.Box;
 import io.katacontainers.agent.proto.Process;
+import io.katacontainers.ffm.libc.Terminals;
 import io.katacontainers.oci.OciSpecException;
 import io.katacontainers.oci.OciSpecJson;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
 import io.katacontainers.runtime.core.GuestProcess;
+import io.katacontainers.runtime.io.ConsoleSocket;
 import io.katacontainers.runtime.io.HostTerminal;
 import io.katacontainers.runtime.io.SignalForwarder;
 import io.katacontainers.runtime.launch.SelfCommand;
@@ -70,7 +72,8 @@ final class ExecCommand extends OciCommands.Base {
     @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the pid of the process that stands "
             + "for the container's process on the host (its relay) to FILE.")
     Path pidFile;
-    @Option(names = "--console-socket", paramLabel = "SOCKET", description = "Not supported yet (refused).")
+    @Option(names = "--console-socket", paramLabel = "SOCKET", description = "With a terminal: send the master of "
+            + "the process's terminal to this unix socket, as runc does.")
     Path consoleSocket;
     @Option(names = "--no-new-privs", description = "Set no_new_privs for the process.")
     boolean noNewPrivs;
@@ -115,13 +118,17 @@ final class ExecCommand extends OciCommands.Base {
             throw new OciCommands.Failure("--cgroup is not supported: the process runs in the container's cgroup "
                     + "in the VM");
         }
-        if (consoleSocket != null) {
-            throw new OciCommands.Failure("--console-socket is not supported yet");
-        }
         if (!command.isEmpty() && command.getFirst().equals("--")) {
             command = command.subList(1, command.size()); // 'exec ID -- CMD': the delimiter after the id
         }
         Process process = process(state);
+        if (consoleSocket != null && !process.getTerminal()) {
+            throw new OciCommands.Failure("cannot use console socket if runc will not detach or allocate tty "
+                    + "(pass --tty or a process with terminal true)");
+        }
+        if (detach && process.getTerminal() && consoleSocket == null) {
+            throw new OciCommands.Failure("cannot allocate tty if runc will detach without setting console socket");
+        }
         String execId = execIdOption != null ? execIdOption : "exec-" + HexFormat.of().formatHex(
                 ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array());
         return detach ? startRelay(process, execId) : relay(process, execId);
@@ -199,25 +206,48 @@ final class ExecCommand extends OciCommands.Base {
         if (pidFile != null) {
             Files.writeString(pidFile, Long.toString(ProcessHandle.current().pid()));
         }
+        Optional<ConsoleSocket> console = Optional.empty();
         try (AgentClient agent = connect(id)) {
             Optional<HostTerminal> raw = Optional.empty();
             try {
-                GuestProcess exec = GuestProcess.exec(agent, id, execId, process,
-                        new GuestProcess.Stdio(process.getTerminal(), System.in, System.out, System.err));
+                GuestProcess.Stdio stdio;
+                if (consoleSocket != null) {
+                    var box = process.getConsoleSize();
+                    console = Optional.of(ConsoleSocket.handOver(consoleSocket, box.getHeight() > 0
+                            ? Optional.of(new Terminals.WindowSize(box.getHeight(), box.getWidth()))
+                            : Optional.empty()));
+                    stdio = new GuestProcess.Stdio(true, console.get().input(), console.get().output(),
+                            console.get().output());
+                } else {
+                    stdio = new GuestProcess.Stdio(process.getTerminal(), System.in, System.out, System.err);
+                }
+                GuestProcess exec = GuestProcess.exec(agent, id, execId, process, stdio);
+                console.ifPresent(terminal -> terminal.onResize(size -> resize(exec, size)));
                 Files.createDirectories(relays);
                 Files.writeString(relayPid, Long.toString(ProcessHandle.current().pid()));
                 if (startedFile != null) {
                     Files.writeString(startedFile, execId);
                 }
                 SignalForwarder.install(signal -> forward(exec, signal));
-                raw = process.getTerminal() ? HostTerminal.rawIfTerminal() : Optional.empty();
+                raw = process.getTerminal() && console.isEmpty() ? HostTerminal.rawIfTerminal() : Optional.empty();
                 return exec.awaitEnd().status();
             } finally {
                 Files.deleteIfExists(relayPid);
                 if (raw.isPresent()) {
                     raw.get().close();
                 }
+                if (console.isPresent()) {
+                    console.get().close();
+                }
             }
+        }
+    }
+
+    private void resize(GuestProcess exec, Terminals.WindowSize size) {
+        try {
+            exec.resize(size.rows(), size.columns());
+        } catch (AgentException e) {
+            spec.commandLine().getErr().println("kata-runtime exec: cannot resize the terminal: " + e.getMessage());
         }
     }
 
@@ -239,12 +269,20 @@ final class ExecCommand extends OciCommands.Base {
         Path json = dir.resolve(execId + ".process.json");
         Path started = dir.resolve(execId + ".started");
         Files.writeString(json, OciSpecJson.toJson(process).toString());
-        List<String> argv = new ArrayList<>(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
+        List<String> argv = new ArrayList<>();
+        if (consoleSocket != null) {
+            argv.add("setsid"); // a session leader: the terminal becomes its own, and resizes arrive as SIGWINCH
+        }
+        argv.addAll(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
         if (spec.root().userObject() instanceof KataRuntimeCli cli) {
             argv.addAll(cli.loggingArgs());
         }
         argv.addAll(List.of("exec", "--exec-id", execId, "--started-file", started.toString(),
-                "--process", json.toString(), id));
+                "--process", json.toString()));
+        if (consoleSocket != null) {
+            argv.addAll(List.of("--console-socket", consoleSocket.toAbsolutePath().toString()));
+        }
+        argv.add(id);
         java.lang.Process relay = new ProcessBuilder(argv).inheritIO().start();
         try {
             Instant deadline = Instant.now().plus(START_TIMEOUT);

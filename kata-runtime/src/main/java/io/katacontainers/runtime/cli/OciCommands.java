@@ -2,15 +2,18 @@ package io.katacontainers.runtime.cli;
 
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.ffm.libc.Processes;
+import io.katacontainers.ffm.libc.Terminals;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.core.SandboxBootstrap;
+import io.katacontainers.runtime.io.ConsoleSocket;
 import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
+import io.katacontainers.runtime.oci.OciHooks;
 import io.katacontainers.runtime.oci.Signals;
 import io.katacontainers.runtime.persist.ContainerState;
 import io.katacontainers.runtime.persist.SandboxLock;
@@ -104,6 +107,18 @@ final class OciCommands {
             return ContainerState.read(dir).orElseThrow(() -> new Failure("container " + id + " does not exist"));
         }
 
+        /** The hooks of the container's bundle; none when the bundle is gone (logged). */
+        Optional<io.katacontainers.agent.proto.Hooks> hooks(ContainerState state) {
+            try {
+                Bundle bundle = Bundle.load(Path.of(state.bundle()));
+                return bundle.spec().hasHooks() ? Optional.of(bundle.spec().getHooks()) : Optional.empty();
+            } catch (BundleException e) {
+                spec.commandLine().getErr().println("kata-runtime " + spec.name() + ": cannot read the hooks of "
+                        + state.id() + ": " + e.getMessage());
+                return Optional.empty();
+            }
+        }
+
         AgentClient connect(String id) throws IOException {
             return AgentClient.connect(store.sandboxDir(id).resolve(ContainerState.CONTROL_SOCKET));
         }
@@ -122,8 +137,10 @@ final class OciCommands {
         @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the container's pid (the sandbox "
                 + "holder's) to FILE.")
         Path pidFile;
-        @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
-                description = "runc's terminal hand-over: not supported yet (refused).")
+        @Option(names = "--console-socket", paramLabel = "SOCKET",
+                description = "For a spec with process.terminal: send the master of the container's terminal (a "
+                + "pty whose other end is relayed to the container's terminal in the VM) to this unix socket, as "
+                + "runc does.")
         Path consoleSocket;
         @Option(names = "--no-pivot", description = "runc's: the root is set up inside the VM, where it always can "
                 + "pivot_root; accepted.")
@@ -143,10 +160,6 @@ final class OciCommands {
         @Override
         int run() throws Exception {
             StateStore.checkId(id);
-            if (consoleSocket != null) {
-                throw new Failure("--console-socket is not supported yet (containers with a terminal: use "
-                        + "'kata-runtime run')");
-            }
             if (preserveFds != 0) {
                 throw new Failure("--preserve-fds: file descriptors cannot be passed into the VM");
             }
@@ -160,7 +173,11 @@ final class OciCommands {
             if (spec.root().userObject() instanceof KataRuntimeCli cli) {
                 argv.addAll(cli.loggingArgs());
             }
-            argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString(), id));
+            argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString()));
+            if (consoleSocket != null) {
+                argv.addAll(List.of("--console-socket", consoleSocket.toAbsolutePath().toString()));
+            }
+            argv.add(id);
             Process holder = new ProcessBuilder(argv)
                     .redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -204,6 +221,8 @@ final class OciCommands {
         String id;
         @Option(names = {"-b", "--bundle"}, paramLabel = "DIR", required = true)
         Path bundleDir;
+        @Option(names = "--console-socket", paramLabel = "SOCKET")
+        Path consoleSocket;
         private final ConfigSource config;
 
         Holder(ConfigSource config, StateStore store) {
@@ -219,6 +238,15 @@ final class OciCommands {
             } catch (BundleException e) {
                 throw new Failure(e.getMessage());
             }
+            boolean terminal = bundle.spec().getProcess().getTerminal();
+            if (terminal && consoleSocket == null) {
+                throw new Failure("cannot allocate tty if runc will detach without setting console socket "
+                        + "(process.terminal is true: pass --console-socket)");
+            }
+            if (!terminal && consoleSocket != null) {
+                throw new Failure("cannot use console socket if runc will not detach or allocate tty "
+                        + "(process.terminal is false)");
+            }
             SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(), config.lookup(),
                     HypervisorDrivers.installed());
             Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
@@ -228,8 +256,15 @@ final class OciCommands {
                     self.info().startInstant().map(Instant::toEpochMilli).orElse(0L), 0, ContainerState.now(), null,
                     bundle.spec().getAnnotationsMap());
             Sandbox sandbox = null;
+            boolean hooksRan = false;
             try {
                 state.write(dir);
+                // The runtime spec's order, and Kata's: prestart, then createRuntime, both before the VM and the
+                // scan of the network namespace (Docker sets the container's network up in a prestart hook).
+                hooksRan = bundle.spec().hasHooks();
+                String creating = hookState(state, ContainerState.CREATING);
+                OciHooks.run(bundle.spec().getHooks(), OciHooks.Stage.PRESTART, creating);
+                OciHooks.run(bundle.spec().getHooks(), OciHooks.Stage.CREATE_RUNTIME, creating);
                 sandbox = bootstrap.boot(dir);
                 Sandbox own = sandbox;
                 Runtime.getRuntime().addShutdownHook(new Thread(own::close));
@@ -237,17 +272,43 @@ final class OciCommands {
                 state.write(dir);
                 sandbox.createContainer(id, bundle.spec(), bundle.rootfs(), Optional.of(bundle.dir()));
                 SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
-                holder.serve(new GuestProcess.Stdio(bundle.spec().getProcess().getTerminal(),
-                        new ByteArrayInputStream(new byte[0]), System.out, System.err));
+                if (consoleSocket != null) {
+                    var box = bundle.spec().getProcess().getConsoleSize();
+                    ConsoleSocket console = ConsoleSocket.handOver(consoleSocket, box.getHeight() > 0
+                            ? Optional.of(new Terminals.WindowSize(box.getHeight(), box.getWidth()))
+                            : Optional.empty());
+                    holder.serve(new GuestProcess.Stdio(true, console.input(), console.output(), console.output()));
+                    console.onResize(size -> holder.resize(size.rows(), size.columns()));
+                } else {
+                    holder.serve(new GuestProcess.Stdio(false, new ByteArrayInputStream(new byte[0]), System.out,
+                            System.err));
+                }
                 return holder.awaitShutdown();
-            } catch (SandboxException | IOException | RuntimeException e) {
+            } catch (SandboxException | OciHooks.HookException | IOException | RuntimeException e) {
                 if (sandbox != null) {
                     sandbox.close();
                 }
                 SandboxCleanup.cleanUp(dir);
+                if (hooksRan) {
+                    // A create that fails after its prestart hooks goes on to delete, whose poststop hooks undo
+                    // what they set up (the runtime spec's life cycle, as runc does).
+                    OciHooks.runWarning(bundle.spec().getHooks(), OciHooks.Stage.POSTSTOP,
+                            hookState(state, ContainerState.STOPPED));
+                }
                 throw new Failure(e.getMessage());
             }
         }
+    }
+
+    /** The state a hook reads on its stdin: the runtime spec's state with the status of the hook's moment. */
+    static String hookState(ContainerState state, String status) throws IOException {
+        java.util.Map<String, Object> oci = new java.util.LinkedHashMap<>(state.toOci());
+        oci.put("status", status);
+        oci.put("pid", ContainerState.STOPPED.equals(status) ? 0 : state.holderPid());
+        oci.remove("rootfs");
+        oci.remove("created");
+        oci.remove("owner");
+        return ContainerState.toJson(oci).replaceAll("\\s*\\n\\s*", "");
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -269,6 +330,11 @@ final class OciCommands {
             }
             try (AgentClient agent = connect(id)) {
                 agent.startContainer(id);
+            }
+            Optional<io.katacontainers.agent.proto.Hooks> hooks = hooks(state);
+            if (hooks.isPresent()) {
+                OciHooks.runWarning(hooks.get(), OciHooks.Stage.POSTSTART,
+                        hookState(state, ContainerState.RUNNING));
             }
             return 0;
         }
@@ -361,8 +427,9 @@ final class OciCommands {
                 }
                 throw new Failure("container " + id + " does not exist");
             }
+            Optional<ContainerState> state;
             try (SandboxLock held = lock.get()) {
-                Optional<ContainerState> state = ContainerState.read(dir);
+                state = ContainerState.read(dir);
                 if (state.isEmpty() && !force) {
                     throw new Failure("container " + id + " has no state (is it a 'kata-runtime run'?); "
                             + "use --force to remove it");
@@ -375,6 +442,13 @@ final class OciCommands {
                     shutDownHolder(state.get());
                 }
                 SandboxCleanup.cleanUp(dir);
+            }
+            // The container is gone: its poststop hooks run now, before delete returns (failures are warnings).
+            Optional<io.katacontainers.agent.proto.Hooks> hooks = state.isPresent() ? hooks(state.get())
+                    : Optional.empty();
+            if (hooks.isPresent()) {
+                OciHooks.runWarning(hooks.get(), OciHooks.Stage.POSTSTOP,
+                        hookState(state.get(), ContainerState.STOPPED));
             }
             return 0;
         }

@@ -55,8 +55,9 @@ public final class RunCommand implements Callable<Integer> {
             + "the container on the host to FILE.")
     private Path pidFile;
 
-    @Option(names = "--console-socket", paramLabel = "SOCKET", hidden = true,
-            description = "runc's terminal hand-over: not supported yet (refused).")
+    @Option(names = "--console-socket", paramLabel = "SOCKET",
+            description = "With --detach and process.terminal: send the master of the container's terminal to this "
+                    + "unix socket, as 'create' does.")
     private Path consoleSocket;
 
     @Option(names = "--no-pivot", description = "Accepted, as by create.")
@@ -80,8 +81,9 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (consoleSocket != null || preserveFds != 0) {
-            err.println("kata-runtime run: " + (consoleSocket != null ? "--console-socket is not supported yet"
+        if ((consoleSocket != null && !detach) || preserveFds != 0) {
+            err.println("kata-runtime run: " + (consoleSocket != null ? "--console-socket needs --detach (attached, "
+                    + "the terminal is this command's own)"
                     : "--preserve-fds: file descriptors cannot be passed into the VM"));
             return 1;
         }
@@ -119,6 +121,9 @@ public final class RunCommand implements Callable<Integer> {
         java.util.List<String> create = new java.util.ArrayList<>(java.util.List.of("--bundle", bundleDir.toString()));
         if (pidFile != null) {
             create.addAll(java.util.List.of("--pid-file", pidFile.toString()));
+        }
+        if (consoleSocket != null) {
+            create.addAll(java.util.List.of("--console-socket", consoleSocket.toString()));
         }
         create.add(id);
         int status = root.getSubcommands().get("create").execute(create.toArray(String[]::new));

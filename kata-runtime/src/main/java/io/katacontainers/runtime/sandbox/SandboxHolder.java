@@ -102,6 +102,16 @@ public final class SandboxHolder {
         return status == null ? 0 : status;
     }
 
+    /** The caller resized the container's terminal: the guest's follows (a failure is only logged). */
+    public void resize(int rows, int columns) {
+        try {
+            process.resize(rows, columns);
+        } catch (io.katacontainers.runtime.agent.AgentException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot resize the terminal of {0}: {1}", containerId,
+                    e.getMessage());
+        }
+    }
+
     private ServiceDefinition forwarding(List<MethodDescriptor> methods, String service) {
         ServiceDefinition.Builder builder = ServiceDefinition.builder(service);
         for (MethodDescriptor method : methods) {

@@ -189,6 +189,8 @@ class MonitorPrometheusEndToEndTest {
                 "--web.listen-address=127.0.0.1:" + prometheusPort)
                 .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
         String api = "http://127.0.0.1:" + prometheusPort + "/api/v1/query?query=";
+        // Its query API answers 503 until the TSDB is open: wait for /-/ready first.
+        await("Prometheus to be ready", () -> isOk("http://127.0.0.1:" + prometheusPort + "/-/ready"));
         await("Prometheus to scrape kata-monitor with up == 1",
                 () -> query(api, "up{job=\"kata\"} == 1").contains("\"value\""));
         for (String id : pods) {
@@ -285,6 +287,19 @@ class MonitorPrometheusEndToEndTest {
             return get(url);
         } catch (IOException e) {
             return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Whether the URL answers 200 (false while the server is not up yet or not ready). */
+    private static boolean isOk(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The built-in VMM's virtio-net on a real KVM (inside the nested KVM harness): in L1, a network namespace the test
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * nothing left (namespace, tap, processes, run directory). One harness run, one L2 boot.
  */
 @Order(8)
-@ResourceLock(NestedKvm.LOCK)
+@Isolated
 class BuiltinNetNestedTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     private static final Duration TIMEOUT = Duration.ofSeconds(900);

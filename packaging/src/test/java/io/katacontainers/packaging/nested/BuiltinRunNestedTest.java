@@ -2,7 +2,7 @@ package io.katacontainers.packaging.nested;
 
 import io.katacontainers.packaging.Command;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * harness run, one L2 boot: a few minutes under TCG.
  */
 @Order(6)
-@ResourceLock(NestedKvm.LOCK)
+@Isolated
 class BuiltinRunNestedTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     private static final int STREAM_BYTES = 16 << 20;

@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * run directory left. One harness run, about a minute and a half under TCG.
  */
 @Order(7)
-@ResourceLock(NestedKvm.LOCK)
+@Isolated
 class BuiltinVmmNestedBootTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     private static final Duration TIMEOUT = Duration.ofSeconds(600);

@@ -28,11 +28,6 @@ public final class NestedKvm {
     /** The repository: the parent of the built tree (system property {@code kata.dist}, set by the pom). */
     public static final Path REPO = Path.of(System.getProperty("kata.dist", "../build")).toAbsolutePath()
             .normalize().getParent();
-    /**
-     * The resource lock of every test class that runs the harness: one level-1 VM (2 vCPUs under TCG) at a time,
-     * while the suite's other worker runs a single-vCPU guest beside it.
-     */
-    public static final String LOCK = "nested-kvm-harness";
     private static final Path HARNESS = REPO.resolve("packaging/harness/nested-kvm.sh");
     /** Room for the harness to notice its own timeout, kill the VM and say so, before we give up on it. */
     private static final Duration GRACE = Duration.ofSeconds(30);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.packaging.Command;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Each test is one harness run (one L1 boot); the KVM one also boots an L2 guest, about a minute under TCG.
  */
 @Order(2)
-@ResourceLock(NestedKvm.LOCK)
+@Isolated
 class NestedKvmTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
 

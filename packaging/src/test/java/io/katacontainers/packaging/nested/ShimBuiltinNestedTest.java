@@ -3,7 +3,7 @@ package io.katacontainers.packaging.nested;
 import io.katacontainers.packaging.Command;
 import io.katacontainers.packaging.shim.PrivateContainerd;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * virtiofsd, mount, socket or sandbox directory is left in L1 or on the host. One harness run, one L2 boot.
  */
 @Order(4)
-@ResourceLock(NestedKvm.LOCK)
+@Isolated
 class ShimBuiltinNestedTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     /** containerd's root, state and socket: L1's own /run, a tmpfs that overlay snapshots can sit on. */
