@@ -11,6 +11,7 @@ packages=(
   containernetworking-plugins iproute2 util-linux socat  # CNI bridge pods (CRI, pod network tests): ip/tc, nsenter, the bridge side
   prometheus  # the kata-monitor test: a real Prometheus scrapes it, promtool checks the exposition text
   golang-github-containers-common  # /usr/share/containers/seccomp.json: Podman's default seccomp profile in the runc CLI test
+  docker.io podman conmon  # the Docker and Podman end-to-end tests and docker-run.sh: real clients driving kata-runtime
   linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio  # the guest kernel
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
