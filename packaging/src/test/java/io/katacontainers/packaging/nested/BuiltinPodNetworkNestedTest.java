@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The runtime's pod networking on the built-in VMM, on a real KVM (inside the nested KVM harness): in L1, the real
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * boot; the blob is small (the harness is slow: its throughput is the benchmark's job).
  */
 @Order(9)
-@ResourceLock(NestedKvm.LOCK)
+@Isolated
 class BuiltinPodNetworkNestedTest {
     private static final Path DIST = NestedKvm.REPO.resolve("build");
     private static final Duration TIMEOUT = Duration.ofSeconds(900);
