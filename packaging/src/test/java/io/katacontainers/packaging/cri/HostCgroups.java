@@ -71,7 +71,20 @@ final class HostCgroups {
                 dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
             }
             for (Path dir : dirs) {
+                awaitEmpty(dir); // after a failure: a shim that was told to stop may still be moving out
                 Files.delete(dir);
+            }
+        }
+    }
+
+    private static void awaitEmpty(Path dir) throws IOException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.readString(dir.resolve("cgroup.procs")).isBlank() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + dir + " to empty", e);
             }
         }
     }
