@@ -163,7 +163,7 @@ class QemuDriverTest {
         assertTrue(vm.commandLine().arguments().contains("vhost-user-fs-pci,chardev=virtiofs,tag=kataShared"));
         HypervisorException twice = assertThrows(HypervisorException.class,
                 () -> vm.addDevice(new Device.Vsock(1024)));
-        assertTrue(twice.getMessage().contains("one already"), twice::getMessage);
+        assertTrue(twice.getMessage().contains("one for that port already"), twice::getMessage);
         vm.addDevice(new Device.Block(Files.writeString(dir.resolve("a,b.img"), "a"), true));
         vm.addDevice(new Device.Block(Files.writeString(dir.resolve("c.img"), "c"), false));
         List<String> args = vm.commandLine().arguments();
