@@ -16,7 +16,8 @@ public final class ImplementedKeys {
             "enable_annotations", "valid_virtio_fs_daemon_paths");
 
     private static final Map<String, Set<String>> BY_SECTION = Map.of(
-            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths")),
+            ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths",
+                    "seccompsandbox")),
             ConfigSchema.BUILTIN.name(), HYPERVISOR,
             ConfigSchema.AGENT.name(), Set.of("dial_timeout", "enable_debug", "debug_console_enabled"),
             ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model",

@@ -24,12 +24,36 @@ import java.util.Optional;
  * @param virtiofsCache how much of the shared directory the guest caches
  * @param virtiofsdExtraArgs extra virtiofsd arguments from the configuration
  * @param debug whether the guest console is verbose
+ * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. The built-in VMM
+ *                       ignores it.
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                      Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
-                     VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
+                     VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
+                     String seccompSandbox) {
     public VmSpec {
         Objects.requireNonNull(virtiofsCache, "virtiofsCache");
+        Objects.requireNonNull(seccompSandbox, "seccompSandbox");
         virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);
+    }
+
+    /** A spec without a VMM seccomp sandbox. */
+    public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
+                  Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
+                  VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
+        this(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, kernelParams, virtiofsd,
+                virtiofsCache, virtiofsdExtraArgs, debug, "");
+    }
+
+    /** This spec with another guest kernel command line. */
+    public VmSpec withKernelParams(String params) {
+        return new VmSpec(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, params,
+                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox);
+    }
+
+    /** This spec with another size. */
+    public VmSpec withSize(int newVcpus, long newMemoryMiB) {
+        return new VmSpec(sandboxId, runDir, vmmPath, machineType, newVcpus, newMemoryMiB, kernel, initrd,
+                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox);
     }
 }

@@ -108,8 +108,6 @@ public record SandboxSizing(double cpus, long memoryMiB) {
             return base;
         }
         int vcpus = (int) Math.ceil(base.vcpus() + cpus);
-        return new VmSpec(base.sandboxId(), base.runDir(), base.vmmPath(), base.machineType(), Math.max(1, vcpus),
-                base.memoryMiB() + memoryMiB, base.kernel(), base.initrd(), base.kernelParams(), base.virtiofsd(),
-                base.virtiofsCache(), base.virtiofsdExtraArgs(), base.debug());
+        return base.withSize(Math.max(1, vcpus), base.memoryMiB() + memoryMiB);
     }
 }

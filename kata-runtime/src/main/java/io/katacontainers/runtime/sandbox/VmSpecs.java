@@ -58,9 +58,7 @@ final class VmSpecs {
         if (params.equals(spec.kernelParams())) {
             return spec;
         }
-        return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
-                spec.memoryMiB(), spec.kernel(), spec.initrd(), params, spec.virtiofsd(), spec.virtiofsCache(),
-                spec.virtiofsdExtraArgs(), spec.debug());
+        return spec.withKernelParams(params);
     }
 
     static VmSpec of(String sandboxId, HypervisorConfig config, Path runDir) {
@@ -77,6 +75,9 @@ final class VmSpecs {
                 config.vcpus(Runtime.getRuntime().availableProcessors()), config.defaultMemory(),
                 Path.of(config.kernel()), initrd, config.kernelParams(),
                 Path.of(config.virtioFsDaemon()), VirtiofsCache.fromConfig(config.virtioFsCache()),
-                config.virtioFsExtraArgs(), config.enableDebug());
+                config.virtioFsExtraArgs(), config.enableDebug(), switch (config) {
+                    case QemuConfig qemu -> qemu.seccompsandbox();
+                    case BuiltinConfig builtin -> "";
+                });
     }
 }

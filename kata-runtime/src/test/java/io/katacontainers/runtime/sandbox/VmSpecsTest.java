@@ -41,6 +41,14 @@ class VmSpecsTest {
     }
 
     @Test
+    void qemusSeccompSandboxComesFromTheConfigurationAndSurvivesTheAgentsParameters() {
+        var qemu = ConfigSchema.QEMU.build(Map.of("seccompsandbox", "on,spawn=deny"));
+        assertEquals("on,spawn=deny", VmSpecs.of("sb1", qemu, ConfigSchema.AGENT.build(Map.of("enable_debug", true)),
+                RUN).seccompSandbox());
+        assertEquals("", VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN).seccompSandbox());
+    }
+
+    @Test
     void theDefaultCacheIsAuto() {
         assertEquals(VirtiofsCache.AUTO, VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN)
                 .virtiofsCache());

@@ -373,6 +373,8 @@ class ShimEndToEndTest {
         long vmm = Long.parseLong(task(id)[1]);
         ProcessHandle qemu = ProcessHandle.of(vmm).orElseThrow();
         assertTrue(qemu.info().command().orElse("").contains("qemu"), "the task's pid is the VMM's");
+        assertTrue(Files.readString(Path.of("/proc", Long.toString(vmm), "status")).contains("Seccomp:\t2"),
+                "QEMU runs under its seccomp sandbox (the shipped seccompsandbox)");
         ProcessHandle target = victim.equals("qemu") ? qemu : ProcessHandle.allProcesses()
                 .filter(process -> process.info().command().orElse("").endsWith("virtiofsd")
                         && process.info().arguments().map(args -> String.join(" ", args)).orElse("").contains(id))

@@ -64,6 +64,10 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         args.addAll(List.of("-chardev", "socket,id=qmp,path=" + files.qmpSocket() + ",server=off",
                 "-mon", "chardev=qmp,mode=control"));
         args.addAll(List.of("-pidfile", files.pidFile().toString()));
+        // QEMU's seccomp filter (Kata's seccompsandbox): installed on every thread before the guest runs.
+        if (!spec.seccompSandbox().isEmpty()) {
+            args.addAll(List.of("-sandbox", spec.seccompSandbox()));
+        }
         args.addAll(List.of("-kernel", spec.kernel().toString()));
         spec.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
         args.addAll(List.of("-append", kernelCommandLine()));

@@ -153,6 +153,20 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void seccompSandboxBecomesQemusSandboxOptionAndEmptyLeavesItOut() {
+        AgentChannel agent = new AgentChannel.Serial(RUN.resolve("agent.sock"));
+        VmSpec plain = spec("q35", Optional.empty()).spec();
+        assertFalse(args(new Vm(plain, Optional.empty()), MachineType.Q35, TCG, agent).contains("-sandbox"));
+        String kata = "on,obsolete=deny,spawn=deny,resourcecontrol=deny";
+        VmSpec sandboxed = new VmSpec(plain.sandboxId(), plain.runDir(), plain.vmmPath(), plain.machineType(),
+                plain.vcpus(), plain.memoryMiB(), plain.kernel(), plain.initrd(), plain.kernelParams(),
+                plain.virtiofsd(), plain.virtiofsCache(), plain.virtiofsdExtraArgs(), plain.debug(), kata);
+        assertEquals(kata, value(args(new Vm(sandboxed, Optional.empty()), MachineType.Q35, TCG, agent), "-sandbox"));
+        assertEquals(kata, sandboxed.withSize(4, 1024).withKernelParams("x=1").seccompSandbox(),
+                "the withers keep the sandbox");
+    }
+
+    @Test
     void vsockAgentUsesVhostVsockWithTheContextId() {
         AgentChannel agent = new AgentChannel.Vsock(1234);
         List<String> micro = args(spec("microvm", Optional.empty()), MachineType.MICROVM, KVM, agent);
