@@ -51,26 +51,28 @@ public final class DebugConsole implements AutoCloseable {
     }
 
     /**
-     * Serves the console on vsock when the guest has it, else on the named virtio-serial port; logs and serves
-     * nothing when neither is there (a debug aid must not keep the agent from starting).
+     * Serves the console on its virtio-serial port when the guest has one, else on vsock; logs and serves nothing
+     * when neither is there (a debug aid must not keep the agent from starting).
      */
     public void start() {
         try {
-            if (Files.exists(VSOCK_DEVICE)) {
-                Fd listener = Sockets.listenVsock(vsockPort, 4, Sockets.SOCK_NONBLOCK);
-                Thread.ofPlatform().daemon().name("debug-console:vsock").start(() -> acceptLoop(listener));
-                LOG.log(Level.INFO, "debug console on vsock port {0}", Integer.toString(vsockPort));
-                return;
-            }
+            // The runtime adds the serial port only where the host has no vsock; /dev/vsock is there whenever the
+            // kernel has vsock, device or not, so the port decides.
             Optional<Path> port = SerialPorts.find(GuestContract.DEBUG_CONSOLE_SERIAL_PORT);
-            if (port.isEmpty()) {
-                LOG.log(Level.WARNING, "debug console requested, but the guest has neither /dev/vsock nor the "
-                        + "virtio-serial port {0}: no console", GuestContract.DEBUG_CONSOLE_SERIAL_PORT);
+            if (port.isPresent()) {
+                Fd device = Libc.open(port.get(), Libc.O_RDWR | Libc.O_CLOEXEC);
+                Thread.ofPlatform().daemon().name("debug-console:serial").start(() -> serialLoop(device));
+                LOG.log(Level.INFO, "debug console on virtio-serial port {0}", port.get());
                 return;
             }
-            Fd device = Libc.open(port.get(), Libc.O_RDWR | Libc.O_CLOEXEC);
-            Thread.ofPlatform().daemon().name("debug-console:serial").start(() -> serialLoop(device));
-            LOG.log(Level.INFO, "debug console on virtio-serial port {0}", port.get());
+            if (!Files.exists(VSOCK_DEVICE)) {
+                LOG.log(Level.WARNING, "debug console requested, but the guest has neither the virtio-serial port "
+                        + "{0} nor /dev/vsock: no console", GuestContract.DEBUG_CONSOLE_SERIAL_PORT);
+                return;
+            }
+            Fd listener = Sockets.listenVsock(vsockPort, 4, Sockets.SOCK_NONBLOCK);
+            Thread.ofPlatform().daemon().name("debug-console:vsock").start(() -> acceptLoop(listener));
+            LOG.log(Level.INFO, "debug console on vsock port {0}", Integer.toString(vsockPort));
         } catch (SyscallException e) {
             LOG.log(Level.ERROR, "debug console not started: {0}", e.getMessage());
         }

@@ -74,6 +74,10 @@ public final class GuestConsoleLog implements AutoCloseable {
     private final Thread thread;
     private volatile boolean endExpected;
     private Optional<String> panic = Optional.empty();
+    /** Open from when the VMM has created the file; read and closed on the follower's thread only. */
+    private FileChannel channel;
+    /** One buffer for every read: a poll that finds nothing new allocates nothing. */
+    private final ByteBuffer buffer = ByteBuffer.allocate(8192);
     private long position;
 
     private GuestConsoleLog(String sandboxId, Path file, Supplier<Optional<String>> vmEnded, Sink sink) {
@@ -136,13 +140,27 @@ public final class GuestConsoleLog implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "following the guest console of sandbox " + sandboxId
                     + " stopped: " + e.getMessage(), e);
+        } finally {
+            closeChannel();
+        }
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "closing " + file + ": " + e.getMessage());
+            }
+            channel = null;
         }
     }
 
     private void readNew() {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buffer = ByteBuffer.allocate(8192);
-            channel.position(position);
+        try {
+            if (channel == null) {
+                channel = FileChannel.open(file, StandardOpenOption.READ).position(position);
+            }
             int read;
             while ((read = channel.read(buffer)) > 0) {
                 position += read;
@@ -154,6 +172,7 @@ public final class GuestConsoleLog implements AutoCloseable {
             // the VMM has not created it yet
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "reading " + file + ": " + e.getMessage());
+            closeChannel();
         }
     }
 
