@@ -52,8 +52,9 @@ final class ClientSteps {
         return client.call(args);
     }
 
+    /** {@code run} with the runtime's options, without a network. */
     private List<String> run(String runtime, String... rest) {
-        List<String> argv = new ArrayList<>(List.of("run"));
+        List<String> argv = new ArrayList<>(List.of("run", "--network", "none"));
         argv.addAll(client.runOptions(runtime));
         argv.addAll(Arrays.asList(rest));
         return argv;
@@ -114,6 +115,20 @@ final class ClientSteps {
         if (runtime.equals(KATA)) {
             Sandboxes.assertNothingLeft(id);
         }
+    }
+
+    /**
+     * {@code run --rm -t}: the container's stdout is a terminal (the runtime passes the pty master to the caller
+     * over {@code --console-socket}), its output comes through it with the terminal's line endings, and the exit
+     * code is run's.
+     */
+    void terminal(String runtime) throws Exception {
+        List<String> argv = run(runtime, "--rm", "-t");
+        argv.addAll(List.of(client.image(), "sh", "-c", "tty; [ -t 1 ] && echo stdout-is-a-tty; exit 5"));
+        Outcome run = run(argv);
+        assertEquals(5, run.exitCode(), "the exit code through the terminal: " + run);
+        assertTrue(run.out().matches("(?s)/dev/pts/\\d+\r\nstdout-is-a-tty\r\n"),
+                "tty names the container's pty and the output has a terminal's CRLF: " + run);
     }
 
     /** What the detached container's steps include beyond exec, logs, top, pause, stop and rm. */
