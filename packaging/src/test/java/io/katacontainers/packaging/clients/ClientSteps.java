@@ -144,9 +144,9 @@ final class ClientSteps {
     }
 
     /**
-     * A {@code -d} container whose init traps SIGTERM: exec (exit code, stdout), logs, the volumes, top, stats,
-     * pause/unpause, update --memory, stop (SIGTERM seen, then SIGKILL after the 2 s timeout: 137), rm; with kata,
-     * nothing of the sandbox is left after rm.
+     * A {@code -d} container whose init traps SIGTERM: exec (exit code, stdout; with -t on a terminal), logs, the
+     * volumes, top, stats, pause/unpause, update --memory, stop (SIGTERM seen, then SIGKILL after the 2 s timeout:
+     * 137), rm; with kata, nothing of the sandbox is left after rm.
      */
     void detached(String runtime, Extras extras) throws Exception {
         String name = prefix + "-" + runtime;
@@ -169,6 +169,9 @@ final class ClientSteps {
             Outcome exec = call("exec", name, "sh", "-c", "echo exec-out; exit 4");
             assertEquals(4, exec.exitCode(), "exec's exit code is the process's: " + exec);
             assertEquals("exec-out\n", exec.out(), "exec's stdout: " + exec);
+            Outcome execTty = call("exec", "-t", name, "sh", "-c", "tty; exit 6");
+            assertEquals(6, execTty.exitCode(), "exec -t's exit code is the process's: " + execTty);
+            assertTrue(execTty.out().matches("/dev/pts/\\d+\r\n"), "exec -t runs on a terminal: " + execTty);
 
             if (extras.volumes()) {
                 volumes(name, data, readOnly);

@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code --runtime-flag config=FILE}), the way Podman selects a VM runtime; private {@code --root}, {@code --runroot}
  * and {@code --tmpdir}, the cgroupfs manager with a cgroup parent of the test's own, {@code --network=none}. The same
  * steps with runc first, as the control, then with kata: {@code run --rm} (the guest's kernel, the exit code, the
- * sandbox gone), {@code run -t} (a terminal over {@code --console-socket}), {@code run -d}, {@code exec} (exit code and stdout), {@code logs}, a read-write and a read-only
- * volume, {@code top NAME -ef} (ps in the container), {@code pause}/{@code unpause}, {@code stop} (SIGTERM, then
+ * sandbox gone), {@code run -t} (a terminal over {@code --console-socket}), {@code run -d}, {@code exec} (exit
+ * code and stdout; with {@code -t} on a terminal), {@code logs}, a read-write and a read-only volume,
+ * {@code top NAME -ef} (ps in the container), {@code pause}/{@code unpause}, {@code stop} (SIGTERM, then
  * SIGKILL after the timeout), {@code rm}; nothing of a kata container left once removed, nothing of Podman's state
  * after the class.
  */
