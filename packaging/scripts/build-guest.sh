@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds what the VM boots into DEST/share/kata-containers: the guest kernel (cached across builds) and the
-# initrd with the agent, plus a test-init initrd for the guest boot test. Also fills the cache with the level-1
-# kernel of the nested KVM harness (packaging/harness/nested-kvm.sh), which the tests that need KVM boot.
+# initrd with the agent, plus a test-init initrd for the guest boot test. With --nested-kernel true (the default)
+# also fills the cache with the level-1 kernel of the nested KVM harness (packaging/harness/nested-kvm.sh), which
+# only the tests that need KVM boot: `make demo` passes false, so a first run builds one kernel, not two.
 # Usage: build-guest.sh --dest DIR --jdk JAVA_HOME [--agent-modules DIR --agent-main MODULE/CLASS] [--test-out DIR]
+#        [--nested-kernel true|false]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 guest="$(dirname "$here")/guest"
-dest= jdk= agent_modules= agent_main= test_out=
+dest= jdk= agent_modules= agent_main= test_out= nested_kernel=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --dest) dest=$2; shift 2 ;;
@@ -14,7 +16,8 @@ while [ $# -gt 0 ]; do
     --agent-modules) agent_modules=$2; shift 2 ;;
     --agent-main) agent_main=$2; shift 2 ;;
     --test-out) test_out=$2; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --nested-kernel) nested_kernel=$2; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-guest.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -23,8 +26,13 @@ out="$dest/share/kata-containers"
 mkdir -p "$out"
 echo ">> guest kernel"
 "$guest/kernel/build-kernel.sh" --out "$out"
-echo ">> nested KVM harness kernel (cached only)"
-"$guest/kernel/build-kernel.sh" --variant nested
+case "$nested_kernel" in
+  true)
+    echo ">> nested KVM harness kernel (cached only; for the tests)"
+    "$guest/kernel/build-kernel.sh" --variant nested ;;
+  false) echo ">> nested KVM harness kernel: skipped (only the tests need it; make build or make test builds it)" ;;
+  *) echo "build-guest.sh: --nested-kernel takes true or false, not $nested_kernel" >&2; exit 2 ;;
+esac
 echo ">> guest initrd"
 if [ -n "$agent_modules" ]; then
   "$guest/initrd/build-initrd.sh" --jdk "$jdk" --out "$out" --agent-modules "$agent_modules" --agent-main "$agent_main"

@@ -85,6 +85,8 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,etc,mnt,proc,run,sys,tmp,root,"$agent_dir"}
 chmod 1777 "$root/tmp"
+# The agent bind-mounts CreateSandbox's DNS lines over this file, as Kata's agent does over its image's own.
+: > "$root/etc/resolv.conf"
 mknod -m 0600 "$root/dev/console" c 5 1
 
 phase "busybox $("$busybox" --help | head -1 | cut -d' ' -f2) and its applets"

@@ -4,6 +4,7 @@ import io.katacontainers.agent.cgroup.OomMonitor;
 import io.katacontainers.agent.channel.AgentListener;
 import io.katacontainers.agent.channel.ChannelAddress;
 import io.katacontainers.agent.channel.ChannelDiscovery;
+import io.katacontainers.agent.channel.DebugConsole;
 import io.katacontainers.agent.container.GuestSandbox;
 import io.katacontainers.agent.mount.InitFilesystems;
 import io.katacontainers.agent.mount.KernelMounter;
@@ -59,12 +60,17 @@ final class Agent {
         }
         Files.createDirectories(options.stateDir());
         var destroyed = new CountDownLatch(1);
-        try (Reaper reaper = Reaper.start(); OomMonitor oom = OomMonitor.start()) {
+        try (Reaper reaper = Reaper.start(); OomMonitor oom = OomMonitor.start();
+             DebugConsole console = new DebugConsole(reaper, options.debugConsole().orElse(0))) {
             var sandbox = new GuestSandbox(options.runtime(), options.stateDir(), options.cgroupParent(), reaper,
                     mounter, new Storages(mounter), options.runtimeTimeout(), oom);
             try (var server = new TtrpcServer(AgentService.definitions(sandbox, platform, destroyed::countDown))) {
                 List<AgentListener> channels = open(server);
                 try {
+                    // After the agent's channel: its device wait covers the console's port, which comes with it.
+                    if (options.debugConsole().isPresent()) {
+                        console.start();
+                    }
                     LOG.log(Level.INFO, "agent ready (pid {0}, runtime {1}, {2} mode)",
                             Integer.toString(Processes.getpid()),
                             options.runtime(), options.guest() ? "guest" : "host");

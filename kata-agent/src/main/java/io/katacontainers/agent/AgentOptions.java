@@ -2,6 +2,7 @@ package io.katacontainers.agent;
 
 import io.katacontainers.agent.channel.ChannelAddress;
 import io.katacontainers.agent.system.ShutdownAction;
+import io.katacontainers.api.guest.GuestContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The agent's configuration: command-line options, falling back to {@code agent.*} kernel parameters (read only in
@@ -24,9 +26,11 @@ import java.util.Optional;
  * @param shutdown       how the guest ends
  * @param runtimeTimeout how long one runtime command may take
  * @param logLevel       a {@link System.Logger.Level} name, if set
+ * @param debugConsole   the vsock port of the debug console shell, if it is on
  */
 record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, String cgroupParent, boolean guest,
-                    ShutdownAction shutdown, Duration runtimeTimeout, Optional<String> logLevel) {
+                    ShutdownAction shutdown, Duration runtimeTimeout, Optional<String> logLevel,
+                    OptionalInt debugConsole) {
 
     static final String USAGE = """
             Usage: java -m io.katacontainers.agent/io.katacontainers.agent.Main [options]
@@ -39,11 +43,14 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
               --shutdown ACTION    reboot | poweroff: how DestroySandbox ends the guest (default reboot)
               --runtime-timeout S  seconds one runtime command may take (default 120)
               --log-level LEVEL    TRACE | DEBUG | INFO | WARNING | ERROR | OFF (default INFO)
+              --debug-console PORT serve a shell (/bin/sh) on vsock PORT, or on the virtio-serial port
+                                   agent.debug_console.0 where the guest has no vsock (default: off)
               --self-test          serve a private unix socket, call it as the runtime would (a container through a
                                    stand-in runtime: root, in a private mount namespace), exit (alone)
               --version            print the version and exit
             Kernel parameters, read in guest mode when the option is not given: agent.server_addr=ADDR,
-            agent.runtime=PATH, agent.shutdown=ACTION, agent.log=debug|info|warn|error.
+            agent.runtime=PATH, agent.shutdown=ACTION, agent.log=debug|info|warn|error,
+            agent.debug_console (on, port 1026), agent.debug_console_vport=PORT.
             """;
 
     private static final List<Path> RUNTIME_CANDIDATES = List.of(Path.of("/usr/bin/crun"),
@@ -67,6 +74,7 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
         String shutdown = null;
         String timeout = null;
         String logLevel = null;
+        String debugConsole = null;
         for (int i = 0; i < args.size(); i++) {
             String option = args.get(i);
             switch (option) {
@@ -78,6 +86,7 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
                 case "--shutdown" -> shutdown = value(args, ++i, option);
                 case "--runtime-timeout" -> timeout = value(args, ++i, option);
                 case "--log-level" -> logLevel = value(args, ++i, option);
+                case "--debug-console" -> debugConsole = value(args, ++i, option);
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
@@ -90,6 +99,23 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
         }
         if (logLevel != null) {
             System.Logger.Level.valueOf(logLevel);
+        }
+        if (debugConsole == null && params.containsKey("debug_console")) {
+            debugConsole = params.getOrDefault("debug_console_vport",
+                    Integer.toString(GuestContract.DEBUG_CONSOLE_VSOCK_PORT));
+        }
+        OptionalInt consolePort = OptionalInt.empty();
+        if (debugConsole != null) {
+            int port;
+            try {
+                port = Integer.parseInt(debugConsole);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("the debug console port is not a number: " + debugConsole);
+            }
+            if (port < 1) {
+                throw new IllegalArgumentException("the debug console port must be positive: " + port);
+            }
+            consolePort = OptionalInt.of(port);
         }
         Path runtimePath = runtime != null ? Path.of(runtime)
                 : params.containsKey("runtime") ? Path.of(params.get("runtime")) : defaultRuntime();
@@ -109,7 +135,7 @@ record AgentOptions(List<ChannelAddress> listen, Path runtime, Path stateDir, St
                 cgroups.endsWith("/") && cgroups.length() > 1 ? cgroups.substring(0, cgroups.length() - 1) : cgroups,
                 guest,
                 ShutdownAction.parse(shutdown != null ? shutdown : params.getOrDefault("shutdown", "reboot")),
-                Duration.ofSeconds(seconds), Optional.ofNullable(logLevel));
+                Duration.ofSeconds(seconds), Optional.ofNullable(logLevel), consolePort);
     }
 
     /** Where the kernel parameters come from (only consulted in guest mode). */

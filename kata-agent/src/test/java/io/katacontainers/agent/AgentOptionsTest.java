@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class AgentOptionsTest {
@@ -41,6 +42,13 @@ class AgentOptionsTest {
         assertTrue(options.guest());
         assertEquals(ShutdownAction.POWEROFF, options.shutdown());
         assertEquals(Optional.of("WARNING"), options.logLevel());
+        assertEquals(OptionalInt.of(1026), options.debugConsole(), "agent.debug_console: Kata's port 1026");
+        assertEquals(OptionalInt.of(2000), AgentOptions.parse(List.of("--runtime", "/x"), true,
+                () -> AgentKernelParams.parse("agent.debug_console agent.debug_console_vport=2000")).debugConsole());
+        assertEquals(OptionalInt.empty(), AgentOptions.parse(List.of("--runtime", "/x"), true,
+                () -> AgentKernelParams.parse("agent.log=info")).debugConsole(), "off unless asked for");
+        assertEquals(OptionalInt.empty(), AgentOptions.parse(List.of("--runtime", "/x"), false,
+                () -> KERNEL).debugConsole(), "a host agent ignores the kernel's parameters");
         assertEquals(Path.of("/usr/bin/x"), AgentOptions.parse(List.of("--runtime", "/usr/bin/x"), true,
                 () -> KERNEL).runtime(), "the command line wins");
     }
@@ -55,6 +63,8 @@ class AgentOptionsTest {
                 List.of("--runtime", "/x", "--shutdown", "halt"), false, Map::of));
         assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(
                 List.of("--runtime", "/x", "--log-level", "LOUD"), false, Map::of));
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(
+                List.of("--runtime", "/x", "--debug-console", "console"), false, Map::of));
     }
 
     @Test

@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param enableDebug {@code enable_debug}: Agent debug-level logging.
  * @param enableTracing {@code enable_tracing}: Agent OpenTelemetry tracing.
  * @param kernelModules {@code kernel_modules}: Guest kernel modules to load, each "name param=value ...".
- * @param debugConsoleEnabled {@code debug_console_enabled}: Guest debug console, reachable with
- *       {@code kata-runtime exec}.
+ * @param debugConsoleEnabled {@code debug_console_enabled}: Guest debug console (a shell on vsock port 1026),
+ *       reachable with {@code kata-runtime debug-console SANDBOX}.
  * @param dialTimeout {@code dial_timeout}: Seconds to wait for the agent to answer after boot.
  * @param cdhApiTimeout {@code cdh_api_timeout}: Confidential Data Hub API timeout, seconds.
  */

@@ -42,6 +42,39 @@ public final class GuestContract {
     /** The name of the virtio-serial port that carries the agent's channel when there is no vsock, as in Kata. */
     public static final String AGENT_SERIAL_PORT = "agent.channel.0";
 
+    /**
+     * The vsock port of the guest's debug console ({@code [agent.kata] debug_console_enabled}): a shell the agent
+     * serves when the kernel command line has {@link #DEBUG_CONSOLE_PARAM}, as in Kata.
+     */
+    public static final int DEBUG_CONSOLE_VSOCK_PORT = 1026;
+
+    /** The kernel parameter that turns the agent's debug console on, as in Kata. */
+    public static final String DEBUG_CONSOLE_PARAM = "agent.debug_console";
+
+    /** The kernel parameter naming the debug console's vsock port, as in Kata. */
+    public static final String DEBUG_CONSOLE_PORT_PARAM = "agent.debug_console_vport";
+
+    /**
+     * The virtio-serial port that carries the debug console where the host has no vsock (Kata has none: it always
+     * uses vsock there). Ours, named like the agent's port.
+     */
+    public static final String DEBUG_CONSOLE_SERIAL_PORT = "agent.debug_console.0";
+
+    /**
+     * The virtio-serial port name that stands for the guest's vsock {@code port} on a VM without vsock: the agent's
+     * or the debug console's.
+     *
+     * @throws IllegalArgumentException for any other port: nothing in the guest listens there
+     */
+    public static String serialPortName(int port) {
+        return switch (port) {
+            case AGENT_VSOCK_PORT -> AGENT_SERIAL_PORT;
+            case DEBUG_CONSOLE_VSOCK_PORT -> DEBUG_CONSOLE_SERIAL_PORT;
+            default -> throw new IllegalArgumentException("no virtio-serial port stands for vsock port " + port
+                    + " (only " + AGENT_VSOCK_PORT + " and " + DEBUG_CONSOLE_VSOCK_PORT + ")");
+        };
+    }
+
     private GuestContract() {
     }
 }

@@ -7,10 +7,10 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The devices of a VM whose driver cold-plugs only: added before start, of the kinds the driver implements, at most
- * one of each kind but {@link Device.Block} (one per disk) and {@link Device.Network} (one per interface), which
- * keep the order added. Drivers call {@link #add} under
- * their control lock; {@link #first} and {@link #all} may be read from any thread.
+ * The devices of a VM whose driver cold-plugs only: added before start, of the kinds the driver implements, at
+ * most one of each kind but {@link Device.Block} (one per disk), {@link Device.Network} (one per interface) and
+ * {@link Device.Vsock} (one per guest port, the agent's first), which keep the order added. Drivers call
+ * {@link #add} under their control lock; {@link #first} and {@link #all} may be read from any thread.
  */
 public final class ColdPlugDevices {
     private final String driver;
@@ -46,7 +46,13 @@ public final class ColdPlugDevices {
             throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
                     + ": " + block.path() + " does not exist");
         }
-        boolean many = device instanceof Device.Block || device instanceof Device.Network;
+        if (device instanceof Device.Vsock vsock && all(Device.Vsock.class).stream()
+                .anyMatch(added -> added.port() == vsock.port())) {
+            throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
+                    + ": the VM has one for that port already");
+        }
+        boolean many = device instanceof Device.Block || device instanceof Device.Network
+                || device instanceof Device.Vsock;
         if (!many && first(device.getClass()).isPresent()) {
             throw new HypervisorException("the " + driver + " driver cannot add " + device.describe()
                     + ": the VM has one already");

@@ -1,5 +1,6 @@
 package io.katacontainers.api.hypervisor;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -29,6 +30,23 @@ public interface Hypervisor extends AutoCloseable {
      */
     AgentEndpoint agentEndpoint();
 
+    /**
+     * How the host reaches the guest's vsock {@code vsockPort}, which a {@link Device.Vsock} of that port was added
+     * for (the agent's, the debug console's).
+     *
+     * @throws IllegalStateException if no vsock device was added
+     * @throws IllegalArgumentException if the VM carries no such port
+     */
+    default AgentEndpoint endpoint(int vsockPort) {
+        AgentEndpoint agent = agentEndpoint();
+        return switch (agent) {
+            case AgentEndpoint.Vsock vsock -> new AgentEndpoint.Vsock(vsock.contextId(), vsockPort);
+            case AgentEndpoint.HybridVsock hybrid -> new AgentEndpoint.HybridVsock(hybrid.socket(), vsockPort);
+            case AgentEndpoint.VirtioSerial serial -> throw new IllegalArgumentException(
+                    "the VM's virtio-serial channel carries the agent's port only, not " + vsockPort);
+        };
+    }
+
     void pause() throws HypervisorException;
 
     void resume() throws HypervisorException;
@@ -40,6 +58,14 @@ public interface Hypervisor extends AutoCloseable {
 
     /** The last lines the guest printed on its console, for error messages. */
     String consoleTail();
+
+    /**
+     * The file the guest console (the serial port the kernel and the agent print on) is written to as it comes,
+     * if the driver keeps one; the runtime follows it for the agent's log lines.
+     */
+    default Optional<Path> consoleLog() {
+        return Optional.empty();
+    }
 
     /** Why the VM stopped on its own (a guest reset, a vCPU failure), when the driver knows: for error messages. */
     default Optional<String> endReason() {

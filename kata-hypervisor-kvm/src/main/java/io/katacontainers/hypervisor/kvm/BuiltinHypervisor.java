@@ -104,7 +104,7 @@ final class BuiltinHypervisor implements Hypervisor {
                 throw new HypervisorException("VM " + spec.sandboxId() + " is " + state + "; only a new VM starts");
             }
             try {
-                console = new ConsoleLog(spec.runDir().resolve("console.log"), CONSOLE_TAIL_BYTES);
+                console = new ConsoleLog(consoleFile(), CONSOLE_TAIL_BYTES);
                 Vmm.Config config = new Vmm.Config(spec.vcpus(), spec.memoryMiB() << 20, spec.kernel(),
                         spec.initrd(), kernelCommandLine(spec), true);
                 try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
@@ -230,6 +230,15 @@ final class BuiltinHypervisor implements Hypervisor {
     @Override
     public VmState state() {
         return state;
+    }
+
+    private Path consoleFile() {
+        return spec.runDir().resolve("console.log");
+    }
+
+    @Override
+    public Optional<Path> consoleLog() {
+        return Optional.of(consoleFile());
     }
 
     @Override

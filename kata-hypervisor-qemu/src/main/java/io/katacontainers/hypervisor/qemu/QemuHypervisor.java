@@ -251,9 +251,16 @@ final class QemuHypervisor implements Hypervisor {
                 devices.all(Device.Network.class));
     }
 
-    /** The host's channel carrying the added vsock device. */
+    @Override
+    public AgentEndpoint endpoint(int vsockPort) {
+        return agent().orElseThrow(() -> new IllegalStateException("sandbox " + spec.sandboxId()
+                + ": the VM has no vsock device")).endpoint(vsockPort);
+    }
+
+    /** The host's channel carrying the added vsock devices' ports, the agent's (the first added) first. */
     private Optional<AgentChannel> agent() {
-        return devices.first(Device.Vsock.class).map(vsock -> hostChannel.forPort(vsock.port()));
+        List<Integer> ports = devices.all(Device.Vsock.class).stream().map(Device.Vsock::port).toList();
+        return ports.isEmpty() ? Optional.empty() : Optional.of(hostChannel.forPorts(ports));
     }
 
     @Override
@@ -391,6 +398,11 @@ final class QemuHypervisor implements Hypervisor {
             }
         }
         return Optional.of(why.toString());
+    }
+
+    @Override
+    public Optional<Path> consoleLog() {
+        return Optional.of(files.console());
     }
 
     @Override

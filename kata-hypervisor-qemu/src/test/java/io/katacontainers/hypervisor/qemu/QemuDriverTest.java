@@ -163,7 +163,7 @@ class QemuDriverTest {
         assertTrue(vm.commandLine().arguments().contains("vhost-user-fs-pci,chardev=virtiofs,tag=kataShared"));
         HypervisorException twice = assertThrows(HypervisorException.class,
                 () -> vm.addDevice(new Device.Vsock(1024)));
-        assertTrue(twice.getMessage().contains("one already"), twice::getMessage);
+        assertTrue(twice.getMessage().contains("one for that port already"), twice::getMessage);
         vm.addDevice(new Device.Block(Files.writeString(dir.resolve("a,b.img"), "a"), true));
         vm.addDevice(new Device.Block(Files.writeString(dir.resolve("c.img"), "c"), false));
         List<String> args = vm.commandLine().arguments();
@@ -174,7 +174,8 @@ class QemuDriverTest {
         vm.addDevice(new Device.Network(3, "02:00:00:00:00:01", 1500));
         vm.addDevice(new Device.Network(4, "02:00:00:00:00:02", 9000));
         args = vm.commandLine().arguments();
-        assertTrue(args.contains("virtio-net-pci,netdev=nic1,mac=02:00:00:00:00:02,host_mtu=9000"), args::toString);
+        assertTrue(args.contains("virtio-net-pci,netdev=nic1,mac=02:00:00:00:00:02,host_mtu=9000,event_idx=off"),
+                args::toString);
         assertTrue(args.contains("hubport,id=nic0,hubid=0"), args::toString);
         assertTrue(args.contains("chardev=qmpnet,mode=control"), args::toString);
         vm.close();

@@ -85,7 +85,8 @@ public final class AgentDialer {
                 + vm.consoleTail(), last);
     }
 
-    private static Transport connect(AgentEndpoint endpoint) throws IOException {
+    /** One connection to {@code endpoint} (the agent's or another guest port's, e.g. the debug console's). */
+    public static Transport connect(AgentEndpoint endpoint) throws IOException {
         return switch (endpoint) {
             case AgentEndpoint.VirtioSerial serial -> Transport.connect(serial.socket());
             case AgentEndpoint.HybridVsock hybrid -> hybridVsock(hybrid);

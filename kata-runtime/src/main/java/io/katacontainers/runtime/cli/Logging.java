@@ -1,5 +1,7 @@
 package io.katacontainers.runtime.cli;
 
+import io.katacontainers.runtime.sandbox.GuestConsoleLog;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -111,7 +113,9 @@ public final class Logging {
     private static final class JsonFormatter extends Formatter {
         @Override
         public String format(LogRecord record) {
-            String message = formatMessage(record);
+            String message = isAgentRecord(record)
+                    ? "agent (sandbox " + record.getParameters()[0] + "): " + record.getMessage()
+                    : formatMessage(record);
             if (record.getThrown() != null) {
                 message += ": " + record.getThrown();
             }
@@ -130,10 +134,30 @@ public final class Logging {
         return level.intValue() >= Level.INFO.intValue() ? "info" : "debug";
     }
 
+    /**
+     * A line of a guest's agent ({@link GuestConsoleLog#AGENT_LOGGER}, parameters: sandbox id, the agent's logger,
+     * the agent's time) as Kata's shim logs them:
+     * {@code time=<agent's> level=info source=agent sandbox=<id> name=<agent logger> msg="..."}.
+     */
+    static String agentLine(LogRecord record) {
+        Object[] fields = record.getParameters();
+        return "time=" + fields[2] + " level=" + levelName(record.getLevel()) + " source=agent sandbox=" + fields[0]
+                + " name=" + fields[1] + " msg=\"" + record.getMessage().replace("\"", "\\\"") + '"'
+                + System.lineSeparator();
+    }
+
+    private static boolean isAgentRecord(LogRecord record) {
+        return GuestConsoleLog.AGENT_LOGGER.equals(record.getLoggerName()) && record.getParameters() != null
+                && record.getParameters().length == 3;
+    }
+
     /** {@code time=... level=warning source=runtime name=<logger> msg="..."}, as Kata's logrus lines read. */
     private static final class LineFormatter extends Formatter {
         @Override
         public String format(LogRecord record) {
+            if (isAgentRecord(record)) {
+                return agentLine(record);
+            }
             StringBuilder line = new StringBuilder()
                     .append("time=").append(Instant.ofEpochMilli(record.getMillis()))
                     .append(" level=").append(levelName(record.getLevel()))

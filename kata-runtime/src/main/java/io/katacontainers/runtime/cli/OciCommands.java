@@ -5,6 +5,7 @@ import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.ffm.libc.Terminals;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
@@ -150,6 +151,9 @@ final class OciCommands {
         @Option(names = "--preserve-fds", paramLabel = "N", defaultValue = "0",
                 description = "Only 0: descriptors cannot cross into the VM.")
         int preserveFds;
+        @Option(names = "--strict", description = "As kata-runtime --strict: a configuration key this runtime does "
+                + "not implement, set, is an error.")
+        boolean strict;
         private final ConfigSource config;
 
         Create(ConfigSource config, StateStore store) {
@@ -172,6 +176,9 @@ final class OciCommands {
             config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
             if (spec.root().userObject() instanceof KataRuntimeCli cli) {
                 argv.addAll(cli.loggingArgs());
+            }
+            if (strict || config.strictness() == ConfigLoader.Strictness.STRICT) {
+                argv.add("--strict"); // the holder loads the configuration
             }
             argv.addAll(List.of("sandbox-holder", "--bundle", bundleDir.toAbsolutePath().toString()));
             if (consoleSocket != null) {
@@ -254,7 +261,7 @@ final class OciCommands {
                         + "(process.terminal is false)");
             }
             SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(), config.lookup(),
-                    HypervisorDrivers.installed());
+                    config.strictness(), HypervisorDrivers.installed());
             Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
             ProcessHandle self = ProcessHandle.current();
             ContainerState state = new ContainerState(id, bundle.dir().toAbsolutePath().toString(),

@@ -4,6 +4,7 @@ import io.katacontainers.agent.proto.Box;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
@@ -46,6 +47,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "The OCI bundle: a directory with config.json and the root filesystem "
                     + "(default: the current directory).")
     private Path bundleDir;
+
+    @Option(names = "--strict", description = "As kata-runtime --strict: a configuration key this runtime does not "
+            + "implement, set, is an error.")
+    private boolean strict;
 
     @Option(names = {"-d", "--detach"}, description = "runc's run -d: create and start the container, then return "
             + "(as 'kata-runtime create' then 'start'; delete it with 'kata-runtime delete').")
@@ -99,7 +104,9 @@ public final class RunCommand implements Callable<Integer> {
         try {
             StateStore.checkId(id);
             bundle = Bundle.load(bundleDir);
-            bootstrap = SandboxBootstrap.plan(id, bundle.spec(), configSource.lookup(), HypervisorDrivers.installed());
+            bootstrap = SandboxBootstrap.plan(id, bundle.spec(), configSource.lookup(),
+                    strict ? ConfigLoader.Strictness.STRICT : configSource.strictness(),
+                    HypervisorDrivers.installed());
             runDir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
         } catch (BundleException | ErrdefsException | IllegalArgumentException | IOException e) {
             err.println("kata-runtime run: " + e.getMessage());

@@ -55,7 +55,19 @@ public final class ConfigLoader {
         /** A warning: {@code not supported by this runtime: KEY}; the value changes nothing. */
         WARN,
         /** An error ({@code kata-runtime --strict}): the configuration does not load. */
-        STRICT
+        STRICT;
+
+        /**
+         * The environment variable that makes the shim strict ({@value}{@code =true}): containerd starts
+         * {@code containerd-shim-kata-v2} with arguments of its own, but with its environment.
+         */
+        public static final String ENVIRONMENT = "KATA_STRICT_CONFIG";
+
+        /** {@link #STRICT} when {@link #ENVIRONMENT} is {@code true} or {@code 1} in {@code env}, else WARN. */
+        public static Strictness fromEnvironment(Map<String, String> env) {
+            String value = env.getOrDefault(ENVIRONMENT, "");
+            return value.equals("true") || value.equals("1") ? STRICT : WARN;
+        }
     }
 
     /** Finds the configuration file with {@code lookup} and loads it. */

@@ -90,6 +90,43 @@ public sealed interface Resource {
         }
     }
 
+    /**
+     * A cgroup directory the runtime made for the sandbox ({@code sandbox_cgroup_only}) in one hierarchy. The
+     * teardown moves what is still in it to its parent, as Kata does (the runtime's own process while it tears its
+     * sandbox down; nothing after a crash, whose cleanup killed the VMM and virtiofsd first), then removes it.
+     */
+    record HostCgroup(Path dir) implements Resource {
+        @Override
+        public void teardown() throws IOException {
+            if (!Files.isDirectory(dir)) {
+                return;
+            }
+            Path parentProcs = dir.getParent().resolve("cgroup.procs");
+            for (long pid : pids(dir)) {
+                try {
+                    Files.writeString(parentProcs, Long.toString(pid));
+                } catch (IOException e) {
+                    // ESRCH: it ended meanwhile, which empties the cgroup as well
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        throw new IOException("cannot move process " + pid + " out of " + dir + ": "
+                                + e.getMessage(), e);
+                    }
+                }
+            }
+            try {
+                Files.delete(dir); // rmdir: a cgroup's control files go with it
+            } catch (java.nio.file.NoSuchFileException e) {
+                return;
+            }
+        }
+
+        /** The processes in a cgroup directory ({@code cgroup.procs}). */
+        public static java.util.List<Long> pids(Path dir) throws IOException {
+            return Files.readAllLines(dir.resolve("cgroup.procs")).stream().filter(line -> !line.isBlank())
+                    .map(Long::parseLong).toList();
+        }
+    }
+
     /** Undoes the setup; fine when there is nothing left to undo. */
     void teardown() throws IOException;
 
@@ -99,6 +136,7 @@ public sealed interface Resource {
             case SharedFs shared -> "shared-fs " + shared.dir();
             case HostMount mount -> "host-mount " + mount.target();
             case SharedMount mount -> "shared-mount " + mount.target();
+            case HostCgroup cgroup -> "cgroup " + cgroup.dir();
             // Interface names have no spaces; the path, last, may.
             case NetworkEndpoint endpoint -> "network " + endpoint.veth() + " " + endpoint.tap() + " "
                     + endpoint.netns();
@@ -121,6 +159,7 @@ public sealed interface Resource {
             case "shared-fs" -> new SharedFs(path);
             case "host-mount" -> new HostMount(path);
             case "shared-mount" -> new SharedMount(path);
+            case "cgroup" -> new HostCgroup(path);
             default -> throw new IllegalArgumentException("unknown resource in a sandbox ledger: " + line);
         };
     }

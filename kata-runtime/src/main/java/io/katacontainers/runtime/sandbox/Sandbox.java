@@ -12,9 +12,13 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorDriver;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentDialer;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.cgroup.CgroupMounts;
+import io.katacontainers.runtime.cgroup.CgroupsPath;
+import io.katacontainers.runtime.cgroup.SandboxCgroup;
 import io.katacontainers.runtime.mount.ContainerMounts;
 import io.katacontainers.runtime.mount.HostProbe;
 import io.katacontainers.runtime.mount.MountException;
@@ -61,10 +65,12 @@ public final class Sandbox implements AutoCloseable {
     private boolean closed;
 
     private final Optional<PodNetwork> network;
+    private final Optional<GuestConsoleLog> consoleLog;
 
     private Sandbox(String id, Hypervisor vm, AgentClient agent, Path sharedDir, ResourceLedger resources,
-                    Optional<PodNetwork> network, boolean guestEmptyDir) {
+                    Optional<PodNetwork> network, boolean guestEmptyDir, Optional<GuestConsoleLog> consoleLog) {
         this.id = id;
+        this.consoleLog = consoleLog;
         this.network = network;
         this.guestEmptyDir = guestEmptyDir;
         this.resources = resources;
@@ -76,16 +82,29 @@ public final class Sandbox implements AutoCloseable {
     /** Boots the VM, waits for the agent and sets the sandbox up in the guest. */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir)
             throws SandboxException, InterruptedException {
-        return start(id, hostname, config, driver, runDir, Optional.empty());
+        return start(id, hostname, config, driver, runDir, Optional.empty(), List.of());
     }
 
     /**
      * Boots the VM with the veths of {@code netns} (the pod's network namespace) as its NICs, and configures them
      * in the guest once the agent is up. A namespace that does not exist, an endpoint or
-     * {@code internetworking_model} that is not supported fail before the VM boots.
+     * {@code internetworking_model} that is not supported fail before the VM boots. {@code dns} are the lines of
+     * the guest's resolv.conf (CreateSandbox's {@code dns}), none to keep the guest's own.
      */
     public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
-                                Optional<Path> netns) throws SandboxException, InterruptedException {
+                                Optional<Path> netns, List<String> dns) throws SandboxException, InterruptedException {
+        return start(id, hostname, config, driver, runDir, netns, dns, Optional.empty(), SandboxSizing.NONE);
+    }
+
+    /**
+     * As {@link #start(String, String, KataConfig, HypervisorDriver, Path, Optional, List)}, and with the pod's host
+     * side: with {@code sandbox_cgroup_only} this process joins the sandbox's cgroup of {@code cgroupsPath} (the
+     * sandbox spec's) before the VMM and virtiofsd start; with {@code static_sandbox_resource_mgmt} the VM gets
+     * {@code sizing} on top of its configured size.
+     */
+    public static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver, Path runDir,
+                                Optional<Path> netns, List<String> dns, Optional<String> cgroupsPath,
+                                SandboxSizing sizing) throws SandboxException, InterruptedException {
         Path sharedDir = runDir.resolve("shared");
         ResourceLedger resources;
         try {
@@ -93,6 +112,9 @@ public final class Sandbox implements AutoCloseable {
             resources.attach(new Resource.SharedFs(sharedDir), () -> Files.createDirectories(sharedDir));
         } catch (IOException e) {
             throw new SandboxException("cannot create the sandbox directory " + sharedDir + ": " + e.getMessage(), e);
+        }
+        if (config.runtime().sandboxCgroupOnly()) {
+            joinSandboxCgroup(id, resources, cgroupsPath);
         }
         Optional<PodNetwork> network = Optional.empty();
         if (netns.isPresent()) {
@@ -104,23 +126,29 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         try {
-            return start(id, hostname, config, driver, runDir, sharedDir, resources, network);
+            return start(id, hostname, dns, config, driver, runDir, sharedDir, resources, network,
+                    config.runtime().staticSandboxResourceMgmt() ? sizing : SandboxSizing.NONE);
         } catch (SandboxException | InterruptedException | RuntimeException e) {
             network.ifPresent(PodNetwork::close);
             throw e;
         }
     }
 
-    private static Sandbox start(String id, String hostname, KataConfig config, HypervisorDriver driver,
-                                 Path runDir, Path sharedDir, ResourceLedger resources,
-                                 Optional<PodNetwork> network) throws SandboxException, InterruptedException {
+    private static Sandbox start(String id, String hostname, List<String> dns, KataConfig config,
+                                 HypervisorDriver driver, Path runDir, Path sharedDir, ResourceLedger resources,
+                                 Optional<PodNetwork> network, SandboxSizing sizing)
+            throws SandboxException, InterruptedException {
         try {
             SharedMounts.shareAll(resources, sharedDir,
                     SandboxBindMounts.plan(config.runtime().sandboxBindMounts(), HostProbe.live()));
         } catch (MountException | IOException e) {
             throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
         }
-        VmSpec spec = VmSpecs.of(id, config.hypervisor(), config.agent(), runDir);
+        VmSpec spec = sizing.addTo(VmSpecs.of(id, config.hypervisor(), config.agent(), runDir));
+        if (!sizing.equals(SandboxSizing.NONE)) {
+            LOG.log(System.Logger.Level.INFO, "sandbox {0}: the workload asks {1} CPUs and {2} MiB: the VM gets {3} "
+                    + "vCPUs and {4} MiB", id, sizing.cpus(), sizing.memoryMiB(), spec.vcpus(), spec.memoryMiB());
+        }
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
         Hypervisor vm;
         try {
@@ -129,18 +157,28 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException("cannot create the VM of sandbox " + id + ": " + e.getMessage(), e);
         }
         AgentClient agent = null;
+        Optional<GuestConsoleLog> consoleLog = Optional.empty();
         try {
-            for (Device device : VmSpecs.devices(sharedDir)) {
+            for (Device device : VmSpecs.devices(sharedDir, config.agent())) {
                 vm.addDevice(device);
             }
             for (Device device : network.map(PodNetwork::devices).orElse(List.of())) {
                 vm.addDevice(device);
             }
             vm.start(dialTimeout);
+            // The agent's log lines (and the guest's end) reach the shim's log from here on.
+            Hypervisor started = vm;
+            consoleLog = vm.consoleLog().map(file -> GuestConsoleLog.follow(id, file,
+                    () -> started.state() == VmState.STOPPED
+                            ? Optional.of(started.endReason().orElse("the VMM ended")) : Optional.empty()));
+            if (config.agent().debugConsoleEnabled()) {
+                DebugConsoleAddress.write(runDir, vm.endpoint(GuestContract.DEBUG_CONSOLE_VSOCK_PORT));
+            }
             agent = AgentDialer.dial(vm, dialTimeout);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setSandboxId(id)
                     .setHostname(hostname)
+                    .addAllDns(dns)
                     .addStorages(Storage.newBuilder().setDriver("virtio-fs").setSource(SHARED_FS_TAG)
                             .setFstype("virtiofs").setMountPoint(GUEST_SHARED_DIR))
                     .build());
@@ -149,19 +187,42 @@ public final class Sandbox implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "sandbox {0} ready (VMM pid {1})", id, vm.vmmPid());
             return new Sandbox(id, vm, agent, sharedDir, resources, network,
-                    !config.runtime().disableGuestEmptyDir());
-        } catch (HypervisorException | AgentException e) {
+                    !config.runtime().disableGuestEmptyDir(), consoleLog);
+        } catch (HypervisorException | AgentException | IOException e) {
             if (agent != null) {
                 agent.close();
             }
+            consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             throw new SandboxException("sandbox " + id + " did not start: " + e.getMessage(), e);
         } catch (InterruptedException | RuntimeException e) {
             if (agent != null) {
                 agent.close();
             }
+            consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             throw e;
+        }
+    }
+
+    /**
+     * {@code sandbox_cgroup_only}: this process (the shim, the sandbox holder or {@code kata-runtime run}) moves into
+     * the sandbox's cgroup, so that the VMM and virtiofsd it starts next are born there. A spec without a
+     * {@code cgroupsPath} (nothing placed it) leaves the process where it is.
+     */
+    private static void joinSandboxCgroup(String id, ResourceLedger resources, Optional<String> cgroupsPath)
+            throws SandboxException {
+        if (cgroupsPath.isEmpty() || cgroupsPath.get().isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox {0}: sandbox_cgroup_only is set but the spec has no "
+                    + "linux.cgroupsPath: the VM stays in the runtime's cgroup", id);
+            return;
+        }
+        try {
+            SandboxCgroup.join(resources, CgroupMounts.live(), CgroupsPath.of(cgroupsPath.get()),
+                    ProcessHandle.current().pid());
+        } catch (IllegalArgumentException | IOException e) {
+            throw new SandboxException("sandbox " + id + ": cannot place it in its cgroup (sandbox_cgroup_only, "
+                    + "cgroupsPath " + cgroupsPath.get() + "): " + e.getMessage(), e);
         }
     }
 
@@ -298,6 +359,7 @@ public final class Sandbox implements AutoCloseable {
                 return;
             }
             closed = true;
+            consoleLog.ifPresent(GuestConsoleLog::expectEnd);
             try {
                 agent.destroySandbox();
             } catch (AgentException e) {
@@ -309,6 +371,7 @@ public final class Sandbox implements AutoCloseable {
             } catch (HypervisorException e) {
                 LOG.log(System.Logger.Level.WARNING, "stopping the VM of sandbox {0}: {1}", id, e.getMessage());
             }
+            consoleLog.ifPresent(GuestConsoleLog::close);
             vm.close();
             network.ifPresent(PodNetwork::close);
             try {

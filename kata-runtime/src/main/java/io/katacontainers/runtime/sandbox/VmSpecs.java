@@ -10,6 +10,7 @@ import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.virtiofs.VirtiofsCache;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,16 +28,36 @@ final class VmSpecs {
                 new Device.SharedFs(GuestContract.SHARED_FS_TAG, sharedDir));
     }
 
+    /** {@link #devices(Path)}, and with {@code debug_console_enabled} the debug console's vsock port (1026). */
+    static List<Device> devices(Path sharedDir, AgentConfig agent) {
+        if (!agent.debugConsoleEnabled()) {
+            return devices(sharedDir);
+        }
+        var devices = new ArrayList<>(devices(sharedDir));
+        devices.add(new Device.Vsock(GuestContract.DEBUG_CONSOLE_VSOCK_PORT));
+        return List.copyOf(devices);
+    }
+
     /**
      * The VM's spec with the agent's settings that travel on the kernel command line: {@code [agent.kata]
-     * enable_debug} adds {@code agent.log=debug} (the agent's level; its lines go to the guest console).
+     * enable_debug} adds {@code agent.log=debug} (the agent's level; its lines go to the guest console, which the
+     * shim's log follows), {@code debug_console_enabled} Kata's {@code agent.debug_console
+     * agent.debug_console_vport=1026}.
      */
     static VmSpec of(String sandboxId, HypervisorConfig config, AgentConfig agent, Path runDir) {
         VmSpec spec = of(sandboxId, config, runDir);
-        if (!agent.enableDebug()) {
+        String params = spec.kernelParams();
+        if (agent.enableDebug()) {
+            params += " agent.log=debug";
+        }
+        if (agent.debugConsoleEnabled()) {
+            params += " " + GuestContract.DEBUG_CONSOLE_PARAM + " " + GuestContract.DEBUG_CONSOLE_PORT_PARAM + "="
+                    + GuestContract.DEBUG_CONSOLE_VSOCK_PORT;
+        }
+        params = params.strip();
+        if (params.equals(spec.kernelParams())) {
             return spec;
         }
-        String params = (spec.kernelParams() + " agent.log=debug").strip();
         return new VmSpec(spec.sandboxId(), spec.runDir(), spec.vmmPath(), spec.machineType(), spec.vcpus(),
                 spec.memoryMiB(), spec.kernel(), spec.initrd(), params, spec.virtiofsd(), spec.virtiofsCache(),
                 spec.virtiofsdExtraArgs(), spec.debug());

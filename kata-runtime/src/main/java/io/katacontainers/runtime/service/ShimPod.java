@@ -7,6 +7,7 @@ import io.katacontainers.errdefs.ErrdefsException;
 import io.katacontainers.errdefs.ErrorKind;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
+import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
@@ -86,7 +87,8 @@ final class ShimPod {
             long boot = System.nanoTime();
             // Create's options name the file as start's did; else KATA_CONF_FILE (start sets it from its options).
             SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(),
-                    ConfigLookup.forShim(RuntimeOptions.configPath(request.getOptions())), drivers);
+                    ConfigLookup.forShim(RuntimeOptions.configPath(request.getOptions())),
+                    ConfigLoader.Strictness.fromEnvironment(System.getenv()), drivers);
             Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REPLACE);
             sandbox = bootstrap.boot(dir);
             runDir = dir;

@@ -15,6 +15,8 @@ public record PodAnnotations(Optional<String> sandboxId) {
     public static final String CRIO_CONTAINER_TYPE = "io.kubernetes.cri-o.ContainerType";
     public static final String CRIO_SANDBOX_ID = "io.kubernetes.cri-o.SandboxID";
     public static final String TYPE_CONTAINER = "container";
+    /** The type of the pod's sandbox (pause) container, for both containerd and CRI-O. */
+    public static final String TYPE_SANDBOX = "sandbox";
 
     public static PodAnnotations of(Map<String, String> annotations) {
         if (TYPE_CONTAINER.equals(annotations.get(CONTAINER_TYPE))) {
@@ -24,6 +26,15 @@ public record PodAnnotations(Optional<String> sandboxId) {
             return joining(annotations, CRIO_CONTAINER_TYPE, CRIO_SANDBOX_ID);
         }
         return new PodAnnotations(Optional.empty());
+    }
+
+    /**
+     * Whether the spec is a pod's sandbox (pause) container by containerd's or CRI-O's annotation: it starts the
+     * pod, and the pod's sandbox-level annotations (its size) are on it.
+     */
+    public static boolean isSandbox(Map<String, String> annotations) {
+        return TYPE_SANDBOX.equals(annotations.get(CONTAINER_TYPE))
+                || TYPE_SANDBOX.equals(annotations.get(CRIO_CONTAINER_TYPE));
     }
 
     private static PodAnnotations joining(Map<String, String> annotations, String type, String sandboxKey) {

@@ -71,4 +71,29 @@ class UnsupportedKeysTest {
         assertEquals(0, loaded.warnings().size(), loaded.warnings().toString());
         assertEquals(90, loaded.agent().dialTimeout());
     }
+
+    /**
+     * vhost-net needs the tap as the NIC's direct peer, but QEMU gets the tap over QMP onto a hub; and the VMM
+     * always stays in the runtime's network namespace: both keys are reported, an error when strict.
+     */
+    @Test
+    void theNetworkKeysThatHaveNoEffectAreReported() throws Exception {
+        Path config = file("""
+                [hypervisor.qemu]
+                disable_vhost_net = true
+                [runtime]
+                internetworking_model = "none"
+                disable_new_netns = true
+                """);
+        KataConfig loaded = ConfigLoader.load(config);
+        assertEquals(2, loaded.warnings().size(), loaded.warnings().toString());
+        assertTrue(loaded.warnings().get(0).toString().contains("not supported by this runtime: disable_vhost_net"),
+                loaded.warnings().toString());
+        assertTrue(loaded.warnings().get(1).toString().contains("not supported by this runtime: disable_new_netns"),
+                loaded.warnings().toString());
+        ConfigException refused = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(config, ConfigLoader.Strictness.STRICT));
+        assertTrue(refused.getMessage().contains("disable_vhost_net")
+                && refused.getMessage().contains("disable_new_netns"), refused.getMessage());
+    }
 }

@@ -55,6 +55,7 @@ public final class InMemoryAgent implements AutoCloseable {
     private final Thread acceptor;
     private final Map<String, Proc> processes = new ConcurrentHashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final List<CreateSandboxRequest> sandboxRequests = new CopyOnWriteArrayList<>();
     private final LinkedBlockingQueue<String> oomKills = new LinkedBlockingQueue<>();
 
     private static final class Proc {
@@ -110,8 +111,10 @@ public final class InMemoryAgent implements AutoCloseable {
 
     private static ServiceDefinition agentService(InMemoryAgent[] self) {
         return ServiceDefinition.builder("grpc.AgentService")
-                .method("CreateSandbox", CreateSandboxRequest.parser(), (r, c) -> self[0].record("CreateSandbox",
-                        r.getSandboxId(), ""))
+                .method("CreateSandbox", CreateSandboxRequest.parser(), (r, c) -> {
+                    self[0].sandboxRequests.add(r);
+                    return self[0].record("CreateSandbox", r.getSandboxId(), "");
+                })
                 .method("DestroySandbox", DestroySandboxRequest.parser(), (r, c) -> self[0].record("DestroySandbox",
                         "", ""))
                 .method("CreateContainer", CreateContainerRequest.parser(), (r, c) -> {
@@ -205,6 +208,11 @@ public final class InMemoryAgent implements AutoCloseable {
     private Empty record(String method, String containerId, String execId) {
         calls.add(method + " " + containerId + "/" + execId);
         return Empty.getDefaultInstance();
+    }
+
+    /** The CreateSandbox requests received so far, in order. */
+    public List<CreateSandboxRequest> sandboxRequests() {
+        return List.copyOf(sandboxRequests);
     }
 
     /** The control calls made so far, in order. */

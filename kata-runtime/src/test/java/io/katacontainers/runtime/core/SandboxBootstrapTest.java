@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.katacontainers.agent.proto.CreateSandboxRequest;
+import io.katacontainers.agent.proto.Mount;
 import io.katacontainers.agent.proto.Process;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.api.hypervisor.Device;
@@ -98,5 +100,38 @@ class SandboxBootstrapTest {
             }
             assertEquals(1, driver.vmsStopped().get());
         }
+    }
+
+    @Test
+    void theGuestGetsTheSpecsHostnameAndTheResolvConfItMounts() throws Exception {
+        Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.16.0.1\nsearch pod.example\n"
+                + "options ndots:5\n");
+        Spec spec = spec("echo", "hi").toBuilder().setHostname("net16-host")
+                .addMounts(Mount.newBuilder().setDestination("/etc/hosts").setSource("/etc/hosts").setType("bind"))
+                .addMounts(Mount.newBuilder().setDestination("/etc/resolv.conf").setSource(resolv.toString())
+                        .setType("bind").addOptions("rbind").addOptions("ro"))
+                .build();
+        FakeHypervisorDriver driver = new FakeHypervisorDriver(dir.resolve("agent.sock"));
+        try (InMemoryAgent agent = InMemoryAgent.serve(dir.resolve("agent.sock"))) {
+            SandboxBootstrap bootstrap = SandboxBootstrap.plan("c1", spec, config(), driver.drivers());
+            Path runDir = bootstrap.claimDir(new StateStore(dir.resolve("sbs")), SandboxBootstrap.StaleDir.REFUSE);
+            try (Sandbox sandbox = bootstrap.boot(runDir)) {
+                CreateSandboxRequest request = agent.sandboxRequests().getFirst();
+                assertEquals("net16-host", request.getHostname());
+                assertEquals(List.of("nameserver 10.16.0.1", "search pod.example", "options ndots:5"),
+                        request.getDnsList(), "CreateSandbox's dns: the lines of the mounted resolv.conf");
+            }
+        }
+        assertEquals(List.of(), SandboxBootstrap.dns(spec("true")), "no resolv.conf mount: no dns");
+    }
+
+    @Test
+    void aResolvConfMountThatCannotBeReadIsAnInvalidArgumentNamingTheFile() {
+        Path missing = dir.resolve("no-such-resolv.conf");
+        Spec spec = spec("true").toBuilder().addMounts(Mount.newBuilder().setDestination("/etc/resolv.conf")
+                .setSource(missing.toString()).setType("bind")).build();
+        ErrdefsException e = assertThrows(ErrdefsException.class, () -> SandboxBootstrap.dns(spec));
+        assertEquals(ErrorKind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 }

@@ -47,6 +47,18 @@ class VmSpecsTest {
     }
 
     @Test
+    void theDebugConsoleAddsItsPortAndKatasKernelParameters() {
+        var qemu = ConfigSchema.QEMU.build(Map.of("kernel_params", "quiet"));
+        var console = ConfigSchema.AGENT.build(Map.of("debug_console_enabled", true));
+        assertEquals("quiet agent.debug_console agent.debug_console_vport=1026",
+                VmSpecs.of("sb1", qemu, console, RUN).kernelParams());
+        assertEquals(List.of(new Device.Vsock(1024), new Device.SharedFs("kataShared", SHARED), new Device.Vsock(1026)),
+                VmSpecs.devices(SHARED, console));
+        assertEquals(VmSpecs.devices(SHARED), VmSpecs.devices(SHARED, ConfigSchema.AGENT.defaults()),
+                "off by default");
+    }
+
+    @Test
     void everySandboxGetsTheAgentsVsockAndTheSharedDirectory() {
         assertEquals(List.of(new Device.Vsock(1024), new Device.SharedFs("kataShared", SHARED)),
                 VmSpecs.devices(SHARED));

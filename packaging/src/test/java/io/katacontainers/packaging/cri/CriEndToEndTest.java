@@ -12,6 +12,7 @@ import io.katacontainers.packaging.cri.proto.ExecSyncRequest;
 import io.katacontainers.packaging.cri.proto.ExecSyncResponse;
 import io.katacontainers.packaging.cri.proto.ImageSpec;
 import io.katacontainers.packaging.cri.proto.LinuxContainerResources;
+import io.katacontainers.packaging.cri.proto.LinuxPodSandboxConfig;
 import io.katacontainers.packaging.cri.proto.ListContainerStatsRequest;
 import io.katacontainers.packaging.cri.proto.Mount;
 import io.katacontainers.packaging.cri.proto.PodSandboxConfig;
@@ -60,11 +61,21 @@ class CriEndToEndTest {
     static Path work;
     private static CriContainerd cri;
     private static final List<String> pods = new ArrayList<>();
+    /** Cgroups (below each hierarchy's root) the test made or expects the runtime to remove, removed after all. */
+    private static final List<String> cgroups = new ArrayList<>();
+    private static final long POD_MEMORY_MIB = 256;
+    private static final long DEFAULT_MEMORY_MIB = 2048;
 
     @BeforeAll
     static void startContainerd() throws Exception {
         Sandboxes.requireBuiltTree();
-        Path config = Files.writeString(work.resolve("configuration.toml"), Sandboxes.shippedConfigForSlowGuests());
+        // Kubernetes' settings: the pod in its host cgroup, the VM sized from the pod's resources.
+        String shipped = Sandboxes.shippedConfigForSlowGuests();
+        String kubernetes = shipped.replaceFirst("\nsandbox_cgroup_only = false\n", "\nsandbox_cgroup_only = true\n")
+                .replaceFirst("\nstatic_sandbox_resource_mgmt = false\n", "\nstatic_sandbox_resource_mgmt = true\n");
+        assertEquals(2, kubernetes.lines().filter(line -> line.equals("sandbox_cgroup_only = true")
+                || line.equals("static_sandbox_resource_mgmt = true")).count(), "the shipped file has both keys");
+        Path config = Files.writeString(work.resolve("configuration.toml"), kubernetes);
         cri = CriContainerd.start(Files.createDirectories(work.resolve("containerd")),
                 "mounts-cri-" + ProcessHandle.current().pid(), Sandboxes.REPO, Sandboxes.DIST.resolve("bin"), config,
                 PAUSE);
@@ -89,11 +100,20 @@ class CriEndToEndTest {
             }
         } finally {
             cri.close();
+            for (String cgroup : cgroups) {
+                HostCgroups.remove(cgroup);
+            }
         }
     }
 
     private static PodSandboxConfig podConfig(String name) throws Exception {
+        return podConfig(name, LinuxPodSandboxConfig.getDefaultInstance());
+    }
+
+    /** @param linux the pod's cgroup parent (kubelet's pod cgroup) and resources, as kubelet gives them */
+    private static PodSandboxConfig podConfig(String name, LinuxPodSandboxConfig linux) throws Exception {
         return PodSandboxConfig.newBuilder()
+                .setLinux(linux)
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setUid(name + "-uid")
                         .setNamespace("default"))
                 .setHostname(name)
@@ -158,7 +178,14 @@ class CriEndToEndTest {
         Path file = Files.writeString(volumes.resolve("config.txt"), "single-file\n");
         Path emptyDir = Files.createDirectories(volumes.resolve("pods/uid/volumes/kubernetes.io~empty-dir/shared"));
 
-        PodSandboxConfig config = podConfig(name);
+        // kubelet's pod cgroup (cgroupfs driver), made before the pod as kubelet does; the pod asks for half a CPU
+        // and 256 MiB, which containerd puts on the sandbox as its sizing annotations.
+        String podCgroup = "kata-cri-" + ProcessHandle.current().pid() + "-" + handler;
+        HostCgroups.make(podCgroup);
+        cgroups.add(podCgroup);
+        PodSandboxConfig config = podConfig(name, LinuxPodSandboxConfig.newBuilder().setCgroupParent("/" + podCgroup)
+                .setResources(LinuxContainerResources.newBuilder().setCpuPeriod(100_000).setCpuQuota(50_000)
+                        .setMemoryLimitInBytes(POD_MEMORY_MIB << 20)).build());
         String pod = runPod(handler, config);
         var status = cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod)
                 .build()).getStatus();
@@ -174,6 +201,20 @@ class CriEndToEndTest {
         assertEquals(handler.equals("kata"), !kernel.equals(hostKernel),
                 handler + ": kata's pod runs the guest's kernel, runc's the host's: " + kernel);
         assertEquals(handler.equals("kata"), Files.isDirectory(Path.of("/run/vc/sbs", pod)), handler);
+        if (handler.equals("kata")) {
+            String sandboxCgroup = podCgroup + "/kata_" + pod;
+            HostCgroups.assertHoldsThePod(sandboxCgroup, pod);
+            // static_sandbox_resource_mgmt: default_vcpus 1 + 0.5 rounded up, default_memory + 256 MiB. The CPUs
+            // are checked on QEMU's command line: the shipped q35 guest (no ACPI) brings up only its first CPU.
+            String qemu = ProcessHandle.allProcesses().map(process -> process.info().commandLine().orElse(""))
+                    .filter(line -> line.contains("qemu-system") && line.contains("/run/vc/sbs/" + pod))
+                    .findFirst().orElseThrow();
+            assertTrue(qemu.contains(" -smp 2 "), "the VM gets 2 vCPUs: " + qemu);
+            ExecSyncResponse size = exec(first, "grep MemTotal /proc/meminfo");
+            long memTotalKib = Long.parseLong(out(size).replaceAll("[^0-9]", ""));
+            assertTrue(memTotalKib > DEFAULT_MEMORY_MIB * 1024, "the guest has more than default_memory "
+                    + "(2048 MiB) with the pod's 256 MiB added: " + size);
+        }
         ExecSyncResponse read = exec(first, "cat /rw/from-host /ro/kept /etc/config.txt");
         assertEquals("host-data\nkept\nsingle-file\n", out(read), handler + ": " + read);
         ExecSyncResponse write = exec(first, "echo from-pod > /rw/from-pod && echo one > /shared/note");
@@ -222,20 +263,32 @@ class CriEndToEndTest {
         if (handler.equals("kata")) {
             await("the shim of " + pod + " to go", () -> !Files.exists(Path.of("/run/vc/sbs", pod)));
             Sandboxes.assertNothingLeft(pod);
+            HostCgroups.assertGone(podCgroup + "/kata_" + pod);
+            assertTrue(HostCgroups.exists(podCgroup), "kubelet's pod cgroup stays");
+            await("the shim of " + pod + " to exit", () -> shims(pod).isEmpty());
         }
+        HostCgroups.remove(podCgroup);
+        cgroups.remove(podCgroup);
         assertEquals("host-data\n", Files.readString(rw.resolve("from-host")));
         assertFalse(Files.exists(ro.resolve("new")));
     }
 
     @Test
     void afterTheShimIsKilledStopAndRemovePodSandboxSucceedAndLeaveNothing() throws Exception {
-        PodSandboxConfig config = podConfig("mounts-reset");
+        // The systemd driver's cgroup parent, a slice: containerd gives the sandbox slice:cri-containerd:<id>, the
+        // scope cri-containerd-<id>.scope in it. Nothing made the slice: the runtime makes both, and removes both.
+        String slice = "kata_cri_" + ProcessHandle.current().pid() + ".slice";
+        cgroups.add(slice);
+        PodSandboxConfig config = podConfig("mounts-reset", LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent(slice).build());
         String pod = runPod("kata", config);
         Path rw = Files.createDirectories(work.resolve("reset-rw"));
-        startContainer(pod, config, "app", List.of(mount(rw, "/rw", false)));
-        List<ProcessHandle> shims = ProcessHandle.allProcesses().filter(process -> process.info().arguments()
-                .map(args -> String.join(" ", args))
-                .filter(line -> line.contains("ShimMain") && line.contains("-id " + pod)).isPresent()).toList();
+        String app = startContainer(pod, config, "app", List.of(mount(rw, "/rw", false)));
+        HostCgroups.assertHoldsThePod(slice + "/cri-containerd-" + pod + ".scope", pod);
+        ExecSyncResponse size = exec(app, "grep MemTotal /proc/meminfo");
+        assertTrue(Long.parseLong(out(size).replaceAll("[^0-9]", "")) <= DEFAULT_MEMORY_MIB * 1024,
+                "a pod without resources keeps default_memory: " + size);
+        List<ProcessHandle> shims = shims(pod);
         assertEquals(1, shims.size(), "one shim serves the pod");
         assertTrue(Files.isDirectory(Path.of("/run/vc/sbs", pod)), "the pod's VM runs");
         shims.getFirst().destroyForcibly();
@@ -252,7 +305,15 @@ class CriEndToEndTest {
             throw new AssertionError(e.getMessage() + "; containerd's log about it:\n" + log, e);
         }
         Sandboxes.assertNothingLeft(pod);
+        HostCgroups.assertGone(slice);
+        cgroups.remove(slice);
         assertTrue(Files.isDirectory(rw), "the host's volume stays");
+    }
+
+    private static List<ProcessHandle> shims(String pod) {
+        return ProcessHandle.allProcesses().filter(process -> process.info().arguments()
+                .map(args -> String.join(" ", args))
+                .filter(line -> line.contains("ShimMain") && line.contains("-id " + pod)).isPresent()).toList();
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -15,11 +15,11 @@ import java.util.Map;
  * {@code <name>-pod} is the pod's, with eth0 at 10.16.0.2 and fd16::2. Closing deletes both (and with them every
  * interface, qdisc and filter) and the IPAM directory.
  */
-final class CniBridge implements AutoCloseable {
-    static final String GATEWAY4 = "10.16.0.1";
-    static final String GATEWAY6 = "fd16::1";
-    static final String POD4 = "10.16.0.2";
-    static final String POD6 = "fd16::2";
+public final class CniBridge implements AutoCloseable {
+    public static final String GATEWAY4 = "10.16.0.1";
+    public static final String GATEWAY6 = "fd16::1";
+    public static final String POD4 = "10.16.0.2";
+    public static final String POD6 = "fd16::2";
     private static final Path PLUGINS = Path.of("/usr/lib/cni");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 

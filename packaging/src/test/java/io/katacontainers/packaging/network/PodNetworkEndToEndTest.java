@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A pod network from the real CNI bridge plugin (dual stack), reached by a container in our VM through Kata's
  * tcfilter model: the container sees the pod's IPv4 and IPv6 addresses and routes, pings the bridge's gateway on
- * both families, is pinged from the bridge side, and moves 16 MiB each way over TCP byte-exact; afterwards nothing
+ * both families, is pinged from the bridge side, and moves 16 MiB each way over TCP byte-exact, sees the spec's
+ * hostname and the resolv.conf the spec mounts (whose lines also become the guest's); afterwards nothing
  * of ours is left in the pod's namespace. runc on the same bundle first proves the set-up. Everything happens in
  * network namespaces this test creates.
  */
@@ -48,10 +49,12 @@ class PodNetworkEndToEndTest {
         String control = PodTraffic.exercise(bridge, List.of(RUNC.toString(), "--root", runcRoot.toString(), "run",
                 "--bundle", PodTraffic.bundle(bridge, work.resolve("runc")).toString(), NAME + "-runc"));
         PodTraffic.assertPodNetwork(control);
+        PodTraffic.assertHostnameAndDns(control);
 
         String kata = PodTraffic.exercise(bridge, List.of(Sandboxes.DIST.resolve("bin/kata-runtime").toString(),
                 "run", "--bundle", PodTraffic.bundle(bridge, work.resolve("kata")).toString(), NAME + "-kata"));
         PodTraffic.assertPodNetwork(kata);
+        PodTraffic.assertHostnameAndDns(kata);
         Sandboxes.assertNothingLeft(NAME + "-kata");
         assertEquals("", bridge.leftoversInPod(), "left in the pod's network namespace");
     }

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -358,14 +360,24 @@ class ShimEndToEndTest {
         assertTrue(containerd.log().contains("cleaning up after shim disconnected"));
     }
 
-    @Test
-    void aVmDyingUnderARunningContainerEndsItsTaskAndDeletesCleanly() throws Exception {
-        String id = id("shim-vm-dies");
+    /**
+     * SIGKILL of the VMM or of virtiofsd under a running container: the task exits (a VM without its shared
+     * filesystem is stopped, as Kata does, rather than left with every file access hanging), containerd hears of
+     * it, and delete leaves nothing.
+     */
+    @ParameterizedTest(name = "SIGKILL {0}")
+    @ValueSource(strings = {"qemu", "virtiofsd"})
+    void aVmOrItsSharedFsDyingUnderARunningContainerEndsItsTaskAndDeletesCleanly(String victim) throws Exception {
+        String id = id("shim-" + victim + "-dies");
         runSleeping(id);
         long vmm = Long.parseLong(task(id)[1]);
         ProcessHandle qemu = ProcessHandle.of(vmm).orElseThrow();
         assertTrue(qemu.info().command().orElse("").contains("qemu"), "the task's pid is the VMM's");
-        qemu.destroyForcibly();
+        ProcessHandle target = victim.equals("qemu") ? qemu : ProcessHandle.allProcesses()
+                .filter(process -> process.info().command().orElse("").endsWith("virtiofsd")
+                        && process.info().arguments().map(args -> String.join(" ", args)).orElse("").contains(id))
+                .findFirst().orElseThrow(() -> new AssertionError("no virtiofsd of " + id));
+        assertTrue(target.destroyForcibly(), "SIGKILL " + victim);
         awaitStopped(id);
         await("the exit event", () -> {
             try {
@@ -374,6 +386,7 @@ class ShimEndToEndTest {
                 return false;
             }
         });
+        assertFalse(qemu.isAlive(), "QEMU outlived its " + victim);
         deleteTaskAndContainer(id);
         assertNothingLeft(id);
     }

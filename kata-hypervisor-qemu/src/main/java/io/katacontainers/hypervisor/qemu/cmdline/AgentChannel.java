@@ -4,6 +4,7 @@ import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.hypervisor.AgentEndpoint;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The device that carries the agent's connection, and how the host reaches it. */
@@ -17,28 +18,76 @@ public sealed interface AgentChannel {
 
     AgentEndpoint endpoint();
 
-    /** This channel carrying the guest's vsock {@code port} (virtio-serial carries the agent's whatever its port). */
-    AgentChannel forPort(int port);
+    /**
+     * This channel carrying the guest's vsock {@code ports}, the agent's first (the VM's {@link
+     * io.katacontainers.api.hypervisor.Device.Vsock} devices, in the order added).
+     */
+    AgentChannel forPorts(List<Integer> ports);
 
-    /** A virtio-serial port backed by a unix socket QEMU listens on; works everywhere. */
-    record Serial(Path socket) implements AgentChannel {
+    /**
+     * How the host reaches the guest's vsock {@code port}, one of this channel's.
+     *
+     * @throws IllegalArgumentException if the channel does not carry {@code port}
+     */
+    AgentEndpoint endpoint(int port);
+
+    /**
+     * Virtio-serial ports backed by unix sockets QEMU listens on; works everywhere. Each vsock port the VM was
+     * given becomes a port named as {@link GuestContract#serialPortName} says: the agent's on {@code socket}, any
+     * other (the debug console's) on {@code port-<n>.sock} beside it.
+     *
+     * @param socket the agent's socket
+     * @param ports the vsock ports carried, the agent's first
+     */
+    record Serial(Path socket, List<Integer> ports) implements AgentChannel {
+        /** The agent's port only. */
+        public Serial(Path socket) {
+            this(socket, List.of(AGENT_VSOCK_PORT));
+        }
+
+        public Serial {
+            ports = List.copyOf(ports);
+            if (ports.isEmpty()) {
+                throw new IllegalArgumentException("a virtio-serial channel needs at least one port");
+            }
+            ports.forEach(GuestContract::serialPortName);
+        }
+
         @Override
         public List<String> qemuArguments(MachineType machine) {
-            // wait=off: QEMU boots without a client; the runtime connects when it dials the agent.
-            return List.of(
-                    "-device", machine.virtioDevice("virtio-serial"),
-                    "-chardev", "socket,id=agent,path=" + socket + ",server=on,wait=off",
-                    "-device", "virtserialport,chardev=agent,name=" + SERIAL_PORT_NAME);
+            List<String> args = new ArrayList<>(List.of("-device", machine.virtioDevice("virtio-serial")));
+            for (int index = 0; index < ports.size(); index++) {
+                int port = ports.get(index);
+                String id = index == 0 ? "agent" : "port" + port;
+                // wait=off: QEMU boots without a client; the runtime connects when it dials the agent.
+                args.addAll(List.of(
+                        "-chardev", "socket,id=" + id + ",path=" + socketFor(port) + ",server=on,wait=off",
+                        "-device", "virtserialport,chardev=" + id + ",name=" + GuestContract.serialPortName(port)));
+            }
+            return List.copyOf(args);
         }
 
         @Override
         public AgentEndpoint endpoint() {
-            return new AgentEndpoint.VirtioSerial(socket);
+            return new AgentEndpoint.VirtioSerial(socketFor(ports.getFirst()));
         }
 
         @Override
-        public AgentChannel forPort(int port) {
-            return this;
+        public AgentEndpoint endpoint(int port) {
+            if (!ports.contains(port)) {
+                throw new IllegalArgumentException("the VM has no virtio-serial port for vsock port " + port
+                        + " (it has " + ports + ")");
+            }
+            return new AgentEndpoint.VirtioSerial(socketFor(port));
+        }
+
+        @Override
+        public AgentChannel forPorts(List<Integer> carried) {
+            return new Serial(socket, carried);
+        }
+
+        private Path socketFor(int port) {
+            return port == ports.getFirst() ? socket : socket.resolveSibling("port-" + port + ".sock");
         }
     }
 
@@ -66,8 +115,14 @@ public sealed interface AgentChannel {
         }
 
         @Override
-        public AgentChannel forPort(int guestPort) {
-            return new Vsock(contextId, guestPort);
+        public AgentEndpoint endpoint(int guestPort) {
+            return new AgentEndpoint.Vsock(contextId, guestPort);
+        }
+
+        /** One vhost-vsock device carries every port; the agent's is the first. */
+        @Override
+        public AgentChannel forPorts(List<Integer> carried) {
+            return new Vsock(contextId, carried.getFirst());
         }
     }
 }

@@ -82,11 +82,15 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
             args.addAll(List.of("-chardev", "socket,id=qmpnet,path=" + tapMonitor() + ",server=on,wait=off",
                     "-mon", "chardev=qmpnet,mode=control"));
         }
+        // event_idx=off: QEMU before 9.1 can stop receiving for good under load (its fix "virtio-net: Fix network
+        // stall at the host side waiting for kick"): with mergeable RX buffers, when the guest adds too few buffers
+        // for a large packet while QEMU checks, the event index QEMU leaves behind is one the guest has already
+        // passed, so the guest never kicks again. With plain notification flags the guest kicks on every refill.
         for (int index = 0; index < networks.size(); index++) {
             Device.Network nic = networks.get(index);
             args.addAll(List.of("-netdev", "hubport,id=nic" + index + ",hubid=" + index,
                     "-device", machine.virtioDevice("virtio-net") + ",netdev=nic" + index + ",mac=" + nic.mac()
-                            + ",host_mtu=" + nic.mtu()));
+                            + ",host_mtu=" + nic.mtu() + ",event_idx=off"));
         }
         return List.copyOf(args);
     }
