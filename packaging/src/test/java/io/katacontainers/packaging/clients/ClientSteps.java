@@ -189,10 +189,12 @@ final class ClientSteps {
             }
 
             if (extras.stats()) {
-                Outcome stats = call("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", name).ok();
-                assertTrue(stats.out().matches("(?s)" + name + " [0-9.]+[KMG]i?B / .*")
+                // The cgroup of the pid the runtime gave: runc's container, kata's holder, VMM and virtiofsd.
+                Outcome stats = call("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}",
+                        name).ok();
+                assertTrue(stats.out().matches("(?s)" + name + " [0-9.]+[KMG]i?B / \\S+ [1-9][0-9]*\\s*")
                                 && !stats.out().startsWith(name + " 0B "),
-                        "stats --no-stream shows the container's memory use: " + stats);
+                        "stats --no-stream shows the memory use and pids of the container's cgroup: " + stats);
             }
 
             call("pause", name).ok();

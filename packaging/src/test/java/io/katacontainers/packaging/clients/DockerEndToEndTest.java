@@ -17,6 +17,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Docker 20.10 (Debian's docker.io) with kata-runtime as an OCI runtime in runc's place ({@code daemon.json}
@@ -46,7 +47,12 @@ class DockerEndToEndTest {
     static void startDockerd() throws Exception {
         Sandboxes.requireBuiltTree();
         Path config = work.resolve("configuration.toml");
-        Files.writeString(config, Sandboxes.shippedConfigForSlowGuests());
+        // sandbox_cgroup_only: the holder, the VMM and virtiofsd run in the container's host cgroup, which is where
+        // containerd's runc shim reads docker stats (the pid in --pid-file's cgroup).
+        String shipped = Sandboxes.shippedConfigForSlowGuests();
+        assertTrue(shipped.contains("\nsandbox_cgroup_only = false\n"), "the shipped configuration sets "
+                + "sandbox_cgroup_only = false (the test turns it on)");
+        Files.writeString(config, shipped.replace("\nsandbox_cgroup_only = false\n", "\nsandbox_cgroup_only = true\n"));
         docker = PrivateDockerd.start(work.resolve("docker"), NAME, Sandboxes.DIST.resolve("bin/kata-runtime"),
                 config);
         blob = ClientSteps.stdoutBlob(work.resolve("blobs"));
