@@ -283,11 +283,17 @@ final class ExecCommand extends OciCommands.Base {
             argv.addAll(List.of("--console-socket", consoleSocket.toAbsolutePath().toString()));
         }
         argv.add(id);
-        java.lang.Process relay = new ProcessBuilder(argv).inheritIO().start();
+        // With a terminal the process's stdio is the pty: the relay must not keep this command's output open.
+        TerminalChild terminalChild = consoleSocket == null ? null : TerminalChild.start(argv);
+        java.lang.Process relay = terminalChild != null ? terminalChild.process()
+                : new ProcessBuilder(argv).inheritIO().start();
         try {
             Instant deadline = Instant.now().plus(START_TIMEOUT);
             while (!Files.exists(started)) {
                 if (relay.waitFor(20, TimeUnit.MILLISECONDS)) {
+                    if (terminalChild != null) {
+                        terminalChild.drain();
+                    }
                     return relay.exitValue(); // it printed why
                 }
                 if (Instant.now().isAfter(deadline)) {

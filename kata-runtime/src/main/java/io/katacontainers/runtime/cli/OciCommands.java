@@ -185,7 +185,10 @@ final class OciCommands {
                 argv.addAll(List.of("--console-socket", consoleSocket.toAbsolutePath().toString()));
             }
             argv.add(id);
-            Process holder = new ProcessBuilder(argv)
+            // Without a terminal the holder's stdout and stderr are the container's (as runc's init inherits
+            // them); with one, the container's stdio is the pty, and the holder must not keep ours open.
+            TerminalChild terminalChild = consoleSocket == null ? null : TerminalChild.start(argv);
+            Process holder = terminalChild != null ? terminalChild.process() : new ProcessBuilder(argv)
                     .redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -201,6 +204,9 @@ final class OciCommands {
                 }
                 if (holder.waitFor(100, TimeUnit.MILLISECONDS)) {
                     // The holder printed why on our stderr and cleaned up after itself.
+                    if (terminalChild != null) {
+                        terminalChild.drain();
+                    }
                     throw new Failure("container " + id + " was not created (sandbox process exit status "
                             + holder.exitValue() + ")", true);
                 }

@@ -52,8 +52,9 @@ final class ClientSteps {
         return client.call(args);
     }
 
+    /** {@code run} with the runtime's options, without a network. */
     private List<String> run(String runtime, String... rest) {
-        List<String> argv = new ArrayList<>(List.of("run"));
+        List<String> argv = new ArrayList<>(List.of("run", "--network", "none"));
         argv.addAll(client.runOptions(runtime));
         argv.addAll(Arrays.asList(rest));
         return argv;
@@ -116,6 +117,20 @@ final class ClientSteps {
         }
     }
 
+    /**
+     * {@code run --rm -t}: the container's stdout is a terminal (the runtime passes the pty master to the caller
+     * over {@code --console-socket}), its output comes through it with the terminal's line endings, and the exit
+     * code is run's.
+     */
+    void terminal(String runtime) throws Exception {
+        List<String> argv = run(runtime, "--rm", "-t");
+        argv.addAll(List.of(client.image(), "sh", "-c", "tty; [ -t 1 ] && echo stdout-is-a-tty; exit 5"));
+        Outcome run = run(argv);
+        assertEquals(5, run.exitCode(), "the exit code through the terminal: " + run);
+        assertTrue(run.out().matches("(?s)/dev/pts/\\d+\r\nstdout-is-a-tty\r\n"),
+                "tty names the container's pty and the output has a terminal's CRLF: " + run);
+    }
+
     /** What the detached container's steps include beyond exec, logs, top, pause, stop and rm. */
     record Extras(boolean volumes, boolean stats, boolean update, Top top) {
     }
@@ -129,9 +144,9 @@ final class ClientSteps {
     }
 
     /**
-     * A {@code -d} container whose init traps SIGTERM: exec (exit code, stdout), logs, the volumes, top, stats,
-     * pause/unpause, update --memory, stop (SIGTERM seen, then SIGKILL after the 2 s timeout: 137), rm; with kata,
-     * nothing of the sandbox is left after rm.
+     * A {@code -d} container whose init traps SIGTERM: exec (exit code, stdout; with -t on a terminal), logs, the
+     * volumes, top, stats, pause/unpause, update --memory, stop (SIGTERM seen, then SIGKILL after the 2 s timeout:
+     * 137), rm; with kata, nothing of the sandbox is left after rm.
      */
     void detached(String runtime, Extras extras) throws Exception {
         String name = prefix + "-" + runtime;
@@ -154,6 +169,9 @@ final class ClientSteps {
             Outcome exec = call("exec", name, "sh", "-c", "echo exec-out; exit 4");
             assertEquals(4, exec.exitCode(), "exec's exit code is the process's: " + exec);
             assertEquals("exec-out\n", exec.out(), "exec's stdout: " + exec);
+            Outcome execTty = call("exec", "-t", name, "sh", "-c", "tty; exit 6");
+            assertEquals(6, execTty.exitCode(), "exec -t's exit code is the process's: " + execTty);
+            assertTrue(execTty.out().matches("/dev/pts/\\d+\r\n"), "exec -t runs on a terminal: " + execTty);
 
             if (extras.volumes()) {
                 volumes(name, data, readOnly);
@@ -171,10 +189,12 @@ final class ClientSteps {
             }
 
             if (extras.stats()) {
-                Outcome stats = call("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", name).ok();
-                assertTrue(stats.out().matches("(?s)" + name + " [0-9.]+[KMG]i?B / .*")
+                // The cgroup of the pid the runtime gave: runc's container, kata's holder, VMM and virtiofsd.
+                Outcome stats = call("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}",
+                        name).ok();
+                assertTrue(stats.out().matches("(?s)" + name + " [0-9.]+[KMG]i?B / \\S+ [1-9][0-9]*\\s*")
                                 && !stats.out().startsWith(name + " 0B "),
-                        "stats --no-stream shows the container's memory use: " + stats);
+                        "stats --no-stream shows the memory use and pids of the container's cgroup: " + stats);
             }
 
             call("pause", name).ok();

@@ -17,13 +17,15 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Docker 20.10 (Debian's docker.io) with kata-runtime as an OCI runtime in runc's place ({@code daemon.json}
  * {@code runtimes.kata.path}), the way Docker selects a VM runtime: one private dockerd for the class, and the same
  * steps with runc first, as the control, then with kata. {@code docker run --rm} prints the kernel (the guest's with
  * kata: not the host's), propagates the exit code and carries 50 MiB of stdout byte-exact, read from a {@code :ro}
- * volume; a {@code -d} container with a read-write and a read-only volume takes {@code docker exec} (exit code
+ * volume; {@code docker run -t} gives the container a terminal (the pty over {@code --console-socket}); a {@code -d}
+ * container with a read-write and a read-only volume takes {@code docker exec} (exit code
  * propagated), {@code logs}, {@code top}, {@code stats --no-stream}, {@code pause}/{@code unpause}, {@code update
  * --memory}, {@code stop} (SIGTERM, then SIGKILL after the timeout) and {@code rm}. Nothing of a kata container is
  * left once it is removed (VM, virtiofsd, mounts, {@code /run/vc/sbs/<id>}), nor of the daemon after the class.
@@ -45,7 +47,12 @@ class DockerEndToEndTest {
     static void startDockerd() throws Exception {
         Sandboxes.requireBuiltTree();
         Path config = work.resolve("configuration.toml");
-        Files.writeString(config, Sandboxes.shippedConfigForSlowGuests());
+        // sandbox_cgroup_only: the holder, the VMM and virtiofsd run in the container's host cgroup, which is where
+        // containerd's runc shim reads docker stats (the pid in --pid-file's cgroup).
+        String shipped = Sandboxes.shippedConfigForSlowGuests();
+        assertTrue(shipped.contains("\nsandbox_cgroup_only = false\n"), "the shipped configuration sets "
+                + "sandbox_cgroup_only = false (the test turns it on)");
+        Files.writeString(config, shipped.replace("\nsandbox_cgroup_only = false\n", "\nsandbox_cgroup_only = true\n"));
         docker = PrivateDockerd.start(work.resolve("docker"), NAME, Sandboxes.DIST.resolve("bin/kata-runtime"),
                 config);
         blob = ClientSteps.stdoutBlob(work.resolve("blobs"));
@@ -57,7 +64,7 @@ class DockerEndToEndTest {
 
             @Override
             public List<String> runOptions(String runtime) {
-                return List.of("--runtime", runtime, "--network", "none");
+                return List.of("--runtime", runtime);
             }
 
             @Override
@@ -74,19 +81,16 @@ class DockerEndToEndTest {
         }
         docker.close();
         assertFalse(Files.exists(Path.of("/run/netns", docker.netns())), "the daemon's network namespace is left");
-        assertEquals(List.of(), PrivateDockerd.mountsUnder(work), "mounts left under " + work);
+        assertEquals(List.of(), Leftovers.mountsUnder(work), "mounts left under " + work);
         assertEquals(List.of(), docker.cgroupParents(), "the daemon's cgroup parent is left");
-        List<String> processes = ProcessHandle.allProcesses()
-                .filter(process -> process.info().commandLine().filter(line -> line.contains(work.toString()))
-                        .isPresent())
-                .map(process -> process.pid() + " " + process.info().commandLine().orElse("?")).toList();
-        assertEquals(List.of(), processes, "processes of the private dockerd are left");
+        assertEquals(List.of(), Leftovers.processesNaming(work), "processes of the private dockerd are left");
     }
 
     @Test
     @Order(1)
     void runcControl() throws Exception {
         steps.runRm("runc", blob);
+        steps.terminal("runc");
         steps.detached("runc", ALL);
     }
 
@@ -94,6 +98,7 @@ class DockerEndToEndTest {
     @Order(2)
     void kata() throws Exception {
         steps.runRm(ClientSteps.KATA, blob);
+        steps.terminal(ClientSteps.KATA);
         steps.detached(ClientSteps.KATA, ALL);
     }
 }

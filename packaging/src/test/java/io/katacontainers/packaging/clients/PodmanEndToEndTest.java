@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code --runtime-flag config=FILE}), the way Podman selects a VM runtime; private {@code --root}, {@code --runroot}
  * and {@code --tmpdir}, the cgroupfs manager with a cgroup parent of the test's own, {@code --network=none}. The same
  * steps with runc first, as the control, then with kata: {@code run --rm} (the guest's kernel, the exit code, the
- * sandbox gone), {@code run -d}, {@code exec} (exit code and stdout), {@code logs}, a read-write and a read-only
- * volume, {@code top NAME -ef} (ps in the container), {@code pause}/{@code unpause}, {@code stop} (SIGTERM, then
+ * sandbox gone), {@code run -t} (a terminal over {@code --console-socket}), {@code run -d}, {@code exec} (exit
+ * code and stdout; with {@code -t} on a terminal), {@code logs}, a read-write and a read-only volume,
+ * {@code top NAME -ef} (ps in the container), {@code pause}/{@code unpause}, {@code stop} (SIGTERM, then
  * SIGKILL after the timeout), {@code rm}; nothing of a kata container left once removed, nothing of Podman's state
  * after the class.
  */
@@ -84,7 +85,7 @@ class PodmanEndToEndTest {
                                 "--runtime-flag", "config=" + config)
                         : List.of("--runtime", RUNC.toString()));
                 // This host's hard limits are below Podman's defaults (runc refuses them); the cgroup parent is ours.
-                options.addAll(List.of("--network", "none", "--log-driver", "k8s-file", "--cgroup-parent",
+                options.addAll(List.of("--log-driver", "k8s-file", "--cgroup-parent",
                         "/" + NAME, "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096"));
                 return options;
             }
@@ -96,48 +97,48 @@ class PodmanEndToEndTest {
         }, work, NAME);
     }
 
+    /**
+     * Removes every container still there, then whatever a failed step left (conmon and sandbox holders naming
+     * this directory, kata sandboxes whose bundle is in it, mounts, the cgroup parent), and fails naming it.
+     */
     @AfterAll
     static void cleanUp() throws Exception {
+        List<String> problems = new ArrayList<>();
         Outcome all = podman("ps", "-aq");
-        if (!all.out().isBlank()) {
+        List<String> ids = all.out().lines().filter(line -> !line.isBlank()).toList();
+        if (!ids.isEmpty()) {
             List<String> args = new ArrayList<>(List.of("rm", "-f", "-t", "0"));
-            args.addAll(all.out().lines().filter(line -> !line.isBlank()).toList());
-            podman(args.toArray(String[]::new));
+            args.addAll(ids);
+            Outcome removed = podman(args.toArray(String[]::new));
+            problems.add("containers left: " + ids + (removed.exitCode() == 0 ? "" : ", rm -f failed: " + removed));
+        }
+        List<String> killed = Leftovers.killProcessesNaming(work);
+        if (!killed.isEmpty()) {
+            problems.add("processes left (killed): " + killed);
+        }
+        List<String> sandboxes = Leftovers.deleteSandboxesUnder(work);
+        if (!sandboxes.isEmpty()) {
+            problems.add("kata sandboxes left (deleted): " + sandboxes);
         }
         // Podman's storage unmounts its layers when a command ends: anything still mounted is a leftover.
-        List<String> left = PrivateDockerd.mountsUnder(work);
-        for (String point : left) {
-            Outcome.run(work, Map.of(), STEP_TIMEOUT, List.of("umount", "-l", point));
+        List<String> mounts = Leftovers.unmountUnder(work);
+        if (!mounts.isEmpty()) {
+            problems.add("mounts left (unmounted): " + mounts);
         }
-        List<String> cgroups = new ArrayList<>();
-        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path parent = hierarchy.resolve(NAME);
-                if (Files.isDirectory(parent)) {
-                    try (var children = Files.list(parent)) {
-                        for (Path child : children.filter(Files::isDirectory).toList()) {
-                            cgroups.add(child.toString());
-                            Files.deleteIfExists(child);
-                        }
-                    }
-                    Files.deleteIfExists(parent);
-                }
-            }
+        // Podman keeps conmon in <parent>/conmon: that one is expected; a container's cgroup is a leftover.
+        List<String> cgroups = Leftovers.removeCgroupParent(NAME).stream()
+                .filter(cgroup -> !cgroup.endsWith("/conmon")).toList();
+        if (!cgroups.isEmpty()) {
+            problems.add("container cgroups left (removed): " + cgroups);
         }
-        assertEquals(List.of(), left, "Podman left mounts under " + work);
-        assertEquals(List.of(), cgroups.stream().filter(cgroup -> !cgroup.endsWith("/conmon")).toList(),
-                "container cgroups left under /" + NAME);
-        List<String> processes = ProcessHandle.allProcesses()
-                .filter(process -> process.info().commandLine().filter(line -> line.contains(work.toString()))
-                        .isPresent())
-                .map(process -> process.pid() + " " + process.info().commandLine().orElse("?")).toList();
-        assertEquals(List.of(), processes, "processes of the Podman containers are left");
+        assertEquals(List.of(), problems, "Podman's containers in " + work + " did not end cleanly");
     }
 
     @Test
     @Order(1)
     void runcControl() throws Exception {
         steps.runRm("runc", null);
+        steps.terminal("runc");
         steps.detached("runc", STEPS);
     }
 
@@ -145,6 +146,7 @@ class PodmanEndToEndTest {
     @Order(2)
     void kata() throws Exception {
         steps.runRm(ClientSteps.KATA, null);
+        steps.terminal(ClientSteps.KATA);
         steps.detached(ClientSteps.KATA, STEPS);
     }
 }

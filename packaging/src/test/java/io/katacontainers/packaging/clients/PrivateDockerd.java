@@ -143,34 +143,17 @@ final class PrivateDockerd implements AutoCloseable {
         }
     }
 
-    /** Mount points under {@code dir} still in this mount namespace, deepest first. */
-    static List<String> mountsUnder(Path dir) throws IOException {
-        String prefix = dir.toString() + "/";
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .map(line -> line.split(" ")[4])
-                .filter(point -> point.startsWith(prefix))
-                .sorted(java.util.Comparator.comparingInt(String::length).reversed())
-                .toList();
-    }
-
-    /** The directories of this daemon's cgroup parent in every cgroup v1 hierarchy (or the v2 tree). */
+    /** The directories of this daemon's cgroup parent that still exist. */
     List<Path> cgroupParents() throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path parent = hierarchy.resolve(cgroupParent.substring(1));
-                if (Files.isDirectory(parent)) {
-                    found.add(parent);
-                }
-            }
-        }
-        Path unified = Path.of("/sys/fs/cgroup").resolve(cgroupParent.substring(1));
-        if (Files.isDirectory(unified) && !found.contains(unified)) {
-            found.add(unified);
-        }
-        return found;
+        return Leftovers.cgroupParents(netns);
     }
 
+    /**
+     * Removes every container (each one's runtime tears its sandbox down), stops the daemon (its containerd and
+     * shims go with it), then removes whatever a failed step left: processes naming this directory, kata sandboxes
+     * whose bundle is in it, mounts, the network namespace, the cgroup parent. Every part runs; the first failure
+     * is thrown at the end, naming what was left.
+     */
     @Override
     public void close() throws IOException, InterruptedException {
         if (Thread.currentThread() != closeAtExit) {
@@ -180,27 +163,41 @@ final class PrivateDockerd implements AutoCloseable {
                 // the JVM is exiting: the hook is running this already
             }
         }
+        List<String> problems = new ArrayList<>();
         if (dockerd != null && dockerd.isAlive()) {
-            removeContainers();
+            try {
+                removeContainers();
+            } catch (IOException | AssertionError e) {
+                problems.add("removing the containers: " + e.getMessage());
+            }
             dockerd.destroy(); // SIGTERM: dockerd stops its containerd and shims
             if (!dockerd.waitFor(60, TimeUnit.SECONDS)) {
-                System.err.println("PrivateDockerd: dockerd did not stop within 60 s, killing it");
+                problems.add("dockerd did not stop within 60 s of SIGTERM: killed");
                 dockerd.destroyForcibly().waitFor();
             }
         }
-        for (String point : mountsUnder(work)) {
-            host("umount", "-l", point);
+        List<String> killed = Leftovers.killProcessesNaming(work);
+        if (!killed.isEmpty()) {
+            problems.add("processes left after dockerd stopped (killed): " + killed);
+        }
+        List<String> sandboxes = Leftovers.deleteSandboxesUnder(work);
+        if (!sandboxes.isEmpty()) {
+            problems.add("kata sandboxes left (deleted): " + sandboxes);
+        }
+        List<String> mounts = Leftovers.unmountUnder(work);
+        if (!mounts.isEmpty()) {
+            problems.add("mounts left (unmounted): " + mounts);
         }
         if (Files.exists(Path.of("/run/netns", netns))) {
             host("ip", "netns", "del", netns);
         }
-        for (Path parent : cgroupParents()) {
-            try (var children = Files.list(parent)) {
-                for (Path child : children.filter(Files::isDirectory).toList()) {
-                    Files.deleteIfExists(child);
-                }
-            }
-            Files.deleteIfExists(parent);
+        List<String> cgroups = Leftovers.removeCgroupParent(netns);
+        if (!cgroups.isEmpty()) {
+            problems.add("container cgroups left (removed): " + cgroups);
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError("the private dockerd in " + work + " did not end cleanly: "
+                    + String.join("; ", problems));
         }
     }
 
