@@ -254,4 +254,35 @@ class HooksConsoleEndToEndTest {
         assertNotEquals(0, runtime("state", id).exitCode(), "no container is left");
         Sandboxes.assertNothingLeft(id);
     }
+
+    /**
+     * Fail fast: a create the guest cannot honour (a sysctl its kernel does not have) or whose bind source is
+     * missing returns its error well inside the agent's 60 s call timeout, with the reason, and leaves nothing.
+     */
+    @Test
+    void createsThatCannotSucceedFailAtOnceWithTheReason() throws Exception {
+        record Case(String id, String reason, java.util.function.Consumer<ObjectNode> change) {
+        }
+        List<Case> cases = List.of(
+                new Case("hooks17-no-source", "/nonexistent-hooks17-source", config -> ((ArrayNode) config
+                        .get("mounts")).addObject().put("destination", "/data").put("type", "bind")
+                        .put("source", "/nonexistent-hooks17-source").putArray("options").add("rbind")),
+                new Case("hooks17-bad-sysctl", "kernel.no_such_sysctl_hooks17", config -> ((ObjectNode) config
+                        .get("linux")).putObject("sysctl").put("kernel.no_such_sysctl_hooks17", "1")));
+        for (Case c : cases) {
+            ids.add(c.id());
+            Path dir = Files.createDirectories(work.resolve(c.id()));
+            Path bundle = Sandboxes.bundle(dir, "true");
+            ObjectNode config = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+            c.change().accept(config);
+            JSON.writeValue(bundle.resolve("config.json").toFile(), config);
+            long start = System.nanoTime();
+            Result create = runtime("create", "--bundle", bundle.toString(), c.id());
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertNotEquals(0, create.exitCode(), create.toString());
+            assertTrue(create.err().contains(c.reason()), "the error names the reason: " + create);
+            assertTrue(seconds < 55, c.id() + ": failed after " + seconds + " s, not at once");
+            Sandboxes.assertNothingLeft(c.id());
+        }
+    }
 }
