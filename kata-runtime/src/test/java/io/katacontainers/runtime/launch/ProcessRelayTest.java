@@ -35,6 +35,12 @@ class ProcessRelayTest {
                     Thread.sleep(5);
                 }
                 Processes.kill(relay, Processes.SIGTERM);
+                // Pending together, the shell would run the traps in signal-number order: one at a time.
+                long first = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (forwarded.isEmpty()) {
+                    assertTrue(System.nanoTime() < first, "SIGTERM was never forwarded");
+                    two.await(10, TimeUnit.MILLISECONDS);
+                }
                 Processes.kill(relay, Processes.SIGHUP);
                 assertTrue(two.await(30, TimeUnit.SECONDS), "forwarded: " + forwarded);
                 assertEquals(Processes.SIGTERM, forwarded.getFirst());
