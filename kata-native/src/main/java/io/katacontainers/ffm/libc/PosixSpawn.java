@@ -85,6 +85,18 @@ public final class PosixSpawn {
      */
     public static int spawn(Path program, List<String> argv, List<String> envp, List<FileAction> actions,
                             boolean newSession) throws SyscallException {
+        return spawn(program, argv, envp, actions, newSession, 0);
+    }
+
+    /**
+     * {@link #spawn(Path, List, List, List, boolean)} where the child keeps {@code keptFds} descriptors after
+     * stdio: 3 up to {@code 2 + keptFds}, which the actions set up ({@link Dup2} onto them); the rest is closed.
+     */
+    public static int spawn(Path program, List<String> argv, List<String> envp, List<FileAction> actions,
+                            boolean newSession, int keptFds) throws SyscallException {
+        if (keptFds < 0) {
+            throw new IllegalArgumentException("keptFds must not be negative: " + keptFds);
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fileActions = arena.allocate(FILE_ACTIONS_SIZE, 8);
             MemorySegment attributes = arena.allocate(ATTR_SIZE, 8);
@@ -95,7 +107,8 @@ public final class PosixSpawn {
                     for (FileAction action : actions) {
                         add(arena, fileActions, action);
                     }
-                    check(callInt(FA_CLOSEFROM, fileActions, 3), "posix_spawn_file_actions_addclosefrom_np");
+                    check(callInt(FA_CLOSEFROM, fileActions, 3 + keptFds),
+                            "posix_spawn_file_actions_addclosefrom_np");
                     configure(arena, attributes, newSession);
                     MemorySegment pid = arena.allocate(JAVA_INT);
                     int rc;

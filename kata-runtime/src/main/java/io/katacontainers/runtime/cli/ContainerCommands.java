@@ -79,7 +79,7 @@ final class ContainerCommands {
         }
 
         private List<Long> hostPids(ContainerState state) throws IOException {
-            List<Long> pids = new ArrayList<>(List.of(state.holderPid()));
+            List<Long> pids = new ArrayList<>(List.of(state.pid()));
             Path relays = store.sandboxDir(id).resolve(ExecCommand.RELAYS);
             if (Files.isDirectory(relays)) {
                 try (var files = Files.list(relays)) {

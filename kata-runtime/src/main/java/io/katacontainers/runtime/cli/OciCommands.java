@@ -1,7 +1,12 @@
 package io.katacontainers.runtime.cli;
 
 import io.katacontainers.errdefs.ErrdefsException;
+import io.katacontainers.ffm.libc.Libc;
+import io.katacontainers.ffm.libc.PidFd;
+import io.katacontainers.ffm.libc.Pipes;
+import io.katacontainers.ffm.libc.PosixSpawn;
 import io.katacontainers.ffm.libc.Processes;
+import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.ffm.libc.Terminals;
 import io.katacontainers.runtime.agent.AgentClient;
 import io.katacontainers.runtime.agent.AgentException;
@@ -11,6 +16,7 @@ import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.core.SandboxBootstrap;
 import io.katacontainers.runtime.io.ConsoleSocket;
+import io.katacontainers.runtime.launch.ProcessRelay;
 import io.katacontainers.runtime.launch.SelfCommand;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
@@ -30,7 +36,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -41,7 +46,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The runc-like commands where the container outlives the command that made it: {@code create}, {@code start},
@@ -171,8 +175,14 @@ final class OciCommands {
             if (Files.exists(dir)) {
                 throw new Failure("container " + id + " already exists");
             }
-            List<String> argv = new ArrayList<>(List.of("setsid"));
-            argv.addAll(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
+            boolean newNetns;
+            try {
+                newNetns = wantsNewNetworkNamespace(Bundle.load(bundleDir).spec());
+            } catch (BundleException e) {
+                throw new Failure(e.getMessage());
+            }
+            ProcessRelay.check(newNetns);
+            List<String> argv = new ArrayList<>(SelfCommand.argv("kata-runtime", KataRuntimeCli.class));
             config.configOption().ifPresent(path -> argv.addAll(List.of("--config", path.toAbsolutePath().toString())));
             if (spec.root().userObject() instanceof KataRuntimeCli cli) {
                 argv.addAll(cli.loggingArgs());
@@ -184,38 +194,79 @@ final class OciCommands {
             if (consoleSocket != null) {
                 argv.addAll(List.of("--console-socket", consoleSocket.toAbsolutePath().toString()));
             }
-            argv.add(id);
+            int relay;
+            int holder;
             // Without a terminal the holder's stdout and stderr are the container's (as runc's init inherits
             // them); with one, the container's stdio is the pty, and the holder must not keep ours open.
-            TerminalChild terminalChild = consoleSocket == null ? null : TerminalChild.start(argv);
-            Process holder = terminalChild != null ? terminalChild.process() : new ProcessBuilder(argv)
-                    .redirectInput(new File("/dev/null"))
-                    .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
+            TerminalChild.Output terminalOutput = consoleSocket == null ? null : TerminalChild.Output.open();
+            // The relay (the pid the caller reaps) and the holder (VM, agent, stdio) talk over two pipes: the exit
+            // status to the relay, the signals it gets to the holder. Both are our children; we exit, and the
+            // caller, a child subreaper, inherits them.
+            try (Pipes.Pipe status = Pipes.pipe(Libc.O_CLOEXEC); Pipes.Pipe signals = Pipes.pipe(Libc.O_CLOEXEC)) {
+                relay = ProcessRelay.start("kata-relay:" + id, newNetns, status.read(), signals.write());
+                argv.addAll(List.of("--relay-pid", Integer.toString(relay), id));
+                List<PosixSpawn.FileAction> actions = new ArrayList<>(List.of(
+                        new PosixSpawn.Open(0, Path.of("/dev/null"), Libc.O_RDONLY, 0),
+                        new PosixSpawn.Dup2(status.write().get(), ProcessRelay.STATUS_FD),
+                        new PosixSpawn.Dup2(signals.read().get(), ProcessRelay.SIGNALS_FD)));
+                if (terminalOutput != null) {
+                    actions.addAll(terminalOutput.asStdoutAndStderr());
+                }
+                try {
+                    holder = PosixSpawn.spawn(Path.of(argv.getFirst()), argv, environment(), actions, true, 2);
+                } catch (SyscallException e) {
+                    status.close();
+                    reap(relay);
+                    if (terminalOutput != null) {
+                        terminalOutput.close();
+                    }
+                    throw new Failure("cannot start the sandbox process " + argv.getFirst() + ": " + e.getMessage());
+                }
+            }
+            if (terminalOutput != null) {
+                terminalOutput.copyToStderr();
+            }
             Instant deadline = Instant.now().plus(READY_TIMEOUT);
             while (true) {
                 Optional<ContainerState> state = readQuietly(dir);
                 if (state.isPresent() && !ContainerState.CREATING.equals(state.get().status())) {
                     if (pidFile != null) {
-                        Files.writeString(pidFile, Long.toString(state.get().holderPid()));
+                        Files.writeString(pidFile, Long.toString(state.get().pid()));
                     }
                     return 0;
                 }
-                if (holder.waitFor(100, TimeUnit.MILLISECONDS)) {
+                // Waits on the holder's exit (a pidfd), at most 100 ms, then looks at the state again.
+                if (PidFd.awaitExit(holder, Duration.ofMillis(100))) {
+                    Processes.WaitStatus end = Processes.wait4(holder, 0).orElseThrow();
+                    reap(relay); // its status pipe ended with the holder
                     // The holder printed why on our stderr and cleaned up after itself.
-                    if (terminalChild != null) {
-                        terminalChild.drain();
+                    if (terminalOutput != null) {
+                        terminalOutput.drain();
                     }
                     throw new Failure("container " + id + " was not created (sandbox process exit status "
-                            + holder.exitValue() + ")", true);
+                            + (end.exited() ? end.exitCode() : 128 + end.termSignal()) + ")", true);
                 }
                 if (Instant.now().isAfter(deadline)) {
-                    holder.destroyForcibly().waitFor();
+                    Processes.kill(holder, Processes.SIGKILL);
+                    Processes.wait4(holder, 0);
+                    reap(relay);
                     SandboxCleanup.cleanUp(dir);
                     throw new Failure("container " + id + " was not ready within " + READY_TIMEOUT.toSeconds() + "s");
                 }
             }
+        }
+
+        /** The relay exits by itself once the holder's end of its status pipe is closed: collect it. */
+        private static void reap(int relay) throws SyscallException {
+            if (!PidFd.awaitExit(relay, Duration.ofSeconds(5))) {
+                Processes.kill(relay, Processes.SIGKILL);
+            }
+            Processes.wait4(relay, 0);
+        }
+
+        private static List<String> environment() {
+            return System.getenv().entrySet().stream().map(entry -> entry.getKey() + "=" + entry.getValue())
+                    .toList();
         }
 
         private static Optional<ContainerState> readQuietly(Path dir) {
@@ -236,6 +287,9 @@ final class OciCommands {
         Path bundleDir;
         @Option(names = "--console-socket", paramLabel = "SOCKET")
         Path consoleSocket;
+        @Option(names = "--relay-pid", paramLabel = "PID",
+                description = "The relay started by create: its status and signal pipes are descriptors 3 and 4.")
+        long relayPid;
         private final ConfigSource config;
 
         Holder(ConfigSource config, StateStore store) {
@@ -260,14 +314,21 @@ final class OciCommands {
                 throw new Failure("cannot use console socket if runc will not detach or allocate tty "
                         + "(process.terminal is false)");
             }
+            Optional<ProcessRelay.HolderEnds> relay = relayPid > 0 ? Optional.of(ProcessRelay.HolderEnds.inherited())
+                    : Optional.empty();
             SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(), config.lookup(),
                     config.strictness(), HypervisorDrivers.installed());
+            if (relayPid > 0 && wantsNewNetworkNamespace(bundle.spec())) {
+                // The relay is in the new namespace the spec asks for: the prestart hooks set it up (Docker's
+                // network), and the sandbox scans it after them, as Kata does.
+                bootstrap = bootstrap.withNetworkNamespace(Path.of("/proc", Long.toString(relayPid), "ns", "net"));
+            }
             Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REFUSE);
             ProcessHandle self = ProcessHandle.current();
             ContainerState state = new ContainerState(id, bundle.dir().toAbsolutePath().toString(),
                     bundle.rootfs().toAbsolutePath().toString(), ContainerState.CREATING, self.pid(),
                     self.info().startInstant().map(Instant::toEpochMilli).orElse(0L), 0, ContainerState.now(), null,
-                    bundle.spec().getAnnotationsMap());
+                    bundle.spec().getAnnotationsMap(), relayPid);
             Sandbox sandbox = null;
             boolean hooksRan = false;
             try {
@@ -284,7 +345,7 @@ final class OciCommands {
                 state = state.withVmmPid(sandbox.vm().vmmPid());
                 state.write(dir);
                 sandbox.createContainer(id, bundle.spec(), bundle.rootfs(), Optional.of(bundle.dir()));
-                SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state);
+                SandboxHolder holder = new SandboxHolder(sandbox, id, dir, state, relay);
                 if (consoleSocket != null) {
                     var box = bundle.spec().getProcess().getConsoleSize();
                     ConsoleSocket console = ConsoleSocket.handOver(consoleSocket, box.getHeight() > 0
@@ -302,6 +363,7 @@ final class OciCommands {
                     sandbox.close();
                 }
                 SandboxCleanup.cleanUp(dir);
+                relay.ifPresent(ends -> ends.exit(255));
                 if (hooksRan) {
                     // A create that fails after its prestart hooks goes on to delete, whose poststop hooks undo
                     // what they set up (the runtime spec's life cycle, as runc does).
@@ -313,11 +375,17 @@ final class OciCommands {
         }
     }
 
+    /** A spec with a network namespace but no path asks for a new one, which the relay gets. */
+    static boolean wantsNewNetworkNamespace(io.katacontainers.agent.proto.Spec spec) {
+        return spec.hasLinux() && spec.getLinux().getNamespacesList().stream()
+                .anyMatch(ns -> ns.getType().equals("network") && ns.getPath().isEmpty());
+    }
+
     /** The state a hook reads on its stdin: the runtime spec's state with the status of the hook's moment. */
     static String hookState(ContainerState state, String status) throws IOException {
         java.util.Map<String, Object> oci = new java.util.LinkedHashMap<>(state.toOci());
         oci.put("status", status);
-        oci.put("pid", ContainerState.STOPPED.equals(status) ? 0 : state.holderPid());
+        oci.put("pid", ContainerState.STOPPED.equals(status) ? 0 : state.pid());
         oci.remove("rootfs");
         oci.remove("created");
         oci.remove("owner");

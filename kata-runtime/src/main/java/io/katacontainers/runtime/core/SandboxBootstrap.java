@@ -48,6 +48,11 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         dns = List.copyOf(dns);
     }
 
+    /** This plan with the pod's network namespace at {@code netns} (where a relay made it). */
+    public SandboxBootstrap withNetworkNamespace(Path netns) {
+        return new SandboxBootstrap(id, hostname, config, driver, Optional.of(netns), dns, cgroupsPath, sizing);
+    }
+
     /** What {@link #claimDir} does with a directory that an earlier sandbox of the same id left. */
     public enum StaleDir {
         /** The id is taken: ALREADY_EXISTS. */

@@ -25,11 +25,13 @@ import java.util.Optional;
  * @param holderStart when that process started (epoch ms), to tell it apart from a later process with its pid
  * @param vmmPid      the VMM's pid, so that the VM can be killed when the holder is gone; 0 when unknown
  * @param exitStatus  the container process's exit status once it has stopped, else null
+ * @param relayPid    the light process that stands for the container's process on the host (the pid in
+ *                    {@code --pid-file} and in the OCI state); 0 when the holder itself stands for it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerState(String id, String bundle, String rootfs, String status, long holderPid,
                              long holderStart, long vmmPid, String created, Integer exitStatus,
-                             Map<String, String> annotations) {
+                             Map<String, String> annotations, long relayPid) {
     public static final String FILE = "state.json";
     public static final String CONTROL_SOCKET = "control.sock";
     public static final String CREATING = "creating";
@@ -49,19 +51,30 @@ public record ContainerState(String id, String bundle, String rootfs, String sta
         annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
     }
 
+    /** A state whose holder stands for the container's process itself (no relay). */
+    public ContainerState(String id, String bundle, String rootfs, String status, long holderPid, long holderStart,
+                          long vmmPid, String created, Integer exitStatus, Map<String, String> annotations) {
+        this(id, bundle, rootfs, status, holderPid, holderStart, vmmPid, created, exitStatus, annotations, 0);
+    }
+
+    /** The pid that stands for the container's process on the host: the relay's, else the holder's. */
+    public long pid() {
+        return relayPid > 0 ? relayPid : holderPid;
+    }
+
     public ContainerState withStatus(String newStatus) {
         return new ContainerState(id, bundle, rootfs, newStatus, holderPid, holderStart, vmmPid, created, exitStatus,
-                annotations);
+                annotations, relayPid);
     }
 
     public ContainerState withExit(int status) {
         return new ContainerState(id, bundle, rootfs, STOPPED, holderPid, holderStart, vmmPid, created, status,
-                annotations);
+                annotations, relayPid);
     }
 
     public ContainerState withVmmPid(long pid) {
         return new ContainerState(id, bundle, rootfs, status, holderPid, holderStart, pid, created, exitStatus,
-                annotations);
+                annotations, relayPid);
     }
 
     /** Writes the state to {@code dir/state.json} atomically: readers see the old or the new file, never a part. */
@@ -128,7 +141,7 @@ public record ContainerState(String id, String bundle, String rootfs, String sta
         Map<String, Object> oci = new LinkedHashMap<>();
         oci.put("ociVersion", OCI_VERSION);
         oci.put("id", id);
-        oci.put("pid", STOPPED.equals(effective) ? 0 : holderPid);
+        oci.put("pid", STOPPED.equals(effective) ? 0 : pid());
         oci.put("status", CREATING.equals(effective) ? CREATED : effective);
         oci.put("bundle", bundle);
         oci.put("rootfs", rootfs);

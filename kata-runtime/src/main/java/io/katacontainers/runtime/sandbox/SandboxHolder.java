@@ -1,5 +1,6 @@
 package io.katacontainers.runtime.sandbox;
 
+import io.katacontainers.runtime.launch.ProcessRelay;
 import io.katacontainers.runtime.persist.StateStore;
 
 import com.google.protobuf.Descriptors.MethodDescriptor;
@@ -59,8 +60,20 @@ public final class SandboxHolder {
     private TtrpcServer server;
     private boolean started;
     private volatile Integer exitStatus;
+    private final java.util.Optional<ProcessRelay.HolderEnds> relay;
 
     public SandboxHolder(Sandbox sandbox, String containerId, Path runDir, ContainerState state) {
+        this(sandbox, containerId, runDir, state, java.util.Optional.empty());
+    }
+
+    /**
+     * @param relay the ends of the pipes to the process that stands for the container on the host: it gets the
+     *              container's exit status (or 137 when the sandbox is torn down first), and the signals it
+     *              receives are forwarded to the container's process
+     */
+    public SandboxHolder(Sandbox sandbox, String containerId, Path runDir, ContainerState state,
+                         java.util.Optional<ProcessRelay.HolderEnds> relay) {
+        this.relay = relay;
         this.sandbox = sandbox;
         this.containerId = containerId;
         this.runDir = runDir;
@@ -86,7 +99,17 @@ public final class SandboxHolder {
                 LOG.log(System.Logger.Level.WARNING, "control socket failed: {0}", e.getMessage());
             }
         });
+        relay.ifPresent(ends -> ends.forwardSignals(this::forwardSignal));
         update(current -> current.withStatus(ContainerState.CREATED));
+    }
+
+    private void forwardSignal(int signal) {
+        try {
+            process.signal(signal, false);
+        } catch (io.katacontainers.runtime.agent.AgentException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot forward signal {0} to container {1}: {2}", signal,
+                    containerId, e.getMessage());
+        }
     }
 
     /**
@@ -176,6 +199,7 @@ public final class SandboxHolder {
         }
         LOG.log(System.Logger.Level.INFO, "container {0} exited with status {1}", containerId, end.status());
         exitStatus = end.status();
+        relay.ifPresent(ends -> ends.exit(end.status()));
         // The container is stopped: its VM goes now, its state stays (stopped, with the status) until delete.
         tearDown(false);
     }
@@ -203,6 +227,8 @@ public final class SandboxHolder {
                     return;
                 }
                 sandbox.close();
+                // Torn down before the container's exit was known: the relay ends as a killed process would.
+                relay.ifPresent(ends -> ends.exit(128 + 9));
                 try {
                     if (removeState) {
                         StateStore.removeTree(runDir);
