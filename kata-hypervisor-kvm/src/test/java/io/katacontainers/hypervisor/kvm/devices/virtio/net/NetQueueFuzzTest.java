@@ -78,14 +78,14 @@ class NetQueueFuzzTest {
                         fail("round " + round + " (seed 0x" + Long.toHexString(SEED) + "): " + e, e);
                     }
                 }
-                NetStats stats = awaitPeer(inbox);
+                Counts stats = awaitPeer(inbox);
                 String summary = stats + ", resets " + resets + ", frames at the peer " + peerFrames;
                 System.out.println("virtio-net fuzz, " + ROUNDS + " rounds: " + summary);
-                assertEquals(0, loop.call(() -> device.stats().internalErrors), summary);
-                assertTrue(stats.txFrames > ROUNDS / 4 && stats.txDropped > ROUNDS / 20, summary);
-                assertTrue(stats.rxFrames > ROUNDS / 4 && stats.rxDropped > ROUNDS / 20, summary);
+                assertEquals(0, stats.internalErrors(), summary);
+                assertTrue(stats.txFrames() > ROUNDS / 4 && stats.txDropped() > ROUNDS / 20, summary);
+                assertTrue(stats.rxFrames() > ROUNDS / 4 && stats.rxDropped() > ROUNDS / 20, summary);
                 assertTrue(resets > ROUNDS / 50, "broken rings made the device ask for a reset: " + summary);
-                assertEquals(stats.txFrames, peerFrames, "every frame sent reached the peer once: " + summary);
+                assertEquals(stats.txFrames(), peerFrames, "every frame sent reached the peer once: " + summary);
                 cleanRoundTrip(inbox);
             } finally {
                 transport.close();
@@ -236,20 +236,40 @@ class NetQueueFuzzTest {
         }
     }
 
-    /**
-     * The device's stats once the peer holds every frame the device counted as sent: a TX notification of the last
-     * rounds may still be on the event loop, so wait for the peer's socket (bounded) until the counts meet.
-     */
-    private NetStats awaitPeer(MemorySegment inbox) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        NetStats stats = loop.call(device::stats);
-        drainPeer(inbox);
-        while (peerFrames < stats.txFrames && System.nanoTime() < deadline) {
-            Poll.poll(peer.get(), Poll.POLLIN, 100);
-            drainPeer(inbox);
-            stats = loop.call(device::stats);
+    /** The device's counters, copied on its event loop (the only thread that may read them). */
+    private record Counts(long rxFrames, long rxDropped, long txFrames, long txDropped, long internalErrors) {
+        @Override
+        public String toString() {
+            return "rx " + rxFrames + " (dropped " + rxDropped + "), tx " + txFrames + " (dropped " + txDropped
+                    + "), internal errors " + internalErrors;
         }
-        return stats;
+    }
+
+    private Counts counts() throws Exception {
+        return loop.call(() -> {
+            NetStats stats = device.stats();
+            return new Counts(stats.rxFrames, stats.rxDropped, stats.txFrames, stats.txDropped,
+                    stats.internalErrors);
+        });
+    }
+
+    /**
+     * The device's counts once the peer holds every frame the device sent and nothing more is on its way: a TX
+     * that a full socket held back resumes when the peer drains it, so equal counts alone do not mean done; they
+     * must also hold after a quiet poll interval (bounded).
+     */
+    private Counts awaitPeer(MemorySegment inbox) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            drainPeer(inbox);
+            Counts counts = counts();
+            boolean quiet = Poll.poll(peer.get(), Poll.POLLIN, 200) == 0;
+            if ((quiet && counts.txFrames() == peerFrames && counts().equals(counts))
+                    || System.nanoTime() > deadline) {
+                drainPeer(inbox);
+                return counts();
+            }
+        }
     }
 
     private void drainPeer(MemorySegment inbox) throws SyscallException {
