@@ -24,8 +24,11 @@ import java.util.function.Consumer;
 public final class GuestProcess {
     /** The exec id by which the agent signals every process of a container (Kill with {@code all}), as Kata's. */
     public static final String ALL_PROCESSES = "";
-    /** How long a dead init's output may take to arrive after its exit before it counts as incomplete. */
-    private static final Duration INIT_DRAIN = Duration.ofSeconds(10);
+    /**
+     * How long a dead init's output may stand still before it counts as incomplete: it is copied for as long as it
+     * flows (16 MiB across a loaded TCG guest takes longer than any fixed deadline one would pick).
+     */
+    private static final Duration INIT_DRAIN_STALL = Duration.ofSeconds(10);
     /** An exec'd process's output is copied to its end before its wait: the agent forgets both at once. */
     private static final Duration EXEC_DRAIN = Duration.ofDays(365);
     private static final System.Logger LOG = System.getLogger(GuestProcess.class.getName());
@@ -75,7 +78,7 @@ public final class GuestProcess {
         ExitWatcher.End end;
         if (init) {
             int status = agent.waitProcess(containerId, execId);
-            end = new ExitWatcher.End(status, io.awaitOutput(INIT_DRAIN));
+            end = new ExitWatcher.End(status, io.awaitOutputWhileFlowing(INIT_DRAIN_STALL));
         } else {
             boolean complete = io.awaitOutput(EXEC_DRAIN);
             end = new ExitWatcher.End(agent.waitProcess(containerId, execId), complete);

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Copies one container process's stdio between local streams and the agent: output until the agent reports end of
@@ -27,14 +28,21 @@ public final class ProcessIo {
     private static final System.Logger LOG = System.getLogger(ProcessIo.class.getName());
     private static final int CHUNK = 64 * 1024;
 
+    /** How often a drain that waits while output flows looks at its progress. */
+    private static final Duration PROGRESS_CHECK = Duration.ofMillis(500);
+
     private final String name;
     private final CompletableFuture<Boolean> stdout;
     private final Optional<CompletableFuture<Boolean>> stderr;
+    /** Bytes copied out so far, both streams: a drain waits as long as this moves. */
+    private final AtomicLong copied;
 
-    private ProcessIo(String name, CompletableFuture<Boolean> stdout, Optional<CompletableFuture<Boolean>> stderr) {
+    private ProcessIo(String name, CompletableFuture<Boolean> stdout, Optional<CompletableFuture<Boolean>> stderr,
+                      AtomicLong copied) {
         this.name = name;
         this.stdout = stdout;
         this.stderr = stderr;
+        this.copied = copied;
     }
 
     /**
@@ -43,13 +51,42 @@ public final class ProcessIo {
     public static ProcessIo attach(AgentClient agent, String containerId, String execId, boolean terminal,
                                    InputStream in, OutputStream out, OutputStream err) {
         String name = containerId + "/" + execId;
+        AtomicLong copied = new AtomicLong();
         CompletableFuture<Boolean> stdout = copyOut("stdout-" + name, out,
-                max -> agent.readStdout(containerId, execId, max));
+                max -> agent.readStdout(containerId, execId, max), copied);
         Optional<CompletableFuture<Boolean>> stderr = terminal ? Optional.empty() : Optional.of(copyOut(
-                "stderr-" + name, err, max -> agent.readStderr(containerId, execId, max)));
+                "stderr-" + name, err, max -> agent.readStderr(containerId, execId, max), copied));
         // Daemon: a process may exit while our stdin stays open (a terminal), and that must not keep us alive.
         Thread.ofPlatform().daemon().name("stdin-" + name).start(() -> copyIn(in, agent, containerId, execId));
-        return new ProcessIo(name, stdout, stderr);
+        return new ProcessIo(name, stdout, stderr, copied);
+    }
+
+    /**
+     * Waits until all output has been copied, for as long as it keeps flowing: gives up only when no byte moved
+     * for {@code stall}. A dead process's buffered output may take long to cross a slow or loaded VM, and cutting
+     * it at a fixed deadline loses its tail; a stream that stays open with nothing in it (a leftover writer) ends
+     * the wait. Returns whether it all arrived; what did not is logged as {@link #awaitOutput} does.
+     */
+    public boolean awaitOutputWhileFlowing(Duration stall) throws InterruptedException {
+        CompletableFuture<Void> all = stderr.map(e -> CompletableFuture.allOf(stdout, e))
+                .orElseGet(() -> CompletableFuture.allOf(stdout));
+        long seen = copied.get();
+        Instant lastProgress = Instant.now();
+        while (!all.isDone()) {
+            try {
+                all.get(PROGRESS_CHECK.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // still copying, or a copy failed: awaitOutput below says which
+            }
+            long now = copied.get();
+            if (now != seen) {
+                seen = now;
+                lastProgress = Instant.now();
+            } else if (Duration.between(lastProgress, Instant.now()).compareTo(stall) > 0) {
+                break;
+            }
+        }
+        return awaitOutput(Duration.ZERO);
     }
 
     /**
@@ -91,11 +128,12 @@ public final class ProcessIo {
     }
 
     /** Copies on a platform thread of its own; completes with whether the copy reached the end of stream. */
-    private static CompletableFuture<Boolean> copyOut(String threadName, OutputStream out, Reader reader) {
+    private static CompletableFuture<Boolean> copyOut(String threadName, OutputStream out, Reader reader,
+                                                      AtomicLong copied) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Thread.ofPlatform().name(threadName).start(() -> {
             try {
-                done.complete(copyOut(out, reader));
+                done.complete(copyOut(out, reader, copied));
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e);
                 throw e;
@@ -104,11 +142,12 @@ public final class ProcessIo {
         return done;
     }
 
-    private static boolean copyOut(OutputStream out, Reader reader) {
+    private static boolean copyOut(OutputStream out, Reader reader, AtomicLong copied) {
         try {
             for (Optional<byte[]> chunk = reader.read(CHUNK); chunk.isPresent(); chunk = reader.read(CHUNK)) {
                 out.write(chunk.get());
                 out.flush();
+                copied.addAndGet(chunk.get().length);
             }
             return true;
         } catch (AgentException e) {

@@ -127,4 +127,44 @@ class ProcessIoTest {
         }
         assertTrue(warnings.stream().anyMatch(record -> record.getMessage().contains("incomplete")), "warned");
     }
+
+    @Test
+    void outputThatKeepsFlowingIsCopiedToItsEndWhateverItTakes() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        var out = new ByteArrayOutputStream();
+        // 12 chunks 100 ms apart: 1.2 s of output, four times the stall time, and none of it lost.
+        try (FakeAgent agent = agent(() -> {
+            int n = reads.getAndIncrement();
+            if (n >= 12) {
+                return ReadStreamResponse.getDefaultInstance();
+            }
+            Thread.sleep(100); // a slow guest
+            return data("chunk" + n + ";");
+        }); AgentClient client = agent.client()) {
+            ProcessIo io = ProcessIo.attach(client, "c", "e", false, InputStream.nullInputStream(), out,
+                    new ByteArrayOutputStream());
+            assertTrue(io.awaitOutputWhileFlowing(Duration.ofMillis(300)));
+        }
+        assertTrue(out.toString(StandardCharsets.UTF_8).endsWith("chunk11;"), out::toString);
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void outputThatStandsStillEndsTheWaitAfterTheStallAndSaysSo() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        try (FakeAgent agent = agent(() -> {
+            if (reads.getAndIncrement() == 0) {
+                return data("a leftover writer keeps the stream open");
+            }
+            never.await();
+            return ReadStreamResponse.getDefaultInstance();
+        }); AgentClient client = agent.client()) {
+            ProcessIo io = ProcessIo.attach(client, "c", "e", false, InputStream.nullInputStream(),
+                    new ByteArrayOutputStream(), new ByteArrayOutputStream());
+            long start = System.nanoTime();
+            assertFalse(io.awaitOutputWhileFlowing(Duration.ofMillis(300)));
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(WAIT) < 0, "the wait ended");
+        }
+        assertTrue(warnings.stream().anyMatch(record -> record.getMessage().contains("incomplete")), "warned");
+    }
 }
