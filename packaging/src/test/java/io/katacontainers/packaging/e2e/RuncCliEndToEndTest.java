@@ -1,5 +1,7 @@
 package io.katacontainers.packaging.e2e;
 
+import io.katacontainers.packaging.e2e.KataRuntimeCli.Result;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,8 +16,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -50,25 +52,8 @@ class RuncCliEndToEndTest {
         }
     }
 
-    private record Result(int exitCode, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
-    }
-
     private Result runtime(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Sandboxes.DIST.resolve("bin/kata-runtime").toString()));
-        argv.addAll(Arrays.asList(args));
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        Process process = new ProcessBuilder(argv).redirectInput(new File("/dev/null"))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-            throw new AssertionError("kata-runtime " + String.join(" ", args) + " did not finish");
-        }
-        return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        return KataRuntimeCli.run(work, Duration.ofSeconds(TIMEOUT_SECONDS), args);
     }
 
     private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
