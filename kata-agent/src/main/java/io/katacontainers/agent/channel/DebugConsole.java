@@ -5,7 +5,6 @@ import io.katacontainers.agent.process.Command;
 import io.katacontainers.agent.process.Reaper;
 import io.katacontainers.agent.process.Redirect;
 import io.katacontainers.api.guest.GuestContract;
-import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.ffm.libc.Poll;
@@ -33,7 +32,6 @@ public final class DebugConsole implements AutoCloseable {
     private static final Path VSOCK_DEVICE = Path.of("/dev/vsock");
     private static final Path SHELL = Path.of("/bin/sh");
     private static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=dumb");
-    private static final int POLL_MILLIS = 500;
     /** While no host is connected to the serial port, poll(2) reports a hang-up at once: check again this often. */
     private static final long SERIAL_IDLE_MILLIS = 200;
 
@@ -85,24 +83,12 @@ public final class DebugConsole implements AutoCloseable {
 
     private void acceptLoop(Fd listener) {
         try (listener) {
-            while (!closed) {
-                if (Poll.poll(listener.get(), Poll.POLLIN, POLL_MILLIS) == 0) {
-                    continue;
-                }
-                Fd connection;
-                try {
-                    connection = Sockets.accept(listener.get(), 0);
-                } catch (SyscallException e) {
-                    if (e.is(Errno.EAGAIN) || e.is(Errno.ECONNABORTED)) {
-                        continue;
-                    }
-                    throw e;
-                }
+            AcceptLoop.run(listener, () -> closed, connection -> {
                 // The shell holds its own copies; the connection ends when it exits.
                 try (connection) {
                     spawnShell(connection.get());
                 }
-            }
+            });
         } catch (SyscallException e) {
             LOG.log(Level.ERROR, "debug console stops accepting: {0}", e.getMessage());
         }
@@ -111,7 +97,7 @@ public final class DebugConsole implements AutoCloseable {
     private void serialLoop(Fd device) {
         try (device) {
             while (!closed) {
-                int events = Poll.poll(device.get(), Poll.POLLIN, POLL_MILLIS);
+                int events = Poll.poll(device.get(), Poll.POLLIN, AcceptLoop.POLL_MILLIS);
                 if ((events & Poll.POLLHUP) != 0) {
                     Thread.sleep(SERIAL_IDLE_MILLIS); // no host on the other end: nothing to wait on but time
                 } else if ((events & Poll.POLLIN) != 0) {

@@ -1,8 +1,6 @@
 package io.katacontainers.agent.channel;
 
-import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.Fd;
-import io.katacontainers.ffm.libc.Poll;
 import io.katacontainers.ffm.libc.Sockets;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.ttrpc.TtrpcServer;
@@ -17,7 +15,6 @@ import java.lang.System.Logger.Level;
 final class VsockChannel implements AgentListener {
     private static final System.Logger LOG = System.getLogger(VsockChannel.class.getName());
     private static final int BACKLOG = 16;
-    private static final int POLL_MILLIS = 500;
 
     private final int port;
     private volatile boolean closed;
@@ -42,22 +39,9 @@ final class VsockChannel implements AgentListener {
 
     private void accept(Fd listener, TtrpcServer server) {
         try (listener) {
-            while (!closed) {
-                if (Poll.poll(listener.get(), Poll.POLLIN, POLL_MILLIS) == 0) {
-                    continue;
-                }
-                Fd connection;
-                try {
-                    connection = Sockets.accept(listener.get(), 0);
-                } catch (SyscallException e) {
-                    if (e.is(Errno.EAGAIN) || e.is(Errno.ECONNABORTED)) {
-                        continue;
-                    }
-                    throw e;
-                }
-                Thread.ofPlatform().daemon().name("vsock:" + port + " connection").stackSize(256 * 1024)
-                        .start(() -> serve(connection, server));
-            }
+            AcceptLoop.run(listener, () -> closed, connection -> Thread.ofPlatform().daemon()
+                    .name("vsock:" + port + " connection").stackSize(256 * 1024)
+                    .start(() -> serve(connection, server)));
         } catch (SyscallException e) {
             LOG.log(Level.ERROR, "vsock port {0} stops accepting: {1}", Integer.toString(port), e.getMessage());
         }
