@@ -62,7 +62,7 @@ class RuncCommandLineTest {
         var parsed = cli.parseArgs("--root", "/run/docker/runtime-kata/moby", "--log", "/b/log.json",
                 "--log-format", "json", "--systemd-cgroup", "create", "--bundle", "/b", "--pid-file", "/b/init.pid",
                 "--no-pivot", "--no-new-keyring", "--preserve-fds", "0", "c1");
-        OciCommands.Create create = (OciCommands.Create) parsed.subcommand().commandSpec().userObject();
+        CreateCommand create = (CreateCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals("c1", create.id);
         assertEquals(Path.of("/b/init.pid"), create.pidFile);
 
