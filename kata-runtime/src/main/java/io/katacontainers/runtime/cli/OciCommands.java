@@ -45,7 +45,8 @@ final class OciCommands {
 
     static List<Object> all(ConfigSource config, StateStore store) {
         return List.of(new CreateCommand(config, store), new SandboxHolderCommand(config, store), new Start(store),
-                new State(store), new Kill(store), new Delete(store), new ListContainers(store), new ExecCommand(store));
+                new State(store), new Kill(store), new Delete(store), new ListContainers(store),
+                new ExecCommand(store));
     }
 
     /** A failure to report as {@code kata-runtime CMD: message} with exit status 1. */
