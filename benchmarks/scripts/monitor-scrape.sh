@@ -5,8 +5,8 @@
 # metrics endpoint being scraped: two pods started alike, the first scraped RSS_SCRAPES times, the second left alone.
 # The monitor sees only this run's sandboxes (a private --sandboxes-root of links into /run/vc/sbs).
 # Usage: monitor-scrape.sh [--pods N] [--scrapes N] [--rss-scrapes N] [--java-opts OPTS]
-#   defaults 4, 10, 200; --java-opts: KATA_JAVA_OPTS for the shims (e.g. -Xms384m, the JVM's default initial heap
-#   on a 24 GiB host, to compare with the shipped -Xms16m); root; build first: make build
+#   defaults 4, 10, 200; --java-opts: KATA_JAVA_OPTS for the shims (e.g. an initial heap of 384 MiB, the JVM's default
+#   on a 24 GiB host, to compare with the shipped one); root; build first: make build
 set -euo pipefail
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
 pods=4 scrapes=10 rss_scrapes=200 java_opts=

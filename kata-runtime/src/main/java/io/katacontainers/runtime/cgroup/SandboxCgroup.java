@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The sandbox's cgroup on the host with {@code sandbox_cgroup_only} (Kata's model): the directory of
@@ -73,6 +74,30 @@ public record SandboxCgroup(CgroupsPath path, List<Path> dirs) {
     private static void inherit(Path parent, Path child, String file) throws IOException {
         if (Files.readString(child.resolve(file)).isBlank()) {
             Files.writeString(child.resolve(file), Files.readString(parent.resolve(file)).strip());
+        }
+    }
+
+    /**
+     * Moves process {@code pid} into the cgroups this process is in, in every hierarchy of {@code hierarchies}
+     * ({@code /proc/self/cgroup} names them): the relay that stands for the container on the host joins the sandbox
+     * cgroup, so what a caller reads through that pid (containerd's runc shim for {@code docker stats}) is the
+     * sandbox's. A hierarchy of {@code /proc/self/cgroup} that is not mounted here is skipped.
+     */
+    public static void addToOwnCgroups(long pid, List<CgroupMounts.Hierarchy> hierarchies) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            String[] fields = line.split(":", 3);
+            if (fields.length < 3) {
+                continue;
+            }
+            Set<String> controllers = fields[1].isEmpty() ? Set.of() : Set.of(fields[1].split(","));
+            String relative = fields[2].startsWith("/") ? fields[2].substring(1) : fields[2];
+            for (CgroupMounts.Hierarchy hierarchy : hierarchies) {
+                boolean same = controllers.isEmpty() ? hierarchy.v2() : hierarchy.controllers().equals(controllers);
+                if (same) {
+                    Path procs = hierarchy.mountPoint().resolve(relative).resolve("cgroup.procs");
+                    Files.writeString(procs, Long.toString(pid), StandardCharsets.US_ASCII);
+                }
+            }
         }
     }
 

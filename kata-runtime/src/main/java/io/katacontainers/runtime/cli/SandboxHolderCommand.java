@@ -1,5 +1,8 @@
 package io.katacontainers.runtime.cli;
 
+import io.katacontainers.runtime.cgroup.CgroupMounts;
+import io.katacontainers.runtime.cgroup.SandboxCgroup;
+
 import io.katacontainers.ffm.libc.Terminals;
 import io.katacontainers.runtime.config.ConfigSource;
 import io.katacontainers.runtime.core.GuestProcess;
@@ -89,6 +92,10 @@ final class SandboxHolderCommand extends OciCommands.Base {
             OciHooks.run(bundle.spec().getHooks(), OciHooks.Stage.PRESTART, creating);
             OciHooks.run(bundle.spec().getHooks(), OciHooks.Stage.CREATE_RUNTIME, creating);
             sandbox = bootstrap.boot(dir);
+            if (relayPid > 0 && bootstrap.config().runtime().sandboxCgroupOnly()) {
+                // This process joined the sandbox cgroup; the pid the caller holds for the container follows.
+                SandboxCgroup.addToOwnCgroups(relayPid, CgroupMounts.live());
+            }
             Sandbox own = sandbox;
             Runtime.getRuntime().addShutdownHook(new Thread(own::close));
             state = state.withVmmPid(sandbox.vm().vmmPid());

@@ -103,8 +103,12 @@ public final class ProcessRelay {
             return new HolderEnds(Fd.adopt(STATUS_FD), Fd.adopt(SIGNALS_FD));
         }
 
-        /** Forwards each signal the relay receives, on a platform thread of its own (a blocking read). */
-        public void forwardSignals(IntConsumer forward) {
+        /**
+         * Forwards each signal the relay receives, on a platform thread of its own (a blocking read). When the relay
+         * ends before this side reported an exit to it (it was SIGKILLed: the one signal it cannot pass on),
+         * {@code relayGone} runs: the process that stood for the container is gone, and so must the container be.
+         */
+        public void forwardSignals(IntConsumer forward, Runnable relayGone) {
             Thread.ofPlatform().daemon().name("relay-signals").start(() -> {
                 try (var in = new BufferedReader(new InputStreamReader(FdStreams.input(signals),
                         StandardCharsets.US_ASCII))) {
@@ -117,6 +121,9 @@ public final class ProcessRelay {
                     }
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.DEBUG, "relay signals ended: {0}", e.getMessage());
+                }
+                if (!reported.get()) {
+                    relayGone.run();
                 }
             });
         }

@@ -99,7 +99,13 @@ public final class SandboxHolder {
                 LOG.log(System.Logger.Level.WARNING, "control socket failed: {0}", e.getMessage());
             }
         });
-        relay.ifPresent(ends -> ends.forwardSignals(this::forwardSignal));
+        relay.ifPresent(ends -> ends.forwardSignals(this::forwardSignal, () -> {
+            // The pid the caller holds for the container died (SIGKILL): as with runc, whose pid is the
+            // container's own, the container goes with it.
+            LOG.log(System.Logger.Level.WARNING, "the relay of container {0} was killed: killing the container",
+                    containerId);
+            forwardSignal(io.katacontainers.ffm.libc.Processes.SIGKILL);
+        }));
         update(current -> current.withStatus(ContainerState.CREATED));
     }
 

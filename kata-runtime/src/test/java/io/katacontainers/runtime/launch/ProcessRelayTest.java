@@ -24,10 +24,11 @@ class ProcessRelayTest {
             try (ProcessRelay.HolderEnds ends = new ProcessRelay.HolderEnds(status.write(), signals.read())) {
                 List<Integer> forwarded = new CopyOnWriteArrayList<>();
                 CountDownLatch two = new CountDownLatch(2);
+                CountDownLatch gone = new CountDownLatch(1);
                 ends.forwardSignals(signal -> {
                     forwarded.add(signal);
                     two.countDown();
-                });
+                }, gone::countDown);
                 // A signal before the shell set its traps would end it: wait until /proc shows them caught.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (!catches(relay, Processes.SIGTERM) || !catches(relay, Processes.SIGHUP)) {
@@ -51,6 +52,8 @@ class ProcessRelayTest {
                 Processes.WaitStatus end = Processes.wait4(relay, 0).orElseThrow();
                 assertTrue(end.exited(), "exited, not killed by the signals it forwarded");
                 assertEquals(42, end.exitCode());
+                signals.write().close();
+                assertEquals(1, gone.getCount(), "a relay that exited as told is not a killed one");
             }
         }
     }
@@ -72,6 +75,22 @@ class ProcessRelayTest {
             status.write().close();
             assertTrue(PidFd.awaitExit(relay, Duration.ofSeconds(30)));
             assertEquals(255, Processes.wait4(relay, 0).orElseThrow().exitCode());
+        }
+    }
+
+    @Test
+    void aKilledRelayTellsTheHolderItIsGone() throws Exception {
+        try (Pipes.Pipe status = Pipes.pipe(Libc.O_CLOEXEC); Pipes.Pipe signals = Pipes.pipe(Libc.O_CLOEXEC)) {
+            int relay = ProcessRelay.start("kata-relay:test", false, status.read(), signals.write());
+            signals.write().close(); // the relay holds the only write end now, as after create
+            try (ProcessRelay.HolderEnds ends = new ProcessRelay.HolderEnds(status.write(), signals.read())) {
+                CountDownLatch gone = new CountDownLatch(1);
+                ends.forwardSignals(signal -> { }, gone::countDown);
+                Processes.kill(relay, Processes.SIGKILL);
+                assertTrue(PidFd.awaitExit(relay, Duration.ofSeconds(30)));
+                Processes.wait4(relay, 0);
+                assertTrue(gone.await(30, TimeUnit.SECONDS), "the holder never heard that its relay died");
+            }
         }
     }
 }

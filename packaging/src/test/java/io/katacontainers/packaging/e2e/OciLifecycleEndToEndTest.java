@@ -180,8 +180,8 @@ class OciLifecycleEndToEndTest {
         assertEquals("running", status(id));
 
         long holder = Long.parseLong(Files.readString(pidFile).trim());
-        assertTrue(ProcessHandle.of(holder).orElseThrow().destroyForcibly(), "SIGKILL the sandbox process");
-        await("state stopped after the holder died", () -> status(id).equals("stopped"));
+        assertTrue(ProcessHandle.of(holder).orElseThrow().destroyForcibly(), "SIGKILL the pid-file process");
+        await("state stopped after the pid-file process died", () -> status(id).equals("stopped"));
         Result kill = runtime("kill", id, "KILL");
         assertEquals(0, kill.exitCode(), "KILL still works without the holder: " + kill);
 
