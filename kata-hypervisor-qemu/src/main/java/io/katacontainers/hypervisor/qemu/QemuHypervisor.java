@@ -70,6 +70,8 @@ final class QemuHypervisor implements Hypervisor {
     private VirtiofsDaemon virtiofsd;
     /** Why virtiofsd ended under a running VM, once it has (written by the JDK's process-exit thread). */
     private volatile String sharedFsLost;
+    /** Set before a stop asks QEMU to quit: virtiofsd then ends with QEMU's vhost-user connection, as it should. */
+    private volatile boolean stopping;
     private QmpClient qmp;
     private boolean closed;
 
@@ -203,7 +205,7 @@ final class QemuHypervisor implements Hypervisor {
      */
     private void virtiofsdExited(VirtiofsDaemon daemon) {
         ChildProcess process = qemu;
-        if (process == null || !process.isAlive()) {
+        if (stopping || process == null || !process.isAlive()) {
             return;
         }
         sharedFsLost = daemon.process().exitReport();
@@ -307,6 +309,7 @@ final class QemuHypervisor implements Hypervisor {
                 return;
             }
             Instant deadline = Instant.now().plus(timeout);
+            stopping = true;
             try {
                 if (qemu != null && qemu.isAlive()) {
                     quitQemu(deadline);
@@ -347,6 +350,7 @@ final class QemuHypervisor implements Hypervisor {
 
     /** Closes QMP, then SIGKILLs and reaps every child still running. */
     private void releaseAll() {
+        stopping = true;
         if (qmp != null) {
             try {
                 qmp.close();
