@@ -177,8 +177,23 @@ class HooksConsoleEndToEndTest {
                 await("the init's answer on its terminal", () -> shown.toString().contains("init-42"));
                 await("the terminal's size in the guest", () -> shown.toString().contains("30 90"));
                 Terminals.setWindowSize(master.get(), new Terminals.WindowSize(41, 123));
-                type(master, "stty size\r");
-                await("the resized terminal in the guest", () -> shown.toString().contains("41 123"));
+                // The resize travels as SIGWINCH to the sandbox process and then a call to the agent, beside the
+                // typed keys: ask again until the guest's terminal has the new size (bounded by await).
+                long[] lastAsked = {0};
+                await("the resized terminal in the guest", () -> {
+                    if (shown.toString().contains("41 123")) {
+                        return true;
+                    }
+                    if (System.nanoTime() - lastAsked[0] > TimeUnit.SECONDS.toNanos(2)) {
+                        lastAsked[0] = System.nanoTime();
+                        try {
+                            type(master, "stty size\r");
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    return false;
+                });
 
                 // exec -t --detach: a second terminal, through a second hand-over.
                 CompletableFuture<Sockets.ReceivedFd> execConsole = receiveConsole(listener);
