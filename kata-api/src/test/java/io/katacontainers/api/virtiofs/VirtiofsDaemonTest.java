@@ -81,10 +81,15 @@ class VirtiofsDaemonTest {
     }
 
     @Test
-    void aDaemonLateForItsDeadlineIsKilled() {
+    void aDaemonLateForItsDeadlineIsKilled() throws IOException {
         Path socket = dir.resolve("vfs.sock");
+        // A daemon that never makes its socket (a real virtiofsd can make it before the first look at a deadline
+        // of now, and so is not late).
+        Path sleeper = Files.writeString(dir.resolve("late-virtiofsd"), "#!/bin/sh\nexec sleep 60\n");
+        Files.setPosixFilePermissions(sleeper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         IOException failure = assertThrows(IOException.class, () -> VirtiofsDaemon.start(launcher,
-                command(socket, List.of()), dir.resolve("virtiofsd.log"), Instant.now()));
+                new VirtiofsdCommand(sleeper, socket, shared, VirtiofsCache.AUTO, "chroot", List.of()),
+                dir.resolve("virtiofsd.log"), Instant.now().plusMillis(300)));
         assertTrue(failure.getMessage().contains("did not create " + socket + " in time"), failure.getMessage());
         assertGone(launcher.children().getFirst(), socket);
     }
