@@ -24,8 +24,9 @@ done
 # shellcheck source=lib/kata-run.sh
 . "$(dirname "$0")/lib/kata-run.sh"
 require_build
-command -v containerd >/dev/null && command -v ctr >/dev/null \
-  || die "needs containerd and ctr: apt-get install containerd"
+# shellcheck source=lib/containerd.sh
+. "$(dirname "$0")/lib/containerd.sh"
+require_containerd
 command -v curl >/dev/null || die "needs curl: apt-get install curl"
 monitor="$root/build/bin/kata-monitor"
 [ -x "$monitor" ] || die "$monitor is missing: run make build first"
@@ -35,36 +36,11 @@ sed -E 's/^dial_timeout = [0-9]+$/dial_timeout = 180/' \
 config="$tmp/configuration.toml"
 image=docker.io/library/kata-busybox:bench
 
-cat >"$tmp/config.toml" <<TOML
-version = 2
-root = "$tmp/root"
-state = "$tmp/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$tmp/containerd.sock"
-TOML
-PATH="$root/build/bin:$PATH" KATA_JAVA_OPTS="$java_opts" containerd --config "$tmp/config.toml" \
-  >"$tmp/containerd.log" 2>&1 &
-containerd_pid=$!
 monitor_pid=
-stop_all() {
-  set +e
-  local id
+containerd_extra_teardown() {
   [ -n "$monitor_pid" ] && { kill "$monitor_pid" 2>/dev/null; wait "$monitor_pid" 2>/dev/null; }
-  for id in "${sandbox_ids[@]}"; do
-    ctr --address "$tmp/containerd.sock" task kill -s KILL "$id" >/dev/null 2>&1
-    ctr --address "$tmp/containerd.sock" task delete --force "$id" >/dev/null 2>&1
-    ctr --address "$tmp/containerd.sock" container delete "$id" >/dev/null 2>&1
-  done
-  kill "$containerd_pid" 2>/dev/null; wait "$containerd_pid" 2>/dev/null
-  cleanup
 }
-trap stop_all EXIT
-for _ in $(seq 100); do [ -S "$tmp/containerd.sock" ] && break; sleep 0.1; done
-[ -S "$tmp/containerd.sock" ] || { cat "$tmp/containerd.log" >&2; die "containerd did not start"; }
-c=(ctr --address "$tmp/containerd.sock")
-"$root/packaging/bundle/make-image.sh" "$tmp/busybox.tar" "$image" >/dev/null
-"${c[@]}" image import "$tmp/busybox.tar" >/dev/null
+start_containerd "$root/build/bin" KATA_JAVA_OPTS="$java_opts"
 mkdir -p "$tmp/sbs"
 
 start_pod() { # ID: a detached pod running sleep; returns once its shim serves metrics

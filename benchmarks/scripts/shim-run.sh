@@ -19,8 +19,9 @@ done
 # shellcheck source=lib/kata-run.sh
 . "$(dirname "$0")/lib/kata-run.sh"
 require_build
-command -v containerd >/dev/null && command -v ctr >/dev/null \
-  || die "needs containerd and ctr: apt-get install containerd"
+# shellcheck source=lib/containerd.sh
+. "$(dirname "$0")/lib/containerd.sh"
+require_containerd
 shim="$root/build/bin/containerd-shim-kata-v2"
 config="$root/build/share/defaults/kata-containers/configuration.toml"
 image=docker.io/library/kata-busybox:bench
@@ -38,32 +39,7 @@ exit \$rc
 WRAP
 chmod +x "$tmp/bin/containerd-shim-kata-v2"
 
-cat >"$tmp/config.toml" <<TOML
-version = 2
-root = "$tmp/root"
-state = "$tmp/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$tmp/containerd.sock"
-TOML
-PATH="$tmp/bin:$PATH" containerd --config "$tmp/config.toml" >"$tmp/containerd.log" 2>&1 &
-containerd_pid=$!
-stop_containerd() {
-  set +e
-  local id
-  for id in "${sandbox_ids[@]}"; do
-    ctr --address "$tmp/containerd.sock" task delete --force "$id" >/dev/null 2>&1
-    ctr --address "$tmp/containerd.sock" container delete "$id" >/dev/null 2>&1
-  done
-  kill "$containerd_pid" 2>/dev/null; wait "$containerd_pid" 2>/dev/null
-  cleanup
-}
-trap stop_containerd EXIT
-for _ in $(seq 100); do [ -S "$tmp/containerd.sock" ] && break; sleep 0.1; done
-[ -S "$tmp/containerd.sock" ] || { cat "$tmp/containerd.log" >&2; die "containerd did not start"; }
-c=(ctr --address "$tmp/containerd.sock")
-"$root/packaging/bundle/make-image.sh" "$tmp/busybox.tar" "$image" >/dev/null
-"${c[@]}" image import "$tmp/busybox.tar" >/dev/null
+start_containerd "$tmp/bin"
 
 timed_run() { # ID RUNTIME [ARGS...]: prints the wall time of ctr run --rm in ms
   local id=$1 runtime=$2 t0
