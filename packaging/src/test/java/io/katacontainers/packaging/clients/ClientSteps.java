@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class ClientSteps {
     static final String KATA = "kata";
     private static final int STDOUT_BYTES = 50 << 20;
+    private static final String IPV4 = "\\d+\\.\\d+\\.\\d+\\.\\d+";
     private static final String TRAPPING_INIT =
             "echo init-up; trap 'echo got-term' TERM; while true; do sleep 1; done";
 
@@ -229,6 +230,45 @@ final class ClientSteps {
             if (!removed) {
                 call("rm", "-f", name); // a failed step: the container goes before the next runtime's steps
             }
+        }
+    }
+
+    /**
+     * A {@code -d} container on the client's default bridge network: the address {@code inspect} gives is on the
+     * container's {@code eth0} (the guest's with kata: the sandbox scanned the network namespace the client's
+     * prestart hook set up, after that hook), and the bridge's gateway answers a bounded ping from it; with kata,
+     * nothing of the sandbox is left after {@code rm -f}.
+     */
+    void bridge(String runtime) throws Exception {
+        String name = prefix + "-net-" + runtime;
+        List<String> argv = new ArrayList<>(List.of("run", "-d", "--name", name));
+        argv.addAll(client.runOptions(runtime));
+        argv.addAll(List.of(client.image(), "sleep", "600"));
+        Outcome started = run(argv).ok();
+        String id = started.out().trim();
+        try {
+            String address = inspect(name, "{{.NetworkSettings.IPAddress}}");
+            String prefixLength = inspect(name, "{{.NetworkSettings.IPPrefixLen}}");
+            String gateway = inspect(name, "{{.NetworkSettings.Gateway}}");
+            assertTrue(address.matches(IPV4) && gateway.matches(IPV4),
+                    "inspect gives the container's bridge address and gateway: " + address + " via " + gateway);
+            Outcome addr = call("exec", name, "ip", "-4", "-o", "addr", "show", "dev", "eth0").ok();
+            assertTrue(addr.out().contains(" inet " + address + "/" + prefixLength + " "),
+                    "eth0 in the container has the address inspect gives, " + address + "/" + prefixLength + ": "
+                    + addr);
+            Outcome route = call("exec", name, "ip", "-4", "route", "show", "default").ok();
+            assertTrue(route.out().contains("default via " + gateway + " "), "the default route goes through "
+                    + "the bridge's gateway " + gateway + ": " + route);
+            // Bounded: three echo requests, at most 20 s (the first waits for ARP; a TCG guest is slow).
+            Outcome ping = call("exec", name, "ping", "-c", "3", "-w", "20", gateway);
+            assertEquals(0, ping.exitCode(), "the container reaches the bridge's gateway " + gateway + ": " + ping);
+            assertTrue(ping.out().matches("(?s).* [1-3] packets received.*"),
+                    "echo replies from the gateway: " + ping);
+        } finally {
+            call("rm", "-f", name).ok();
+        }
+        if (runtime.equals(KATA)) {
+            Sandboxes.assertNothingLeft(id);
         }
     }
 
