@@ -41,6 +41,7 @@ import java.util.Optional;
  * something happens (WaitProcess, ReadStdout/ReadStderr, GetOOMEvent) carry none, as in Kata.
  */
 public final class AgentClient implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AgentClient.class.getName());
     static final String AGENT = "grpc.AgentService";
     static final String HEALTH = "grpc.Health";
     private static final CallOptions CONTROL = CallOptions.ofTimeout(Duration.ofSeconds(60));
@@ -214,9 +215,15 @@ public final class AgentClient implements AutoCloseable {
 
     private <R> R call(String method, MessageLite request, Parser<R> parser, CallOptions options)
             throws AgentException {
+        long start = System.nanoTime();
         try {
-            return ttrpc.call(AGENT, method, request, parser, options);
+            R response = ttrpc.call(AGENT, method, request, parser, options);
+            LOG.log(System.Logger.Level.DEBUG, "agent {0} answered in {1} ms", method,
+                    (System.nanoTime() - start) / 1_000_000);
+            return response;
         } catch (StatusException e) {
+            LOG.log(System.Logger.Level.DEBUG, "agent {0} failed in {1} ms", method,
+                    (System.nanoTime() - start) / 1_000_000);
             throw new AgentException("agent " + method + " failed: " + e.getMessage(), e);
         }
     }

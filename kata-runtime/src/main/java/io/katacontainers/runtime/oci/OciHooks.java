@@ -1,5 +1,7 @@
 package io.katacontainers.runtime.oci;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.agent.proto.Hook;
 import io.katacontainers.agent.proto.Hooks;
 import io.katacontainers.ffm.libc.Fd;
@@ -17,7 +19,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -33,6 +37,7 @@ public final class OciHooks {
     private static final System.Logger LOG = System.getLogger(OciHooks.class.getName());
     /** How much of a hook's output an error quotes. */
     private static final int OUTPUT_LIMIT = 4096;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The stages that run on the host, with their names in the spec. */
     public enum Stage {
@@ -66,6 +71,28 @@ public final class OciHooks {
     }
 
     private OciHooks() {
+    }
+
+    /**
+     * The runtime spec's state of a container as a hook reads it on stdin ({@code ociVersion}, {@code id},
+     * {@code status}, {@code pid}, {@code bundle}, {@code annotations} when there are any), on one line.
+     */
+    public static String state(String ociVersion, String id, String status, long pid, Path bundle,
+                               Map<String, String> annotations) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("ociVersion", ociVersion);
+        state.put("id", id);
+        state.put("status", status);
+        state.put("pid", pid);
+        state.put("bundle", bundle.toAbsolutePath().toString());
+        if (!annotations.isEmpty()) {
+            state.put("annotations", annotations);
+        }
+        try {
+            return JSON.writeValueAsString(state);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings and numbers is always JSON", e);
+        }
     }
 
     /**

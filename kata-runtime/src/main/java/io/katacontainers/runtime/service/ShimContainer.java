@@ -14,13 +14,20 @@ final class ShimContainer {
     private final String bundle;
     private final ShimProcess init;
     private final Optional<Resource.HostMount> rootfs;
+    private final ShimHooks hooks;
     private final Map<String, ShimProcess> execs = new ConcurrentHashMap<>();
 
-    ShimContainer(String id, String bundle, ShimProcess init, Optional<Resource.HostMount> rootfs) {
+    ShimContainer(String id, String bundle, ShimProcess init, Optional<Resource.HostMount> rootfs, ShimHooks hooks) {
+        this.hooks = hooks;
         this.id = id;
         this.bundle = bundle;
         this.init = init;
         this.rootfs = rootfs;
+    }
+
+    /** The spec's OCI hooks, run on the host. */
+    ShimHooks hooks() {
+        return hooks;
     }
 
     String id() {

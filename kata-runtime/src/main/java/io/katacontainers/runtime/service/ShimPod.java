@@ -79,40 +79,48 @@ final class ShimPod {
         }
         PodAnnotations pod = PodAnnotations.of(bundle.spec().getAnnotationsMap());
         boolean startsSandbox = sandbox == null;
-        if (startsSandbox) {
-            if (pod.sandboxId().isPresent()) {
-                throw ErrdefsException.notFound("sandbox " + pod.sandboxId().get() + " of container " + id
-                        + " is not served by this shim: create the sandbox first");
-            }
-            long boot = System.nanoTime();
-            // Create's options name the file as start's did; else KATA_CONF_FILE (start sets it from its options).
-            SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(),
-                    ConfigLookup.forShim(RuntimeOptions.configPath(request.getOptions())),
-                    ConfigLoader.Strictness.fromEnvironment(System.getenv()), drivers);
-            Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REPLACE);
-            sandbox = bootstrap.boot(dir);
-            runDir = dir;
-            watchOom(sandbox, onOom);
-            LOG.log(System.Logger.Level.INFO, "sandbox {0} started in {1} ms", id, TaskService.millisSince(boot));
-        } else if (!pod.sandboxId().equals(Optional.of(sandbox.id()))) {
+        if (startsSandbox && pod.sandboxId().isPresent()) {
+            throw ErrdefsException.notFound("sandbox " + pod.sandboxId().get() + " of container " + id
+                    + " is not served by this shim: create the sandbox first");
+        }
+        if (!startsSandbox && !pod.sandboxId().equals(Optional.of(sandbox.id()))) {
             throw ErrdefsException.failedPrecondition("container " + id + " does not belong to sandbox "
                     + sandbox.id() + " (annotations " + PodAnnotations.CONTAINER_TYPE + "="
                     + PodAnnotations.TYPE_CONTAINER + " and " + PodAnnotations.SANDBOX_ID + " name the pod)");
         }
+        // As Kata's shim: the create hooks run before the container is made, the pod's first one's before its
+        // VM boots and its network namespace is scanned (a prestart hook may set that namespace up).
+        ShimHooks hooks = ShimHooks.of(id, bundle);
+        hooks.beforeCreate();
         try {
-            ShimContainer container = createContainer(id, bundle, request, listener);
+            if (startsSandbox) {
+                long boot = System.nanoTime();
+                // Create's options name the file as start's did; else KATA_CONF_FILE (start sets it from its
+                // options).
+                SandboxBootstrap bootstrap = SandboxBootstrap.plan(id, bundle.spec(),
+                        ConfigLookup.forShim(RuntimeOptions.configPath(request.getOptions())),
+                        ConfigLoader.Strictness.fromEnvironment(System.getenv()), drivers);
+                Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REPLACE);
+                sandbox = bootstrap.boot(dir);
+                runDir = dir;
+                watchOom(sandbox, onOom);
+                LOG.log(System.Logger.Level.INFO, "sandbox {0} started in {1} ms", id,
+                        TaskService.millisSince(boot));
+            }
+            ShimContainer container = createContainer(id, bundle, request, listener, hooks);
             containers.put(id, container);
             return container;
         } catch (Exception e) {
             if (startsSandbox) {
                 destroy();
             }
+            hooks.afterDelete(); // the runtime spec's life cycle: a failed create goes on to delete
             throw e;
         }
     }
 
     private ShimContainer createContainer(String id, Bundle bundle, CreateTaskRequest request,
-                                          ShimProcess.ExitListener listener)
+                                          ShimProcess.ExitListener listener, ShimHooks hooks)
             throws SandboxException, IOException {
         Optional<Resource.HostMount> mount = request.getRootfsCount() == 0 ? Optional.empty()
                 : Optional.of(RootfsMount.mount(sandbox.resources(), request.getRootfsList(),
@@ -131,7 +139,7 @@ final class ShimPod {
             // Readers start before the process does; the agent keeps what it writes until they come.
             init.attach(stdio, GuestProcess.init(sandbox.agent(), id,
                     new GuestProcess.Stdio(request.getTerminal(), stdio.in(), stdio.out(), stdio.err())));
-            return new ShimContainer(id, request.getBundle(), init, mount);
+            return new ShimContainer(id, request.getBundle(), init, mount, hooks);
         } catch (SandboxException | IOException | RuntimeException e) {
             if (created) {
                 sandbox.removeContainer(id, false);

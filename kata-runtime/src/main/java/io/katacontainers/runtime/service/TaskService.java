@@ -161,6 +161,7 @@ public final class TaskService {
             if (process.isInit()) {
                 process.start();
                 events.publish(TaskStart.newBuilder().setContainerId(container.id()).setPid(pod.pid()).build());
+                container.hooks().afterStart();
             } else {
                 process.startExec(pod.agentFor(container));
                 events.publish(TaskExecStarted.newBuilder().setContainerId(container.id())
@@ -250,6 +251,7 @@ public final class TaskService {
             ShimProcess.Exit exit = init.delete();
             int pid = pod.pid();
             pod.remove(container);
+            container.hooks().afterDelete();
             events.publish(TaskDelete.newBuilder().setContainerId(container.id()).setPid(pid)
                     .setExitStatus(exit.status()).setExitedAt(EventPublisher.timestamp(exit.at()))
                     .setId(container.id()).build());

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class ClientSteps {
     static final String KATA = "kata";
     private static final int STDOUT_BYTES = 50 << 20;
+    private static final String IPV4 = "\\d+\\.\\d+\\.\\d+\\.\\d+";
     private static final String TRAPPING_INIT =
             "echo init-up; trap 'echo got-term' TERM; while true; do sleep 1; done";
 
@@ -230,6 +231,78 @@ final class ClientSteps {
                 call("rm", "-f", name); // a failed step: the container goes before the next runtime's steps
             }
         }
+    }
+
+    /**
+     * A {@code -d} container on the client's default bridge network: the address {@code inspect} gives is on the
+     * container's {@code eth0} (the guest's with kata: the sandbox scanned the network namespace the client's
+     * prestart hook set up, after that hook), the spec's namespaced sysctls hold there ({@code --sysctl
+     * net.core.somaxconn} and Docker's {@code net.ipv4.ip_unprivileged_port_start=0}: with kata, the agent applies
+     * them in the guest's pod network namespace), and the bridge's gateway answers a bounded ping; with kata,
+     * nothing of the sandbox is left after {@code rm -f}.
+     */
+    void bridge(String runtime) throws Exception {
+        String name = prefix + "-net-" + runtime;
+        List<String> argv = new ArrayList<>(List.of("run", "-d", "--name", name, "--sysctl",
+                "net.core.somaxconn=1234"));
+        argv.addAll(client.runOptions(runtime));
+        argv.addAll(List.of(client.image(), "sleep", "600"));
+        Outcome started = run(argv).ok();
+        String id = started.out().trim();
+        try {
+            String address = inspect(name, "{{.NetworkSettings.IPAddress}}");
+            String prefixLength = inspect(name, "{{.NetworkSettings.IPPrefixLen}}");
+            String gateway = inspect(name, "{{.NetworkSettings.Gateway}}");
+            assertTrue(address.matches(IPV4) && gateway.matches(IPV4),
+                    "inspect gives the container's bridge address and gateway: " + address + " via " + gateway);
+            Outcome addr = call("exec", name, "ip", "-4", "-o", "addr", "show", "dev", "eth0").ok();
+            assertTrue(addr.out().contains(" inet " + address + "/" + prefixLength + " "),
+                    "eth0 in the container has the address inspect gives, " + address + "/" + prefixLength + ": "
+                    + addr);
+            Outcome route = call("exec", name, "ip", "-4", "route", "show", "default").ok();
+            assertTrue(route.out().contains("default via " + gateway + " "), "the default route goes through "
+                    + "the bridge's gateway " + gateway + ": " + route);
+            // Namespaced sysctls of the spec (--sysctl, and the one Docker always sets) hold in the container's
+            // network namespace: with kata the guest's pod namespace, where the agent applies them.
+            Outcome sysctls = call("exec", name, "cat", "/proc/sys/net/core/somaxconn",
+                    "/proc/sys/net/ipv4/ip_unprivileged_port_start").ok();
+            assertEquals("1234\n0\n", sysctls.out(), "net.core.somaxconn from --sysctl and Docker's "
+                    + "net.ipv4.ip_unprivileged_port_start=0 in the container: " + sysctls);
+            // Bounded: three echo requests, at most 20 s (the first waits for ARP; a TCG guest is slow).
+            Outcome ping = call("exec", name, "ping", "-c", "3", "-w", "20", gateway);
+            assertEquals(0, ping.exitCode(), "the container reaches the bridge's gateway " + gateway + ": " + ping);
+            assertTrue(ping.out().matches("(?s).* [1-3] packets received.*"),
+                    "echo replies from the gateway: " + ping);
+        } finally {
+            call("rm", "-f", name).ok();
+        }
+        if (runtime.equals(KATA)) {
+            Sandboxes.assertNothingLeft(id);
+        }
+    }
+
+    /**
+     * The client's default seccomp profile (Docker's: 357 syscalls allowed in 12 rules, the rest refused with
+     * EPERM) is in force in the container, the guest's with kata: {@code /proc/self/status} says {@code Seccomp: 2}
+     * (a filter) and {@code unshare(CLONE_NEWUSER)}, which the profile allows only with CAP_SYS_ADMIN, is refused;
+     * with {@code --security-opt seccomp=unconfined}, the control, there is no filter and the same call succeeds
+     * (so the refusal is the profile's, not the kernel's).
+     */
+    void seccomp(String runtime) throws Exception {
+        String script = "grep '^Seccomp:' /proc/self/status; "
+                + "if unshare -U true; then echo userns-allowed; else echo userns-refused; fi";
+        List<String> confined = run(runtime, "--rm");
+        confined.addAll(List.of(client.image(), "sh", "-c", script));
+        Outcome filtered = run(confined).ok();
+        assertTrue(filtered.out().matches("(?s)Seccomp:\\s+2\n.*userns-refused\n"),
+                "the default profile filters the container's syscalls and refuses unshare -U: " + filtered);
+        assertTrue(filtered.stderr().contains("Operation not permitted"), "the refusal is EPERM, the profile's "
+                + "action: " + filtered);
+        List<String> unconfined = run(runtime, "--rm", "--security-opt", "seccomp=unconfined");
+        unconfined.addAll(List.of(client.image(), "sh", "-c", script));
+        Outcome open = run(unconfined).ok();
+        assertTrue(open.out().matches("(?s)Seccomp:\\s+0\n.*userns-allowed\n"),
+                "without the profile nothing filters the syscalls and unshare -U works: " + open);
     }
 
     private void volumes(String name, Path data, Path readOnly) throws Exception {

@@ -24,8 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code runtimes.kata.path}), the way Docker selects a VM runtime: one private dockerd for the class, and the same
  * steps with runc first, as the control, then with kata. {@code docker run --rm} prints the kernel (the guest's with
  * kata: not the host's), propagates the exit code and carries 50 MiB of stdout byte-exact, read from a {@code :ro}
- * volume; {@code docker run -t} gives the container a terminal (the pty over {@code --console-socket}); a {@code -d}
- * container with a read-write and a read-only volume takes {@code docker exec} (exit code
+ * volume; on the default bridge network the container has the address {@code docker inspect} gives, the spec's
+ * namespaced sysctls and pings the gateway; Docker's default seccomp profile is in force (a filter, unshare -U
+ * refused; not without it); {@code docker run -t} gives the container a terminal (the pty over
+ * {@code --console-socket}); a {@code -d} container with a read-write and a read-only volume takes
+ * {@code docker exec} (exit code
  * propagated), {@code logs}, {@code top}, {@code stats --no-stream}, {@code pause}/{@code unpause}, {@code update
  * --memory}, {@code stop} (SIGTERM, then SIGKILL after the timeout) and {@code rm}. Nothing of a kata container is
  * left once it is removed (VM, virtiofsd, mounts, {@code /run/vc/sbs/<id>}), nor of the daemon after the class.
@@ -100,5 +103,19 @@ class DockerEndToEndTest {
         steps.runRm(ClientSteps.KATA, blob);
         steps.terminal(ClientSteps.KATA);
         steps.detached(ClientSteps.KATA, ALL);
+    }
+
+    @Test
+    @Order(3)
+    void bridgeNetwork() throws Exception {
+        steps.bridge("runc");
+        steps.bridge(ClientSteps.KATA);
+    }
+
+    @Test
+    @Order(4)
+    void seccompProfile() throws Exception {
+        steps.seccomp("runc");
+        steps.seccomp(ClientSteps.KATA);
     }
 }
