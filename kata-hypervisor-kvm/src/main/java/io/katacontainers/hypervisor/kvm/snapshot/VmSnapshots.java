@@ -47,8 +47,9 @@ import java.util.function.Consumer;
  *   <li>restore: the KVM VM's state (PIT, clock, PIC, IOAPIC) and the memory, then the devices, then per vCPU the TSC
  *       rate (only when this host's differs), CPUID before MSRs, MP state, registers (they clear pending
  *       exceptions, so before the events), special registers before the LAPIC (they carry the APIC base), the LAPIC
- *       before the MSRs (the TSC deadline MSR needs it), the events last; then the vsock transport reset, which
- *       raises an interrupt and so must come after the LAPICs are back.</li>
+ *       before the MSRs (the TSC deadline MSR needs it), the events last; then a notification of every queue and
+ *       any interrupt the saved devices had pending, and the vsock transport reset, all of which raise interrupts
+ *       and so must come after the LAPICs are back.</li>
  * </ul>
  */
 public final class VmSnapshots {
@@ -183,6 +184,9 @@ public final class VmSnapshots {
             long t4 = System.nanoTime();
             for (Vcpu vcpu : vmm.vcpus().vcpus()) {
                 restoreVcpu(vcpu.kvm(), snapshot.vcpus().get(vcpu.id()));
+            }
+            for (Vmm.VirtioSlot slot : vmm.virtioDevices()) {
+                slot.transport().resumeAfterRestore();
             }
             resetVsockTransports(vmm);
             vmm.vcpus().start();

@@ -412,6 +412,27 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         status.set(restored);
     }
 
+    /**
+     * After a restore, once the vCPUs' interrupt controllers are back: a notification on every queue of a started
+     * device (a kick the saved VM's device had not read yet would otherwise be lost; a spurious one finds nothing new),
+     * and the interrupt again when the saved status had one pending (the driver then finds its used buffers).
+     */
+    public void resumeAfterRestore() throws SyscallException {
+        if (activation == null) {
+            return;
+        }
+        for (Fd event : queueEvents) {
+            EventFds.signal(event);
+        }
+        int pending = interrupt.status();
+        if ((pending & VirtioInterrupt.USED_BUFFER) != 0) {
+            interrupt.signalUsedBuffer();
+        }
+        if ((pending & VirtioInterrupt.CONFIG_CHANGE) != 0) {
+            interrupt.signalConfigChange();
+        }
+    }
+
     private void deviceNeedsReset(String reason) {
         LOG.log(Level.WARNING, "{0}: device needs reset: {1}", name, reason);
         status.getAndUpdate(s -> s | Virtio.STATUS_DEVICE_NEEDS_RESET);
