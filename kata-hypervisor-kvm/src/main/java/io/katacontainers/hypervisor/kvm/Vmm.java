@@ -19,6 +19,10 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.MmioTransport;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 import io.katacontainers.hypervisor.kvm.devices.legacy.I8042;
 import io.katacontainers.hypervisor.kvm.devices.legacy.Serial8250;
+import io.katacontainers.hypervisor.kvm.snapshot.Snapshot;
+import io.katacontainers.hypervisor.kvm.snapshot.SnapshotException;
+import io.katacontainers.hypervisor.kvm.snapshot.SnapshotIdentity;
+import io.katacontainers.hypervisor.kvm.snapshot.VmSnapshots;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 import io.katacontainers.hypervisor.kvm.vstate.IrqLine;
 import io.katacontainers.hypervisor.kvm.vstate.Vcpu;
@@ -78,6 +82,11 @@ public final class Vmm implements AutoCloseable {
     private final CompletableFuture<VcpuExit> exit;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<MmioSlot> slots = new ArrayList<>();
+    private final List<VirtioSlot> virtioDevices = new ArrayList<>();
+
+    /** A virtio device as {@link #addVirtioDevice} placed it: its name, window and IRQ, transport and event loop. */
+    public record VirtioSlot(String name, MmioSlot slot, MmioTransport transport, EventLoop loop) {
+    }
 
     private Vmm(Config config, GuestMemory memory, Vm vm, Bus pio, Bus mmio, List<CpuidEntry> supportedCpuid,
                 VcpuGroup vcpus, CompletableFuture<VcpuExit> exit) {
@@ -134,6 +143,35 @@ public final class Vmm implements AutoCloseable {
             onExit.accept(ended);
         });
         return vmm;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The virtio devices in the order they were added (their slots follow that order). */
+    public List<VirtioSlot> virtioDevices() {
+        return List.copyOf(virtioDevices);
+    }
+
+    /**
+     * Saves this VM, whose vCPUs must be paused, into {@code dir} (created if missing; the files {@code state} and
+     * {@code memory}); the VM can then be resumed or closed. See {@link VmSnapshots#save}; {@code kvm} gives the
+     * list of MSRs to save.
+     */
+    public Snapshot snapshot(KvmSystem kvm, Path dir, SnapshotIdentity identity) throws IOException {
+        return VmSnapshots.save(kvm, this, dir, identity);
+    }
+
+    /**
+     * A new running VM from the snapshot in {@code dir}, see {@link VmSnapshots#restore}: {@code devices} adds the
+     * same virtio devices in the same order as the saved VM had them (a fresh hybrid-vsock socket among them).
+     *
+     * @throws SnapshotException when the snapshot is from another build, host kernel or CPU, or is damaged
+     */
+    public static Vmm restore(KvmSystem kvm, Path dir, SnapshotIdentity expected, OutputStream console,
+                              Consumer<VcpuExit> onExit, VmSnapshots.DeviceSetup devices) throws IOException {
+        return VmSnapshots.restore(kvm, dir, expected, console, onExit, devices);
     }
 
     public GuestMemory memory() {
@@ -215,6 +253,7 @@ public final class Vmm implements AutoCloseable {
             own(() -> kvm.unregisterIoeventfd(event, notify, 4, KvmVm.KVM_IOEVENTFD_FLAG_DATAMATCH, index));
         }
         registerMmio(slot, transport);
+        virtioDevices.add(new VirtioSlot(name, slot, transport, loop));
         return transport;
     }
 

@@ -30,6 +30,9 @@ public final class KvmIoctls {
     public static final long KVM_SET_IDENTITY_MAP_ADDR = iow(KVMIO, 0x48, Long.BYTES);
     public static final long KVM_CREATE_IRQCHIP = io(KVMIO, 0x60);
     public static final long KVM_IRQ_LINE = iow(KVMIO, 0x61, KvmLayouts.KVM_IRQ_LEVEL);
+    public static final long KVM_GET_IRQCHIP = iowr(KVMIO, 0x62, KvmLayouts.KVM_IRQCHIP);
+    /** Declared _IOR in the kernel headers, though the kernel reads the struct. */
+    public static final long KVM_SET_IRQCHIP = ior(KVMIO, 0x63, KvmLayouts.KVM_IRQCHIP);
     public static final long KVM_IRQ_LINE_STATUS = iowr(KVMIO, 0x67, KvmLayouts.KVM_IRQ_LEVEL);
     public static final long KVM_SET_GSI_ROUTING = iow(KVMIO, 0x6a, KvmLayouts.KVM_IRQ_ROUTING);
     public static final long KVM_IRQFD = iow(KVMIO, 0x76, KvmLayouts.KVM_IRQFD);
@@ -37,6 +40,8 @@ public final class KvmIoctls {
     public static final long KVM_IOEVENTFD = iow(KVMIO, 0x79, KvmLayouts.KVM_IOEVENTFD);
     public static final long KVM_SET_CLOCK = iow(KVMIO, 0x7b, KvmLayouts.KVM_CLOCK_DATA);
     public static final long KVM_GET_CLOCK = ior(KVMIO, 0x7c, KvmLayouts.KVM_CLOCK_DATA);
+    public static final long KVM_GET_PIT2 = ior(KVMIO, 0x9f, KvmLayouts.KVM_PIT_STATE2);
+    public static final long KVM_SET_PIT2 = iow(KVMIO, 0xa0, KvmLayouts.KVM_PIT_STATE2);
     public static final long KVM_SIGNAL_MSI = iow(KVMIO, 0xa5, KvmLayouts.KVM_MSI);
 
     // vcpu ioctls
@@ -57,6 +62,12 @@ public final class KvmIoctls {
     public static final long KVM_GET_MP_STATE = ior(KVMIO, 0x98, KvmLayouts.KVM_MP_STATE);
     public static final long KVM_SET_MP_STATE = iow(KVMIO, 0x99, KvmLayouts.KVM_MP_STATE);
     public static final long KVM_SET_TSC_KHZ = io(KVMIO, 0xa2);
+    public static final long KVM_GET_VCPU_EVENTS = ior(KVMIO, 0x9f, KvmLayouts.KVM_VCPU_EVENTS);
+    public static final long KVM_SET_VCPU_EVENTS = iow(KVMIO, 0xa0, KvmLayouts.KVM_VCPU_EVENTS);
+    public static final long KVM_GET_DEBUGREGS = ior(KVMIO, 0xa1, KvmLayouts.KVM_DEBUGREGS);
+    public static final long KVM_SET_DEBUGREGS = iow(KVMIO, 0xa2, KvmLayouts.KVM_DEBUGREGS);
+    public static final long KVM_GET_XSAVE = ior(KVMIO, 0xa4, KvmLayouts.KVM_XSAVE);
+    public static final long KVM_SET_XSAVE = iow(KVMIO, 0xa5, KvmLayouts.KVM_XSAVE);
     public static final long KVM_GET_XCRS = ior(KVMIO, 0xa6, KvmLayouts.KVM_XCRS);
     public static final long KVM_SET_XCRS = iow(KVMIO, 0xa7, KvmLayouts.KVM_XCRS);
     public static final long KVM_GET_TSC_KHZ = io(KVMIO, 0xa3);

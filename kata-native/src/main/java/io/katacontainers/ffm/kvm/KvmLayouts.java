@@ -133,6 +133,27 @@ public final class KvmLayouts {
             u32("nr"), u32("flags"), sequenceLayout(0, KVM_IRQ_ROUTING_ENTRY).withName("entries"))
             .withName("kvm_irq_routing");
 
+    /** The XSAVE area (legacy 4 KiB size; KVM_GET_XSAVE2 is for larger AMX areas, which guests here do not get). */
+    public static final StructLayout KVM_XSAVE = structLayout(
+            sequenceLayout(1024, U32).withName("region"), sequenceLayout(0, U32).withName("extra"))
+            .withName("kvm_xsave");
+
+    /** Opaque to the VMM: saved and restored as a whole (exception, interrupt, NMI, SMI state). */
+    public static final StructLayout KVM_VCPU_EVENTS = structLayout(paddingLayout(64)).withName("kvm_vcpu_events");
+
+    public static final StructLayout KVM_DEBUGREGS = structLayout(
+            sequenceLayout(4, U64).withName("db"), u64("dr6"), u64("dr7"), u64("flags"),
+            sequenceLayout(9, U64).withName("reserved")).withName("kvm_debugregs");
+
+    /** {@code chip_id}: 0 PIC master, 1 PIC slave, 2 IOAPIC; the chip's state is opaque to the VMM. */
+    public static final StructLayout KVM_IRQCHIP = structLayout(
+            u32("chip_id"), u32("pad"), unionLayout(sequenceLayout(512, U8).withName("dummy")).withName("chip"))
+            .withName("kvm_irqchip");
+
+    /** The three i8254 channels (opaque to the VMM), then flags. */
+    public static final StructLayout KVM_PIT_STATE2 = structLayout(
+            paddingLayout(72), u32("flags"), sequenceLayout(9, U32).withName("reserved")).withName("kvm_pit_state2");
+
     /**
      * The shared page mmapped from a vCPU fd. The exit union models the members an x86 VMM reads; its 256-byte
      * {@code padding} member fixes the union size as in C. The s390-only psw fields are absent (x86_64 build).
@@ -174,7 +195,7 @@ public final class KvmLayouts {
             KVM_MSR_LIST, KVM_CPUID_ENTRY2, KVM_CPUID2, KVM_USERSPACE_MEMORY_REGION, KVM_IRQ_LEVEL, KVM_IRQFD,
             KVM_IOEVENTFD, KVM_PIT_CONFIG, KVM_CLOCK_DATA, KVM_MSI, KVM_INTERRUPT, KVM_MP_STATE, KVM_ENABLE_CAP,
             KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_IRQ_ROUTING_ENTRY, KVM_IRQ_ROUTING, KVM_XCR, KVM_XCRS,
-            KVM_RUN);
+            KVM_XSAVE, KVM_VCPU_EVENTS, KVM_DEBUGREGS, KVM_IRQCHIP, KVM_PIT_STATE2, KVM_RUN);
 
     private KvmLayouts() {
     }

@@ -9,6 +9,7 @@ import io.katacontainers.ffm.libc.Mapping;
 import io.katacontainers.ffm.libc.SyscallException;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -226,6 +227,50 @@ public final class KvmVcpu implements AutoCloseable {
     /** KVM_SET_TSC_KHZ (needs KVM_CAP_TSC_CONTROL). */
     public void setTscKhz(int khz) throws SyscallException {
         ioctl(KvmIoctls.KVM_SET_TSC_KHZ, khz);
+    }
+
+    /**
+     * KVM_GET_CPUID2: the CPUID leaves this vCPU was given (room for {@code capacity} entries; E2BIG if more).
+     */
+    public List<CpuidEntry> getCpuid2(int capacity) throws SyscallException {
+        long header = KvmLayouts.KVM_CPUID2.byteSize();
+        long entrySize = KvmLayouts.KVM_CPUID_ENTRY2.byteSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(header + capacity * entrySize, Long.BYTES);
+            s.set(ValueLayout.JAVA_INT, CPUID_NENT, capacity);
+            ioctl(KvmIoctls.KVM_GET_CPUID2, s);
+            int count = s.get(ValueLayout.JAVA_INT, CPUID_NENT);
+            List<CpuidEntry> entries = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                entries.add(CpuidEntry.read(s, header + i * entrySize));
+            }
+            return List.copyOf(entries);
+        }
+    }
+
+    /**
+     * A GET ioctl whose struct the caller keeps as opaque bytes (e.g. KVM_GET_XSAVE with {@link KvmLayouts#KVM_XSAVE},
+     * KVM_GET_VCPU_EVENTS, KVM_GET_DEBUGREGS, KVM_GET_XCRS, KVM_GET_FPU, KVM_GET_REGS): for snapshots.
+     */
+    public byte[] getState(long request, MemoryLayout struct) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(struct);
+            ioctl(request, s);
+            return s.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** The SET ioctl matching {@link #getState}, with bytes it returned. */
+    public void setState(long request, MemoryLayout struct, byte[] bytes) throws SyscallException {
+        if (bytes.length != struct.byteSize()) {
+            throw new IllegalArgumentException(struct.name().orElse("the struct") + " is " + struct.byteSize()
+                    + " bytes, got " + bytes.length + " for " + KvmIoctls.name(request));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(struct);
+            MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            ioctl(request, s);
+        }
     }
 
     /** Raw ioctl on the vCPU fd with an integer argument; failures name the request. */

@@ -8,6 +8,7 @@ import io.katacontainers.ffm.libc.Mapping;
 import io.katacontainers.ffm.libc.SyscallException;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -38,6 +39,7 @@ public final class KvmVm implements AutoCloseable {
     private static final VarHandle ENABLE_CAP_CAP = handle(KvmLayouts.KVM_ENABLE_CAP, "cap");
     private static final long ENABLE_CAP_ARGS = KvmLayouts.offset(KvmLayouts.KVM_ENABLE_CAP, "args");
     private static final int ENABLE_CAP_MAX_ARGS = 4;
+    private static final long IRQCHIP_CHIP_ID = KvmLayouts.offset(KvmLayouts.KVM_IRQCHIP, "chip_id");
 
     private final Fd fd;
     private final int vcpuMmapSize;
@@ -134,6 +136,41 @@ public final class KvmVm implements AutoCloseable {
                 s.set(ValueLayout.JAVA_LONG, ENABLE_CAP_ARGS + (long) i * Long.BYTES, args[i]);
             }
             ioctl(KvmIoctls.KVM_ENABLE_CAP, s);
+        }
+    }
+
+    /** KVM_GET_IRQCHIP of chip {@code chipId} (0 PIC master, 1 PIC slave, 2 IOAPIC): the whole kvm_irqchip. */
+    public byte[] getIrqchip(int chipId) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmLayouts.KVM_IRQCHIP);
+            s.set(ValueLayout.JAVA_INT, IRQCHIP_CHIP_ID, chipId);
+            ioctl(KvmIoctls.KVM_GET_IRQCHIP, s);
+            return s.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /**
+     * A GET ioctl on the VM fd whose struct the caller keeps as opaque bytes (KVM_GET_PIT2, KVM_GET_CLOCK): for
+     * snapshots.
+     */
+    public byte[] getState(long request, MemoryLayout struct) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(struct);
+            ioctl(request, s);
+            return s.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** The SET ioctl matching {@link #getState} or {@link #getIrqchip} (KVM_SET_IRQCHIP), with bytes they returned. */
+    public void setState(long request, MemoryLayout struct, byte[] bytes) throws SyscallException {
+        if (bytes.length != struct.byteSize()) {
+            throw new IllegalArgumentException(struct.name().orElse("the struct") + " is " + struct.byteSize()
+                    + " bytes, got " + bytes.length + " for " + KvmIoctls.name(request));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(struct);
+            MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            ioctl(request, s);
         }
     }
 

@@ -71,6 +71,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
     private static final MethodHandle FTRUNCATE = downcall("ftruncate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    private static final MethodHandle LSEEK = downcall("lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
 
     private static final long MAP_FAILED = -1L;
 
@@ -261,6 +263,28 @@ public final class Libc {
                 throw downcallFailure(t);
             }
             check(rc, state, "ftruncate(" + fd + ")");
+        }
+    }
+
+    /** lseek(2) {@code whence}: the next byte at or after the offset that holds data. */
+    public static final int SEEK_DATA = 3;
+    /** lseek(2) {@code whence}: the next hole at or after the offset (the end of the file counts as one). */
+    public static final int SEEK_HOLE = 4;
+
+    /**
+     * lseek(2): the new offset. With {@link #SEEK_DATA}, a file with no data from {@code offset} on fails with ENXIO
+     * (see {@link SyscallException#is}); memfd and tmpfs report their holes exactly.
+     */
+    public static long lseek(int fd, long offset, int whence) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long rc;
+            try {
+                rc = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            } catch (Throwable t) {
+                throw downcallFailure(t);
+            }
+            return check(rc, state, "lseek(" + fd + ", " + offset + ", " + whence + ")");
         }
     }
 

@@ -38,6 +38,8 @@ public final class VmmTool {
             Usage: kata-vmm boot --kernel FILE [--initrd FILE] [--vcpus N] [--memory MIB] [--params "..."]
                                  [--tap NAME [--mac MAC] [--mtu N]] [--until TEXT] [--timeout SECONDS] [--json]
                    kata-vmm exit-cost [--exits N] [--runs N] [--json]
+                   kata-vmm snapshot-cycle --kernel FILE --initrd FILE [--vcpus N] [--memory MIB] [--restores N]
+                                           [--timeout SECONDS] [--dir DIR]
                    kata-vmm --help
 
               boot       boots the guest with the built-in VMM and copies its console to stdout (stderr with --json)
@@ -46,6 +48,10 @@ public final class VmmTool {
                          --json prints {"seconds":S,"reached":BOOL,"state":"..."} on stdout.
                          --tap gives the guest a virtio-net interface (eth0) on the tap NAME of the current network
                          namespace (created if missing), with MAC (default 02:00:00:00:00:02) and MTU (default 1500).
+              snapshot-cycle
+                         boots the guest (the agent's initrd) to a ready agent, snapshots it, and restores the snapshot
+                         N times (default 2) into new VMs that run side by side; prints key=value timings (ms) and
+                         whether each agent answered and ran a debug-console command. Exit 0 when all did.
               exit-cost  runs a tiny guest that writes a UART register N times (default 100000) and prints the
                          median VMM cost per exit over R runs (default 5), setup cost subtracted.
             """;
@@ -73,6 +79,11 @@ public final class VmmTool {
             return switch (args.getFirst()) {
                 case "boot" -> boot(options, out, err);
                 case "exit-cost" -> exitCost(options, out);
+                case "snapshot-cycle" -> SnapshotCycle.run(new SnapshotCycle.Options(Path.of(options.required(
+                        "--kernel")), Path.of(options.required("--initrd")), (int) options.number("--vcpus", 1),
+                        options.number("--memory", 512), (int) options.number("--restores", 2),
+                        Duration.ofSeconds(options.number("--timeout", 300)),
+                        Path.of(options.value("--dir").orElse(System.getProperty("java.io.tmpdir")))), out, err);
                 default -> throw new UsageException("unknown command " + args.getFirst());
             };
         } catch (HypervisorException | IOException e) {

@@ -335,6 +335,104 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         }
     }
 
+    /**
+     * The transport's registers and queues, for a snapshot. Take it while no vCPU runs and, for a device at work,
+     * on its event loop (so no queue moves meanwhile).
+     */
+    public synchronized TransportState saveState() {
+        return new TransportState(status.get(), driverFeatures, deviceFeaturesSelect, driverFeaturesSelect, queueSelect,
+                interrupt.status(), queues.stream().map(Queue::state).toList());
+    }
+
+    /**
+     * Puts a fresh transport (never touched by a driver) into a snapshot's state. When the driver had started the
+     * device (DRIVER_OK without NEEDS_RESET), the queues are checked against guest memory again, take back their
+     * positions and the device is activated on its event loop, as if the driver had just set DRIVER_OK.
+     *
+     * @throws IOException when the state does not fit this device (queue count, features it does not offer) or the
+     *                     device cannot start; the transport is then left reset
+     */
+    public synchronized void restoreState(TransportState state) throws IOException {
+        if (status.get() != 0 || activation != null) {
+            throw new IllegalStateException(name + ": only a fresh transport takes a snapshot's state");
+        }
+        if (state.queues().size() != queues.size()) {
+            throw new IOException(name + ": the snapshot has " + state.queues().size() + " queues, the device "
+                    + queues.size());
+        }
+        long unknown = state.driverFeatures() & ~device.features();
+        if (unknown != 0) {
+            throw new IOException(name + ": the snapshot's driver accepted features 0x" + Long.toHexString(unknown)
+                    + " this device does not offer");
+        }
+        for (int i = 0; i < queues.size(); i++) {
+            QueueState q = state.queues().get(i);
+            if (q.size() > queues.get(i).maxSize()) {
+                throw new IOException(name + ": queue " + i + " has size " + q.size() + " in the snapshot, above the"
+                        + " device's maximum " + queues.get(i).maxSize());
+            }
+            queues.get(i).restoreSetup(q);
+        }
+        driverFeatures = state.driverFeatures();
+        deviceFeaturesSelect = state.deviceFeaturesSelect();
+        driverFeaturesSelect = state.driverFeaturesSelect();
+        queueSelect = state.queueSelect();
+        interrupt.restoreStatus(state.interruptStatus());
+        int restored = state.status();
+        boolean active = (restored & Virtio.STATUS_DRIVER_OK) != 0
+                && (restored & (Virtio.STATUS_DEVICE_NEEDS_RESET | Virtio.STATUS_FAILED)) == 0;
+        if (active) {
+            Activation next = new Activation(memory, driverFeatures, queues, queueEvents, interrupt, loop,
+                    this::deviceNeedsReset);
+            try {
+                loop.call(() -> {
+                    for (int i = 0; i < queues.size(); i++) {
+                        queues.get(i).activate(memory);
+                        queues.get(i).restorePositions(state.queues().get(i));
+                    }
+                    try {
+                        device.activate(next);
+                    } catch (IOException | RuntimeException e) {
+                        next.endWatches();
+                        throw e;
+                    }
+                    return null;
+                });
+            } catch (ExecutionException e) {
+                reset();
+                throw new IOException(name + ": the restored device did not start: " + e.getCause().getMessage(),
+                        e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reset();
+                throw new IOException(name + ": interrupted while restoring the device", e);
+            }
+            activation = next;
+        }
+        status.set(restored);
+    }
+
+    /**
+     * After a restore, once the vCPUs' interrupt controllers are back: a notification on every queue of a started
+     * device (a kick the saved VM's device had not read yet would otherwise be lost; a spurious one finds nothing new),
+     * and the interrupt again when the saved status had one pending (the driver then finds its used buffers).
+     */
+    public void resumeAfterRestore() throws SyscallException {
+        if (activation == null) {
+            return;
+        }
+        for (Fd event : queueEvents) {
+            EventFds.signal(event);
+        }
+        int pending = interrupt.status();
+        if ((pending & VirtioInterrupt.USED_BUFFER) != 0) {
+            interrupt.signalUsedBuffer();
+        }
+        if ((pending & VirtioInterrupt.CONFIG_CHANGE) != 0) {
+            interrupt.signalConfigChange();
+        }
+    }
+
     private void deviceNeedsReset(String reason) {
         LOG.log(Level.WARNING, "{0}: device needs reset: {1}", name, reason);
         status.getAndUpdate(s -> s | Virtio.STATUS_DEVICE_NEEDS_RESET);

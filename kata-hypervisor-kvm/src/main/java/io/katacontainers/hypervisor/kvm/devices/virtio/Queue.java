@@ -84,6 +84,27 @@ public final class Queue {
         this.usedRing = address;
     }
 
+    /** The driver's setup and the device's positions, for a snapshot. */
+    QueueState state() {
+        return new QueueState(size, ready, descriptorTable, availableRing, usedRing,
+                Short.toUnsignedInt(nextAvailable), Short.toUnsignedInt(nextUsed));
+    }
+
+    /** Takes back the driver's setup of a snapshot; {@link #restorePositions} follows activation. */
+    void restoreSetup(QueueState state) {
+        size = state.size();
+        ready = state.ready();
+        descriptorTable = state.descriptorTable();
+        availableRing = state.availableRing();
+        usedRing = state.usedRing();
+    }
+
+    /** Takes back the device's positions of a snapshot, after {@link #activate} (which starts them at 0). */
+    void restorePositions(QueueState state) {
+        nextAvailable = (short) state.nextAvailable();
+        nextUsed = (short) state.nextUsed();
+    }
+
     /** Back to the state after device reset. */
     void reset() {
         size = maxSize;

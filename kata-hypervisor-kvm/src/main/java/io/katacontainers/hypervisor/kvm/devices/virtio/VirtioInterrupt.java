@@ -64,6 +64,11 @@ public final class VirtioInterrupt implements AutoCloseable {
         status.getAndUpdate(s -> s & ~bits);
     }
 
+    /** Sets the status bits a snapshot saved, without signalling (the irqchip's saved state holds the line). */
+    void restoreStatus(int bits) {
+        status.set(bits);
+    }
+
     void clear() {
         status.set(0);
     }

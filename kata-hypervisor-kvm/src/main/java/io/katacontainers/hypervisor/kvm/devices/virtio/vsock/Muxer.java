@@ -25,6 +25,9 @@ import java.util.LinkedHashSet;
 final class Muxer {
     static final int RX = 0;
     static final int TX = 1;
+    static final int EVENT = 2;
+    /** VIRTIO_VSOCK_EVENT_TRANSPORT_RESET: the guest drops every connection (its listeners stay). */
+    static final int EVENT_TRANSPORT_RESET = 0;
     static final int HOST_CID = 2;
     /** Linux's largest packet payload (VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
     static final int MAX_PAYLOAD = 64 * 1024;
@@ -62,6 +65,26 @@ final class Muxer {
     void shutdown() {
         connections.all().forEach(this::close);
         controls.clear();
+    }
+
+    /**
+     * Puts a transport-reset event in the guest's event queue, as Firecracker does after a restore: the guest then
+     * drops the connections of the VM the snapshot was taken from (their host ends are gone) and keeps listening.
+     *
+     * @return false when the guest had no event buffer to take it
+     */
+    boolean sendTransportReset() throws InvalidQueueException {
+        Queue events = activation.queues().get(EVENT);
+        DescriptorChain chain = events.pop();
+        if (chain == null) {
+            return false;
+        }
+        ChainCursor out = chain.writable();
+        byte[] event = {EVENT_TRANSPORT_RESET, 0, 0, 0};
+        int written = out.write(event, 0, event.length);
+        events.addUsed(chain.head(), written);
+        activation.interrupt().signalUsedBuffer();
+        return written == event.length;
     }
 
     // ---- host side ----

@@ -3,6 +3,7 @@ package io.katacontainers.hypervisor.kvm.devices.virtio.vsock;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.Sockets;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Activation;
+import io.katacontainers.hypervisor.kvm.devices.virtio.InvalidQueueException;
 import io.katacontainers.hypervisor.kvm.devices.virtio.Virtio;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 
@@ -16,8 +17,8 @@ import java.nio.file.Path;
  * virtio-vsock (device id 19) in user space with a hybrid-vsock unix socket on the host, as Firecracker, Cloud
  * Hypervisor and Dragonball offer it: a host client connects to {@link #socketPath()}, writes
  * {@code CONNECT <port>\n}, gets {@code OK <host port>\n} once the guest accepted, and then talks to the guest's
- * listener on that port (the Kata agent listens on 1024). Queues: RX, TX and the event queue (never used: there is
- * no live migration). Guest-initiated connections are refused with RST.
+ * listener on that port (the Kata agent listens on 1024). Queues: RX, TX and the event queue (used once after a restore
+ * from a snapshot: {@link #sendTransportReset}). Guest-initiated connections are refused with RST.
  */
 public final class VsockDevice implements VirtioDevice {
     /** The guest context id Kata uses. */
@@ -88,6 +89,28 @@ public final class VsockDevice implements VirtioDevice {
         if (muxer != null) {
             muxer.shutdown();
             muxer = null;
+        }
+    }
+
+    /**
+     * Tells the guest that every vsock connection is gone (VIRTIO_VSOCK_EVENT_TRANSPORT_RESET), for a VM restored
+     * from a snapshot: the host ends of the snapshot's connections do not exist in this process. Run it on the
+     * device's event loop, after the transport took back the snapshot's state.
+     *
+     * @throws IOException when the device is not started or the guest gave no event buffer
+     */
+    public void sendTransportReset() throws IOException {
+        if (muxer == null) {
+            throw new IOException("the vsock device is not started; nothing to reset");
+        }
+        boolean sent;
+        try {
+            sent = muxer.sendTransportReset();
+        } catch (InvalidQueueException e) {
+            throw new IOException("the vsock event queue is broken: " + e.getMessage(), e);
+        }
+        if (!sent) {
+            throw new IOException("the guest gave the vsock event queue no buffer for the transport reset");
         }
     }
 
