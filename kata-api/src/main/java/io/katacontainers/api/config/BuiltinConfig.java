@@ -36,6 +36,8 @@ import java.util.Objects;
  * @param virtioFsExtraArgs {@code virtio_fs_extra_args}: Extra virtiofsd arguments.
  * @param enableMemPrealloc {@code enable_mem_prealloc}: Allocate and lock all guest memory up front.
  * @param enableHugepages {@code enable_hugepages}: Back guest memory with huge pages (implies preallocation).
+ * @param reclaimGuestFreedMemory {@code reclaim_guest_freed_memory}: Balloon free page reporting (Kata's dragonball
+ *       key); the built-in VMM has no balloon device, so the loader reports it as not supported.
  * @param enableDebug {@code enable_debug}: Hypervisor and guest kernel debug output.
  * @param disableNestingChecks {@code disable_nesting_checks}: Behave as on bare metal even when running inside a VM.
  * @param entropySource {@code entropy_source}: Host entropy source behind the guest's virtio-rng.
@@ -67,6 +69,7 @@ public record BuiltinConfig(
         List<String> virtioFsExtraArgs,
         boolean enableMemPrealloc,
         boolean enableHugepages,
+        boolean reclaimGuestFreedMemory,
         boolean enableDebug,
         boolean disableNestingChecks,
         String entropySource,

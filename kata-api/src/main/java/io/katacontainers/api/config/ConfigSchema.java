@@ -61,6 +61,7 @@ public final class ConfigSchema {
             List.of("--thread-pool-size=1", "-o", "announce_submounts"), Validator.any());
     private static final Key<Boolean> ENABLE_MEM_PREALLOC = Key.flag("enable_mem_prealloc", false);
     private static final Key<Boolean> ENABLE_HUGEPAGES = Key.flag("enable_hugepages", false);
+    private static final Key<Boolean> RECLAIM_GUEST_FREED_MEMORY = Key.flag("reclaim_guest_freed_memory", false);
     private static final Key<Boolean> ENABLE_DEBUG = Key.flag("enable_debug", false);
     private static final Key<Boolean> DISABLE_NESTING_CHECKS = Key.flag("disable_nesting_checks", false);
     private static final Key<String> ENTROPY_SOURCE = Key.string("entropy_source", "/dev/urandom",
@@ -118,7 +119,7 @@ public final class ConfigSchema {
             Key.flag("enable_iothreads", false),
             Key.integer("indep_iothreads", 0, Validator.nonNegative()),
             ENABLE_MEM_PREALLOC,
-            Key.flag("reclaim_guest_freed_memory", false),
+            RECLAIM_GUEST_FREED_MEMORY,
             ENABLE_HUGEPAGES,
             Key.flag("enable_vhost_user_store", false),
             Key.string("vhost_user_store_path", "/var/run/kata-containers/vhost-user", Validator.absolutePathOrEmpty()),
@@ -177,6 +178,7 @@ public final class ConfigSchema {
             VIRTIO_FS_EXTRA_ARGS,
             ENABLE_MEM_PREALLOC,
             ENABLE_HUGEPAGES,
+            RECLAIM_GUEST_FREED_MEMORY,
             ENABLE_DEBUG,
             DISABLE_NESTING_CHECKS,
             ENTROPY_SOURCE,

@@ -17,7 +17,7 @@ public final class ImplementedKeys {
 
     private static final Map<String, Set<String>> BY_SECTION = Map.of(
             ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths",
-                    "seccompsandbox")),
+                    "seccompsandbox", "reclaim_guest_freed_memory")),
             ConfigSchema.BUILTIN.name(), HYPERVISOR,
             ConfigSchema.AGENT.name(), Set.of("dial_timeout", "enable_debug", "debug_console_enabled"),
             ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model",

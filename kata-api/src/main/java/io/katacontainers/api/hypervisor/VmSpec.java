@@ -26,34 +26,47 @@ import java.util.Optional;
  * @param debug whether the guest console is verbose
  * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. The built-in VMM
  *                       ignores it.
+ * @param reclaimGuestFreedMemory {@code reclaim_guest_freed_memory}: a virtio-balloon device with free page
+ *                                reporting, through which the guest hands the pages it frees back to the host
+ *                                (QEMU only; the built-in VMM's loader refuses the key)
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                      Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
                      VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
-                     String seccompSandbox) {
+                     String seccompSandbox, boolean reclaimGuestFreedMemory) {
     public VmSpec {
         Objects.requireNonNull(virtiofsCache, "virtiofsCache");
         Objects.requireNonNull(seccompSandbox, "seccompSandbox");
         virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);
     }
 
-    /** A spec without a VMM seccomp sandbox. */
+    /** A spec without a balloon. */
+    public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
+                  Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
+                  VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
+                  String seccompSandbox) {
+        this(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, kernelParams, virtiofsd,
+                virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, false);
+    }
+
+    /** A spec without a VMM seccomp sandbox and without a balloon. */
     public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                   Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
                   VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
         this(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, kernelParams, virtiofsd,
-                virtiofsCache, virtiofsdExtraArgs, debug, "");
+                virtiofsCache, virtiofsdExtraArgs, debug, "", false);
     }
 
     /** This spec with another guest kernel command line. */
     public VmSpec withKernelParams(String params) {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, params,
-                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox);
+                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, reclaimGuestFreedMemory);
     }
 
     /** This spec with another size. */
     public VmSpec withSize(int newVcpus, long newMemoryMiB) {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType, newVcpus, newMemoryMiB, kernel, initrd,
-                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox);
+                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox,
+                reclaimGuestFreedMemory);
     }
 }

@@ -78,6 +78,6 @@ final class VmSpecs {
                 config.virtioFsExtraArgs(), config.enableDebug(), switch (config) {
                     case QemuConfig qemu -> qemu.seccompsandbox();
                     case BuiltinConfig builtin -> "";
-                });
+                }, config instanceof QemuConfig qemu && qemu.reclaimGuestFreedMemory());
     }
 }

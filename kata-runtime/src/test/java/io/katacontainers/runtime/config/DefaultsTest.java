@@ -129,6 +129,7 @@ class DefaultsTest {
             virtio_fs_extra_args = ["--thread-pool-size=1", "-o", "announce_submounts"]
             enable_mem_prealloc = false
             enable_hugepages = false
+            reclaim_guest_freed_memory = false
             enable_debug = false
             disable_nesting_checks = false
             entropy_source = "/dev/urandom"

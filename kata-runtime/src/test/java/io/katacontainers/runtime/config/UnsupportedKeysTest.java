@@ -2,6 +2,7 @@ package io.katacontainers.runtime.config;
 
 import io.katacontainers.api.config.ConfigIssue;
 import io.katacontainers.api.config.KataConfig;
+import io.katacontainers.api.config.QemuConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,5 +96,30 @@ class UnsupportedKeysTest {
                 () -> ConfigLoader.load(config, ConfigLoader.Strictness.STRICT));
         assertTrue(refused.getMessage().contains("disable_vhost_net")
                 && refused.getMessage().contains("disable_new_netns"), refused.getMessage());
+    }
+
+    /**
+     * reclaim_guest_freed_memory is QEMU's virtio-balloon with free page reporting; the built-in VMM has no balloon,
+     * so there the key is reported (an error when strict) instead of silently doing nothing.
+     */
+    @Test
+    void reclaimGuestFreedMemoryIsQemusAndRefusedForTheBuiltinVmm() throws Exception {
+        KataConfig qemu = ConfigLoader.load(file("""
+                [hypervisor.qemu]
+                reclaim_guest_freed_memory = true
+                """), ConfigLoader.Strictness.STRICT);
+        assertEquals(0, qemu.warnings().size(), qemu.warnings().toString());
+        assertTrue(((QemuConfig) qemu.hypervisor()).reclaimGuestFreedMemory());
+        Path builtin = file("""
+                [hypervisor.builtin]
+                reclaim_guest_freed_memory = true
+                """);
+        KataConfig loaded = ConfigLoader.load(builtin);
+        assertEquals(1, loaded.warnings().size(), loaded.warnings().toString());
+        assertTrue(loaded.warnings().get(0).toString()
+                .contains("not supported by this runtime: reclaim_guest_freed_memory"), loaded.warnings().toString());
+        ConfigException refused = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(builtin, ConfigLoader.Strictness.STRICT));
+        assertTrue(refused.getMessage().contains("reclaim_guest_freed_memory"), refused.getMessage());
     }
 }

@@ -49,6 +49,16 @@ class VmSpecsTest {
     }
 
     @Test
+    void reclaimGuestFreedMemoryComesFromQemusSectionAndSurvivesTheAgentsParameters() {
+        var qemu = ConfigSchema.QEMU.build(Map.of("reclaim_guest_freed_memory", true));
+        assertTrue(VmSpecs.of("sb1", qemu, ConfigSchema.AGENT.build(Map.of("enable_debug", true)), RUN)
+                .reclaimGuestFreedMemory());
+        assertEquals(false, VmSpecs.of("sb1", ConfigSchema.QEMU.defaults(), RUN).reclaimGuestFreedMemory());
+        assertEquals(false, VmSpecs.of("sb1", ConfigSchema.BUILTIN.build(Map.of("reclaim_guest_freed_memory", true)),
+                RUN).reclaimGuestFreedMemory(), "the built-in VMM has no balloon (its loader reports the key)");
+    }
+
+    @Test
     void theDefaultCacheIsAuto() {
         assertEquals(VirtiofsCache.AUTO, VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN)
                 .virtiofsCache());

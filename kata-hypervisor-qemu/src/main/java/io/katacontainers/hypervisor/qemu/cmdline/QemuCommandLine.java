@@ -82,6 +82,13 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
                     + index + ",format=raw" + (disk.readOnly() ? ",readonly=on" : ""),
                     "-device", machine.virtioDevice("virtio-blk") + ",drive=disk" + index));
         }
+        // reclaim_guest_freed_memory, as Kata: a balloon that never inflates (deflate-on-oom off, no target set) and
+        // takes the guest's free page reports, so pages the guest frees (its initrd once unpacked, a process's
+        // memory after it exits) go back to the host (QEMU discards them: a hole punched in the memfd).
+        if (spec.reclaimGuestFreedMemory()) {
+            args.addAll(List.of("-device", machine.virtioDevice("virtio-balloon")
+                    + ",id=balloon0,deflate-on-oom=off,free-page-reporting=on"));
+        }
         if (!networks.isEmpty()) {
             args.addAll(List.of("-chardev", "socket,id=qmpnet,path=" + tapMonitor() + ",server=on,wait=off",
                     "-mon", "chardev=qmpnet,mode=control"));

@@ -166,6 +166,27 @@ class QemuCommandLineTest {
                 "the withers keep the sandbox");
     }
 
+    /** reclaim_guest_freed_memory adds Kata's balloon: free page reporting on, never deflated on OOM. */
+    @Test
+    void reclaimGuestFreedMemoryAddsABalloonWithFreePageReporting() {
+        AgentChannel agent = new AgentChannel.Serial(RUN.resolve("agent.sock"));
+        VmSpec plain = spec("q35", Optional.empty()).spec();
+        VmSpec reclaiming = new VmSpec(plain.sandboxId(), plain.runDir(), plain.vmmPath(), plain.machineType(),
+                plain.vcpus(), plain.memoryMiB(), plain.kernel(), plain.initrd(), plain.kernelParams(),
+                plain.virtiofsd(), plain.virtiofsCache(), plain.virtiofsdExtraArgs(), plain.debug(), "", true);
+        assertTrue(args(new Vm(plain, Optional.empty()), MachineType.Q35, TCG, agent).stream()
+                .noneMatch(a -> a.contains("balloon")), "no balloon unless configured");
+        for (MachineType machine : MachineType.values()) {
+            List<String> args = args(new Vm(reclaiming, Optional.empty()), machine, TCG, agent);
+            String device = machine.virtioDevice("virtio-balloon")
+                    + ",id=balloon0,deflate-on-oom=off,free-page-reporting=on";
+            assertEquals(1, Collections.frequency(args, device), args::toString);
+            assertEquals("-device", args.get(args.indexOf(device) - 1));
+        }
+        assertTrue(reclaiming.withSize(4, 1024).withKernelParams("x=1").reclaimGuestFreedMemory(),
+                "the withers keep the balloon");
+    }
+
     @Test
     void vsockAgentUsesVhostVsockWithTheContextId() {
         AgentChannel agent = new AgentChannel.Vsock(1234);
