@@ -24,8 +24,9 @@ import java.util.Optional;
  * @param virtiofsCache how much of the shared directory the guest caches
  * @param virtiofsdExtraArgs extra virtiofsd arguments from the configuration
  * @param debug whether the guest console is verbose
- * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. The built-in VMM
- *                       ignores it.
+ * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. For the built-in
+ *                       VMM any value turns on the seccomp filter of its vCPU and device threads, empty (its
+ *                       {@code disable_seccomp}) leaves them unfiltered.
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                      Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
