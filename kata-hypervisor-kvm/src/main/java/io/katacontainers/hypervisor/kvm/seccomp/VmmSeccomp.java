@@ -73,7 +73,8 @@ public final class VmmSeccomp {
                 Syscall.GETRUSAGE, Syscall.SYSINFO, Syscall.GETPID, Syscall.GETTID, Syscall.GETRANDOM,
                 Syscall.MEMBARRIER, Syscall.RSEQ, Syscall.SET_ROBUST_LIST, Syscall.SIGALTSTACK, Syscall.RT_SIGRETURN,
                 Syscall.RT_SIGPROCMASK, Syscall.RT_SIGACTION, Syscall.EXIT, Syscall.EXIT_GROUP);
-        return builder.rule(Syscall.PRCTL, new SyscallRule.ArgIn(0, List.of(PR_SET_NAME, PR_GET_NAME)))
+        return builder.rule(Syscall.PRCTL, new SyscallRule.ArgIn(0, List.of(PR_SET_NAME, PR_GET_NAME,
+                        Seccomp.PR_GET_SECCOMP)))
                 .rule(Syscall.TGKILL, new SyscallRule.ArgIn(0, List.of((int) pid)))
                 .build();
     }
