@@ -3,4 +3,5 @@ module io.katacontainers.ffm {
     exports io.katacontainers.ffm.libc;
     exports io.katacontainers.ffm.kvm;
     exports io.katacontainers.ffm.netlink;
+    exports io.katacontainers.ffm.seccomp;
 }

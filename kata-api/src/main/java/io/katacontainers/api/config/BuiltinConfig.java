@@ -46,6 +46,8 @@ import java.util.Objects;
  * @param rxRateLimiterMaxRate {@code rx_rate_limiter_max_rate}: Inbound network rate limit, bits/s; 0 is unlimited.
  * @param txRateLimiterMaxRate {@code tx_rate_limiter_max_rate}: Outbound network rate limit, bits/s; 0 is unlimited.
  * @param disableSelinux {@code disable_selinux}: Do not apply SELinux to the VMM process.
+ * @param disableSeccomp {@code disable_seccomp}: Do not filter the system calls of the VMM's vCPU and device
+ *       threads (Kata's key for firecracker, cloud-hypervisor and dragonball).
  */
 public record BuiltinConfig(
         String kernel,
@@ -77,7 +79,8 @@ public record BuiltinConfig(
         String guestHookPath,
         long rxRateLimiterMaxRate,
         long txRateLimiterMaxRate,
-        boolean disableSelinux) implements HypervisorConfig {
+        boolean disableSelinux,
+        boolean disableSeccomp) implements HypervisorConfig {
 
     public BuiltinConfig {
         Objects.requireNonNull(kernel, "kernel");

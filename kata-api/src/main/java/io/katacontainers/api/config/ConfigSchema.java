@@ -186,7 +186,8 @@ public final class ConfigSchema {
             GUEST_HOOK_PATH,
             RX_RATE_LIMITER_MAX_RATE,
             TX_RATE_LIMITER_MAX_RATE,
-            DISABLE_SELINUX));
+            DISABLE_SELINUX,
+            Key.flag("disable_seccomp", false)));
 
     public static final Section<AgentConfig> AGENT =
             new Section<>("agent." + AGENT_NAME, AgentConfig.class, List.of(

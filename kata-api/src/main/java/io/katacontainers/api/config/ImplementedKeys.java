@@ -18,7 +18,7 @@ public final class ImplementedKeys {
     private static final Map<String, Set<String>> BY_SECTION = Map.of(
             ConfigSchema.QEMU.name(), union(HYPERVISOR, Set.of("path", "machine_type", "valid_hypervisor_paths",
                     "seccompsandbox", "reclaim_guest_freed_memory")),
-            ConfigSchema.BUILTIN.name(), HYPERVISOR,
+            ConfigSchema.BUILTIN.name(), union(HYPERVISOR, Set.of("disable_seccomp")),
             ConfigSchema.AGENT.name(), Set.of("dial_timeout", "enable_debug", "debug_console_enabled"),
             ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model",
                     "sandbox_bind_mounts", "disable_guest_empty_dir", "sandbox_cgroup_only",

@@ -24,8 +24,9 @@ import java.util.Optional;
  * @param virtiofsCache how much of the shared directory the guest caches
  * @param virtiofsdExtraArgs extra virtiofsd arguments from the configuration
  * @param debug whether the guest console is verbose
- * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. The built-in VMM
- *                       ignores it.
+ * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. For the built-in
+ *                       VMM any value turns on the seccomp filter of its vCPU and device threads, empty (its
+ *                       {@code disable_seccomp}) leaves them unfiltered.
  * @param reclaimGuestFreedMemory {@code reclaim_guest_freed_memory}: a virtio-balloon device with free page
  *                                reporting, through which the guest hands the pages it frees back to the host
  *                                (QEMU only; the built-in VMM's loader refuses the key)

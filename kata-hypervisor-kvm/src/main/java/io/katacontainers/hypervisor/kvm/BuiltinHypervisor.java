@@ -19,6 +19,8 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.fs.VirtioFsDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.net.NetDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
+import io.katacontainers.hypervisor.kvm.seccomp.ThreadSetup;
+import io.katacontainers.hypervisor.kvm.seccomp.VmmSeccomp;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 
 import java.io.IOException;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -53,6 +56,12 @@ final class BuiltinHypervisor implements Hypervisor {
     private Vmm vmm;
     private ConsoleLog console;
     private volatile VcpuExit guestExit;
+    /** Set by a release: from then on a device's back end going away is the stop's doing, not a failure. */
+    private volatile boolean stopping;
+    /** Completed with the guest's own end, or with null by a release; a platform thread started here waits on it. */
+    private final CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
+    /** The vCPU and device threads' seccomp filter, unless {@code disable_seccomp}. */
+    private final ThreadSetup threadSetup;
     private final ColdPlugDevices devices = new ColdPlugDevices(BuiltinDriver.NAME,
             Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class, Device.Network.class));
 
@@ -61,6 +70,15 @@ final class BuiltinHypervisor implements Hypervisor {
         this.kvmDevice = kvmDevice;
         this.setpriv = setpriv;
         this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
+        this.threadSetup = seccompEnabled(spec) ? VmmSeccomp.installer() : ThreadSetup.NONE;
+    }
+
+    /**
+     * The built-in VMM filters its threads unless the configuration's {@code disable_seccomp} is set, which the
+     * runtime passes as an empty {@link VmSpec#seccompSandbox()}.
+     */
+    static boolean seccompEnabled(VmSpec spec) {
+        return !spec.seccompSandbox().isEmpty();
     }
 
     /**
@@ -110,6 +128,8 @@ final class BuiltinHypervisor implements Hypervisor {
                 try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
                     vmm = Vmm.create(kvm, config, console, this::guestEnded);
                 }
+                vmm.confineThreads(threadSetup);
+                startWatcher();
                 addVirtioDevices();
                 vmm.boot();
                 state = VmState.RUNNING;
@@ -143,7 +163,7 @@ final class BuiltinHypervisor implements Hypervisor {
      * (the first interface is the guest's eth0).
      */
     private void addVirtioDevices() throws IOException, InterruptedException {
-        EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices");
+        EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices", threadSetup);
         vmm.own(loop);
         if (devices.first(Device.Vsock.class).isPresent()) {
             vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
@@ -157,8 +177,11 @@ final class BuiltinHypervisor implements Hypervisor {
                         + "runtime; apt-get install util-linux");
             }
             VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, shared, spec.runDir().resolve("virtiofsd.sock"));
-            vmm.addVirtioDevice("fs", VirtioFsDevice.start(shared.tag(), VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
-                    command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT), loop);
+            VirtioFsDevice fs = VirtioFsDevice.start(shared.tag(), VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
+                    command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT);
+            CompletableFuture<VcpuExit> vmEnd = vmm.exit();
+            fs.whenDaemonExited(report -> virtiofsdExited(vmEnd, report));
+            vmm.addVirtioDevice("fs", fs, loop);
         }
         List<Device.Block> disks = devices.all(Device.Block.class);
         for (int index = 0; index < disks.size(); index++) {
@@ -266,10 +289,38 @@ final class BuiltinHypervisor implements Hypervisor {
         }
     }
 
-    /** The guest ended by itself; runs on a vCPU thread, so the release (which joins vCPUs) goes elsewhere. */
+    /**
+     * virtiofsd ended while the VM runs: the guest's root filesystems and volumes are gone and every access to them
+     * would hang, so the VM goes too (as Kata does, and as the QEMU driver does), which ends the agent's connection
+     * and with it every container. After a stop, which ends virtiofsd itself, this does nothing.
+     */
+    private void virtiofsdExited(CompletableFuture<VcpuExit> vmEnd, String report) {
+        if (stopping) {
+            return;
+        }
+        LOG.log(System.Logger.Level.ERROR, "sandbox " + spec.sandboxId() + ": " + report
+                + "; the shared filesystem is gone, stopping the VM");
+        vmEnd.complete(new VcpuExit.BackEndLost("virtio-fs", report + "; the shared filesystem is gone"));
+    }
+
+    /**
+     * The guest ended by itself; runs on a vCPU or device thread, so the release (which joins vCPUs) goes to the
+     * watcher. That thread was started unfiltered at start: a filtered thread creates no threads.
+     */
     private void guestEnded(VcpuExit exit) {
+        if (stopping) {
+            return;
+        }
         guestExit = exit;
-        Thread.ofVirtual().name("vm-" + spec.sandboxId() + "-release").start(() -> {
+        ended.complete(exit);
+    }
+
+    private void startWatcher() {
+        Thread.ofPlatform().daemon().name("vm-" + spec.sandboxId() + "-release").start(() -> {
+            VcpuExit exit = ended.join();
+            if (exit == null) {
+                return;
+            }
             control.lock();
             try {
                 release(CLOSE_TIMEOUT);
@@ -284,6 +335,8 @@ final class BuiltinHypervisor implements Hypervisor {
     /** Stops the vCPUs and releases everything; idempotent. Holds {@link #control}. */
     private void release(Duration timeout) {
         state = VmState.STOPPED;
+        stopping = true;
+        ended.complete(null);
         RuntimeException failure = null;
         if (vmm != null) {
             try {

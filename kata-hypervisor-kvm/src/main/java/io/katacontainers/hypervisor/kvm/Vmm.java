@@ -19,6 +19,7 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.MmioTransport;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
 import io.katacontainers.hypervisor.kvm.devices.legacy.I8042;
 import io.katacontainers.hypervisor.kvm.devices.legacy.Serial8250;
+import io.katacontainers.hypervisor.kvm.seccomp.ThreadSetup;
 import io.katacontainers.hypervisor.kvm.snapshot.Snapshot;
 import io.katacontainers.hypervisor.kvm.snapshot.SnapshotException;
 import io.katacontainers.hypervisor.kvm.snapshot.SnapshotIdentity;
@@ -199,6 +200,11 @@ public final class Vmm implements AutoCloseable {
     /** Completes when the guest ended by itself (shutdown, reset, failure). */
     public CompletableFuture<VcpuExit> exit() {
         return exit;
+    }
+
+    /** Every vCPU thread runs {@code setup} on itself before it first enters the guest; call before {@link #boot}. */
+    public void confineThreads(ThreadSetup setup) {
+        vcpus.vcpus().forEach(vcpu -> vcpu.confine(setup));
     }
 
     /** The next free virtio-mmio window and IRQ; the device is then put on {@link #mmioBus()} with it. */

@@ -77,7 +77,8 @@ final class VmSpecs {
                 Path.of(config.virtioFsDaemon()), VirtiofsCache.fromConfig(config.virtioFsCache()),
                 config.virtioFsExtraArgs(), config.enableDebug(), switch (config) {
                     case QemuConfig qemu -> qemu.seccompsandbox();
-                    case BuiltinConfig builtin -> "";
+                    // The built-in VMM's filter is its own: any value turns it on (VmSpec.seccompSandbox).
+                    case BuiltinConfig builtin -> builtin.disableSeccomp() ? "" : "on";
                 }, config instanceof QemuConfig qemu && qemu.reclaimGuestFreedMemory());
     }
 }

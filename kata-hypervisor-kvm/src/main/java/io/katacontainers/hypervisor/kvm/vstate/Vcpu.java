@@ -9,10 +9,12 @@ import io.katacontainers.ffm.libc.Errno;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.ffm.libc.ThreadSignals;
 import io.katacontainers.hypervisor.kvm.devices.Bus;
+import io.katacontainers.hypervisor.kvm.seccomp.ThreadSetup;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,6 +46,7 @@ public final class Vcpu {
     private final Consumer<VcpuExit> onExit;
     private final int kickSignal;
     private final LongAdder exits = new LongAdder();
+    private volatile ThreadSetup threadSetup = ThreadSetup.NONE;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -79,6 +82,14 @@ public final class Vcpu {
     /** Exits handled in user space so far (I/O, MMIO, interrupted runs). */
     public long exitCount() {
         return exits.sum();
+    }
+
+    /**
+     * What the vCPU thread does to itself before it first enters the guest (the VMM's seccomp filter); its failure
+     * ends the vCPU with a {@link VcpuExit.Failure}. Set it before {@link #start()}.
+     */
+    public void confine(ThreadSetup setup) {
+        threadSetup = Objects.requireNonNull(setup, "setup");
     }
 
     /** Starts the vCPU thread; the guest runs until a request or its own shutdown stops it. */
@@ -181,6 +192,7 @@ public final class Vcpu {
             lock.unlock();
         }
         try {
+            threadSetup.apply();
             while (awaitRunRequest()) {
                 KvmExitReason reason = enterGuest();
                 exits.increment();

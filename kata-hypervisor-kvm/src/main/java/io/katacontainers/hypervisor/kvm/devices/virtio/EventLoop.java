@@ -3,6 +3,7 @@ package io.katacontainers.hypervisor.kvm.devices.virtio;
 import io.katacontainers.ffm.libc.Epoll;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
+import io.katacontainers.hypervisor.kvm.seccomp.ThreadSetup;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -41,22 +42,35 @@ public final class EventLoop implements AutoCloseable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final AtomicLong nextToken = new AtomicLong(WAKE_TOKEN + 1);
     private volatile boolean running = true;
+    private final ThreadSetup setup;
+    /** Completes once the thread has run {@link #setup} on itself, or fails with what it threw. */
+    private final CompletableFuture<Void> confined = new CompletableFuture<>();
 
-    private EventLoop(String name, Epoll epoll, Fd wake) throws SyscallException {
+    private EventLoop(String name, Epoll epoll, Fd wake, ThreadSetup setup) throws SyscallException {
         this.epoll = epoll;
         this.wake = wake;
+        this.setup = setup;
         epoll.add(wake.get(), Epoll.EPOLLIN, WAKE_TOKEN);
         this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::run);
     }
 
     /** Creates the loop and starts its thread, named {@code name}. */
     public static EventLoop start(String name) throws SyscallException {
+        return start(name, ThreadSetup.NONE);
+    }
+
+    /**
+     * Creates the loop and starts its thread, named {@code name}, which runs {@code setup} on itself (the VMM's
+     * seccomp filter) before any device work; returns once it has, and fails with the setup's error if it failed.
+     */
+    public static EventLoop start(String name, ThreadSetup setup) throws SyscallException {
         Epoll epoll = Epoll.create(64);
         Fd wake = null;
         try {
             wake = EventFds.create();
-            EventLoop loop = new EventLoop(name, epoll, wake);
+            EventLoop loop = new EventLoop(name, epoll, wake, setup);
             loop.thread.start();
+            loop.awaitConfined();
             return loop;
         } catch (SyscallException | RuntimeException e) {
             try (epoll) {
@@ -139,6 +153,31 @@ public final class EventLoop implements AutoCloseable {
         return registration;
     }
 
+    private void awaitConfined() throws SyscallException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    confined.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    joinUninterruptibly();
+                    if (e.getCause() instanceof SyscallException s) {
+                        throw s;
+                    }
+                    throw new IllegalStateException("the device event loop " + thread.getName()
+                            + " could not set itself up: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Runs {@code task} on the loop thread soon. */
     public void execute(Runnable task) {
         tasks.add(task);
@@ -207,6 +246,13 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            setup.apply();
+        } catch (SyscallException | RuntimeException e) {
+            confined.completeExceptionally(e);
+            return;
+        }
+        confined.complete(null);
         while (running) {
             int ready;
             try {

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * virtio-fs (device id 26) served by virtiofsd through vhost-user: one high-priority queue and
@@ -131,6 +132,14 @@ public final class VirtioFsDevice implements VirtioDevice {
     /** The daemon's pid, for the VMM's records and for tests. */
     public long daemonPid() {
         return daemon.process().pid();
+    }
+
+    /**
+     * Tells {@code listener} once the daemon has exited, with its exit report (status and the end of its log), on a
+     * JDK thread; also when the exit is this device's own close, which the owner tells apart.
+     */
+    public void whenDaemonExited(Consumer<String> listener) {
+        daemon.process().whenExited(() -> listener.accept(daemon.process().exitReport()));
     }
 
     /**
