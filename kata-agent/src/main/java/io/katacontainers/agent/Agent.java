@@ -39,11 +39,12 @@ final class Agent {
     private static final Duration DEVICE_WAIT = Duration.ofSeconds(5);
 
     private final AgentOptions options;
-    private final Mounter mounter = new KernelMounter();
+    private final Mounter mounter;
     private final boolean pid1 = Processes.getpid() == 1;
 
     Agent(AgentOptions options) {
         this.options = options;
+        this.mounter = new KernelMounter(options.guest());
     }
 
     /** The platform the agent acts on; needed early, so that a PID 1 can end the VM even if startup fails. */

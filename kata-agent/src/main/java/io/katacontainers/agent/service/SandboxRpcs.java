@@ -8,6 +8,7 @@ import io.katacontainers.agent.proto.CreateSandboxRequest;
 import io.katacontainers.agent.proto.DestroySandboxRequest;
 import io.katacontainers.agent.proto.GuestDetailsRequest;
 import io.katacontainers.agent.proto.GuestDetailsResponse;
+import io.katacontainers.agent.proto.ReseedRandomDevRequest;
 import io.katacontainers.agent.proto.SetGuestDateTimeRequest;
 import io.katacontainers.agent.system.MemoryInfo;
 import io.katacontainers.agent.system.AgentPlatform;
@@ -16,7 +17,7 @@ import io.katacontainers.ffm.libc.Processes;
 import io.katacontainers.ttrpc.ServiceDefinition;
 import java.lang.System.Logger.Level;
 
-/** The sandbox-wide RPCs: CreateSandbox, DestroySandbox, GetGuestDetails, SetGuestDateTime. */
+/** The sandbox-wide RPCs: CreateSandbox, DestroySandbox, GetGuestDetails, SetGuestDateTime, ReseedRandomDev. */
 final class SandboxRpcs {
     private static final System.Logger LOG = System.getLogger(SandboxRpcs.class.getName());
 
@@ -41,6 +42,8 @@ final class SandboxRpcs {
                 (request, context) -> guestDetails(request));
         service.method("SetGuestDateTime", SetGuestDateTimeRequest.parser(),
                 (request, context) -> setDateTime(request));
+        service.method("ReseedRandomDev", ReseedRandomDevRequest.parser(),
+                (request, context) -> reseed(request));
     }
 
     private Empty createSandbox(CreateSandboxRequest request) throws Exception {
@@ -91,6 +94,14 @@ final class SandboxRpcs {
             details.setSupportMemHotplugProbe(MemoryInfo.supportsHotplugProbe());
         }
         return details.build();
+    }
+
+    private Empty reseed(ReseedRandomDevRequest request) throws Exception {
+        if (request.getData().isEmpty()) {
+            throw ErrdefsException.invalidArgument("ReseedRandomDev needs random bytes, got none");
+        }
+        platform.reseedRandom(request.getData().toByteArray());
+        return Empty.getDefaultInstance();
     }
 
     private Empty setDateTime(SetGuestDateTimeRequest request) throws Exception {

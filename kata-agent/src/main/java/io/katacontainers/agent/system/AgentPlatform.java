@@ -26,6 +26,9 @@ public sealed interface AgentPlatform permits GuestPlatform, HostPlatform {
 
     void setTime(long seconds, long microseconds) throws IOException;
 
+    /** Mixes host random bytes into the guest's entropy pool and reseeds its CRNG (Kata's ReseedRandomDev). */
+    void reseedRandom(byte[] data) throws IOException;
+
     /** Ends the machine; returns only where there is no machine to end (the host). */
     void shutDown();
 }

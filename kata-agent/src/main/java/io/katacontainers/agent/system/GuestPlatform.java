@@ -73,6 +73,12 @@ public final class GuestPlatform implements AgentPlatform {
         SystemControl.setTimeOfDay(seconds, microseconds);
     }
 
+    @Override
+    public void reseedRandom(byte[] data) throws IOException {
+        Entropy.reseed(Path.of("/dev/random"), data);
+        LOG.log(Level.INFO, "entropy pool reseeded with {0} host bytes", data.length);
+    }
+
     /**
      * Syncs and reboots (or powers off); if the kernel refuses, halts as a last resort. An agent that is not PID 1
      * leaves that to the guest's init, which gets control back when the agent exits.

@@ -56,6 +56,11 @@ public final class HostPlatform implements AgentPlatform {
     }
 
     @Override
+    public void reseedRandom(byte[] data) {
+        LOG.log(Level.INFO, "host mode: not reseeding the host''s entropy pool with {0} bytes", data.length);
+    }
+
+    @Override
     public void shutDown() {
         LOG.log(Level.INFO, "host mode: the agent stops, the host keeps running");
     }

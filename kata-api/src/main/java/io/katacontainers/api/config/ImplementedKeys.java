@@ -23,7 +23,7 @@ public final class ImplementedKeys {
             ConfigSchema.RUNTIME.name(), Set.of("hypervisor_name", "internetworking_model",
                     "sandbox_bind_mounts", "disable_guest_empty_dir", "sandbox_cgroup_only",
                     "static_sandbox_resource_mgmt"),
-            ConfigSchema.FACTORY.name(), Set.of());
+            ConfigSchema.FACTORY.name(), Set.of("enable_template", "template_path"));
 
     private ImplementedKeys() {
     }

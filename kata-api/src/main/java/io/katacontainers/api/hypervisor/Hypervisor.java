@@ -72,6 +72,17 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Saves this VM, made by {@link HypervisorDriver#createTemplate} and now {@link #pause paused} with its agent
+     * ready and no host connection open, as a template in the directory given there (memory and device state,
+     * with what the driver needs to check a clone against it). The VM stays paused; the caller stops it.
+     *
+     * @throws HypervisorException if the VM is not a paused template VM, or saving failed
+     */
+    default void saveTemplate(Duration timeout) throws HypervisorException {
+        throw new HypervisorException("this VM cannot be saved as a template");
+    }
+
     /** Process id of the VMM when it runs as a separate process (QEMU), or of this process (built-in VMM). */
     long vmmPid();
 

@@ -8,6 +8,8 @@
  * {@link io.katacontainers.api.hypervisor.VmState}. Failures are
  * {@link io.katacontainers.api.hypervisor.HypervisorException}s; a device the driver cannot provide (at all, or
  * after start) is an {@link io.katacontainers.api.hypervisor.UnsupportedDeviceException} naming the device and
- * the driver.
+ * the driver. VM templates (Kata's factory) are optional: a driver that can make them says so through
+ * {@code HypervisorDriver.templateUnsupported} (empty), makes one with {@code createTemplate} +
+ * {@code Hypervisor.saveTemplate} and starts clones with {@code createFromTemplate}.
  */
 package io.katacontainers.api.hypervisor;

@@ -101,6 +101,50 @@ public final class QemuDriver implements HypervisorDriver {
 
     @Override
     public Hypervisor create(VmSpec spec) throws HypervisorException {
+        return create(spec, Optional.empty());
+    }
+
+    /**
+     * Templates need q35: QEMU 7.2 cannot migrate a vhost-user-fs device, so a clone's shared filesystem is
+     * hot-plugged into a PCIe root port after the restore, and microvm has no hotplug.
+     */
+    @Override
+    public Optional<String> templateUnsupported(VmSpec spec) {
+        if (!spec.machineType().equals(MachineType.Q35.configName())) {
+            return Optional.of("VM templates need machine_type = \"q35\" (not " + spec.machineType() + "): a "
+                    + "clone's shared filesystem is hot-plugged after the restore, which microvm cannot");
+        }
+        if (spec.initrd().isEmpty()) {
+            return Optional.of("VM templates need an initrd guest (a clone cannot share the template's root disk)");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Hypervisor createTemplate(VmSpec spec, Path dir) throws HypervisorException {
+        requireTemplates(spec);
+        return create(spec, Optional.of(new QemuHypervisor.TemplateRole.Template(dir.toAbsolutePath())));
+    }
+
+    /** The clone is checked against the template when its vsocks are known: at start (see QemuHypervisor). */
+    @Override
+    public Hypervisor createFromTemplate(VmSpec spec, Path dir) throws HypervisorException {
+        requireTemplates(spec);
+        if (!Files.isRegularFile(dir.resolve(QemuTemplate.MANIFEST))) {
+            throw new HypervisorException("there is no complete VM template in " + dir + " (no "
+                    + QemuTemplate.MANIFEST + "); make one: kata-runtime factory init");
+        }
+        return create(spec, Optional.of(new QemuHypervisor.TemplateRole.Clone(dir.toAbsolutePath())));
+    }
+
+    private void requireTemplates(VmSpec spec) throws HypervisorException {
+        Optional<String> why = templateUnsupported(spec);
+        if (why.isPresent()) {
+            throw new HypervisorException(why.get());
+        }
+    }
+
+    private Hypervisor create(VmSpec spec, Optional<QemuHypervisor.TemplateRole> role) throws HypervisorException {
         MachineType machine = MachineType.fromConfig(spec.machineType()).orElseThrow(() -> new HypervisorException(
                 "machine type " + spec.machineType() + " is not supported by the qemu driver; use one of "
                         + machineNames()));
@@ -113,10 +157,15 @@ public final class QemuDriver implements HypervisorDriver {
         HostFacts host = HostFacts.read(hostRoot);
         Acceleration acceleration = Acceleration.choose(hostRoot);
         acceleration.fallbackReason().ifPresent(reason -> warnOnce(tcgWarned, "QEMU will not use KVM: " + reason));
-        return new QemuHypervisor(spec, files, agentChannel(host, files),
-                (agent, sharedFs, disks, networks) -> new QemuCommandLine(spec, machineFor(machine, acceleration,
-                        agent, sharedFs), acceleration, files, agent, sharedFs, disks, host.tscKhz(), networks),
-                new ProcessLauncher(setpriv, spec.sandboxId()));
+        // A template's agent channel is virtio-serial everywhere: a vhost-vsock context id would travel into every
+        // clone, and a port's socket is re-bound by each clone's QEMU.
+        AgentChannel channel = role.isPresent() ? new AgentChannel.Serial(files.agentSocket())
+                : agentChannel(host, files);
+        return new QemuHypervisor(spec, files, channel,
+                (agent, sharedFs, disks, networks, template) -> new QemuCommandLine(spec,
+                        template.isPresent() ? MachineType.Q35 : machineFor(machine, acceleration, agent, sharedFs),
+                        acceleration, files, agent, sharedFs, disks, host.tscKhz(), networks, template),
+                new ProcessLauncher(setpriv, spec.sandboxId()), role);
     }
 
     /**

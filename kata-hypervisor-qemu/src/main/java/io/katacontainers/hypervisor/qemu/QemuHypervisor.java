@@ -5,6 +5,7 @@ import io.katacontainers.api.hypervisor.ColdPlugDevices;
 import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.UnsupportedDeviceException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
 import io.katacontainers.api.process.ChildProcess;
@@ -14,6 +15,7 @@ import io.katacontainers.api.virtiofs.VirtiofsdCommand;
 import io.katacontainers.hypervisor.qemu.cmdline.AgentChannel;
 import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
 import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
+import io.katacontainers.hypervisor.qemu.cmdline.TemplateMemory;
 import io.katacontainers.hypervisor.qemu.qmp.QmpClient;
 import io.katacontainers.hypervisor.qemu.qmp.QmpException;
 import io.katacontainers.hypervisor.qemu.qmp.QmpStatus;
@@ -25,6 +27,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,8 +53,26 @@ final class QemuHypervisor implements Hypervisor {
     /** Builds QEMU's command line for the devices added so far. */
     interface CommandLines {
         QemuCommandLine build(Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
-                              List<Device.Block> disks, List<Device.Network> networks);
+                              List<Device.Block> disks, List<Device.Network> networks,
+                              Optional<TemplateMemory> template);
     }
+
+    /** What a VM is to VM templates: the one a template is made of, or a clone of one. */
+    sealed interface TemplateRole {
+        /** The template's directory. */
+        Path dir();
+
+        /** Boots cold with its RAM in {@code dir}'s memory file, to be saved there. */
+        record Template(Path dir) implements TemplateRole {
+        }
+
+        /** Restored from the (checked) template in {@code dir}, with a private copy of its RAM. */
+        record Clone(Path dir) implements TemplateRole {
+        }
+    }
+
+    /** How long a migration to or from a template may take at most, beside the caller's deadline. */
+    private static final Duration MIGRATION_POLL = Duration.ofMillis(20);
 
     private final VmSpec spec;
     private final RunFiles files;
@@ -74,9 +95,16 @@ final class QemuHypervisor implements Hypervisor {
     private volatile boolean stopping;
     private QmpClient qmp;
     private boolean closed;
+    private final Optional<TemplateRole> role;
 
     QemuHypervisor(VmSpec spec, RunFiles files, AgentChannel hostChannel, CommandLines commandLines,
                    ProcessLauncher launcher) {
+        this(spec, files, hostChannel, commandLines, launcher, Optional.empty());
+    }
+
+    QemuHypervisor(VmSpec spec, RunFiles files, AgentChannel hostChannel, CommandLines commandLines,
+                   ProcessLauncher launcher, Optional<TemplateRole> role) {
+        this.role = role;
         this.spec = spec;
         this.files = files;
         this.hostChannel = hostChannel;
@@ -92,6 +120,14 @@ final class QemuHypervisor implements Hypervisor {
     public void addDevice(Device device) throws HypervisorException {
         lifecycle.lock();
         try {
+            if (role.isPresent() && (device instanceof Device.Network || device instanceof Device.Block)) {
+                throw new UnsupportedDeviceException(device, QemuDriver.NAME, "a VM template or a clone of one "
+                        + "carries no NIC or disk yet; such sandboxes boot cold");
+            }
+            if (role.orElse(null) instanceof TemplateRole.Template && device instanceof Device.SharedFs) {
+                throw new UnsupportedDeviceException(device, QemuDriver.NAME, "a template VM has no shared "
+                        + "filesystem: each clone gets its own after the restore");
+            }
             if (device instanceof Device.SharedFs shared && state == VmState.CREATED && !closed) {
                 checkShare(shared);
             }
@@ -121,6 +157,9 @@ final class QemuHypervisor implements Hypervisor {
             if (closed || state != VmState.CREATED) {
                 throw new HypervisorException("sandbox " + spec.sandboxId() + ": cannot start a VM that is "
                         + (closed ? "closed" : state.name().toLowerCase()) + "; create a new one");
+            }
+            if (role.orElse(null) instanceof TemplateRole.Clone clone) {
+                checkTemplate(clone.dir());
             }
             Instant deadline = Instant.now().plus(timeout);
             commandLine = build();
@@ -167,9 +206,13 @@ final class QemuHypervisor implements Hypervisor {
             // QEMU replaces its server sockets; the QMP socket is bound here, where a stale file would be in the way.
             Files.deleteIfExists(socket);
         }
-        if (commandLine.sharedFs().isPresent()) {
+        if (role.orElse(null) instanceof TemplateRole.Clone clone) {
+            copyMemory(clone.dir());
+        }
+        Optional<Device.SharedFs> shared = devices.first(Device.SharedFs.class);
+        if (shared.isPresent()) {
             VirtiofsDaemon daemon = VirtiofsDaemon.start(launcher, VirtiofsdCommand.forVm(spec,
-                    commandLine.sharedFs().get(), files.virtiofsSocket()), files.virtiofsdLog(), deadline);
+                    shared.get(), files.virtiofsSocket()), files.virtiofsdLog(), deadline);
             virtiofsd = daemon;
             daemon.process().whenExited(() -> virtiofsdExited(daemon));
         }
@@ -192,9 +235,144 @@ final class QemuHypervisor implements Hypervisor {
             Files.deleteIfExists(files.qmpSocket()); // connected, the listener's file serves nobody
         }
         attachTaps();
+        if (role.orElse(null) instanceof TemplateRole.Clone clone) {
+            restore(clone.dir(), deadline);
+            if (shared.isPresent()) {
+                plugSharedFs(shared.get(), deadline);
+            }
+        }
         QmpStatus status = qmp.queryStatus(remaining(deadline));
         if (!status.running()) {
             throw new QmpException("QEMU is up but its VM is " + status.status());
+        }
+    }
+
+    /**
+     * The clone's RAM: a private copy of the template's (holes stay holes), which this QEMU and its virtiofsd map
+     * shared; the template's file is only read.
+     */
+    private void copyMemory(Path templateDir) throws IOException, InterruptedException {
+        Path copy = files.dir().resolve(QemuTemplate.MEMORY);
+        Process cp = new ProcessBuilder("cp", "--sparse=always", templateDir.resolve(QemuTemplate.MEMORY).toString(),
+                copy.toString()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+                        new java.io.File("/dev/null"))).start();
+        String output = new String(cp.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (cp.waitFor() != 0) {
+            throw new IOException("cannot copy the template's memory to " + copy + ": " + output.strip());
+        }
+    }
+
+    /** Loads the template's device state into this QEMU (started with {@code -incoming defer}) and runs the VM. */
+    private void restore(Path templateDir, Instant deadline) throws QmpException, InterruptedException {
+        qmp.execute("migrate-set-capabilities", Map.of("capabilities",
+                List.of(Map.of("capability", "x-ignore-shared", "state", true))), remaining(deadline));
+        qmp.execute("migrate-incoming", Map.of("uri", "exec:cat " + shellSafe(templateDir.resolve(QemuTemplate.STATE))),
+                remaining(deadline));
+        awaitMigration("restoring the template", deadline);
+        qmp.cont(remaining(deadline));
+    }
+
+    /**
+     * The clone's own virtio-fs share: virtiofsd's socket as a new chardev, a vhost-user-fs device on the root
+     * port the template left empty. The guest agent finds it by rescanning PCI when it mounts the tag.
+     */
+    private void plugSharedFs(Device.SharedFs shared, Instant deadline) throws QmpException {
+        qmp.execute("chardev-add", Map.of("id", "virtiofs", "backend", Map.of("type", "socket", "data", Map.of(
+                "addr", Map.of("type", "unix", "data", Map.of("path", files.virtiofsSocket().toString())),
+                "server", false))), remaining(deadline));
+        qmp.execute("device_add", Map.of("driver", "vhost-user-fs-pci", "id", "virtiofs0", "chardev", "virtiofs",
+                "tag", shared.tag(), "bus", TemplateMemory.SHARED_FS_PORT), remaining(deadline));
+    }
+
+    /** Waits for QEMU's migration (out to a template or in from one) to complete; a failure says why. */
+    private void awaitMigration(String what, Instant deadline) throws QmpException, InterruptedException {
+        while (true) {
+            var answer = qmp.execute("query-migrate", remaining(deadline));
+            String status = answer.path("status").asText("");
+            switch (status) {
+                case "completed" -> {
+                    return;
+                }
+                case "failed", "cancelled" -> throw new QmpException(what + " failed: "
+                        + answer.path("error-desc").asText(status));
+                default -> {
+                    if (remaining(deadline).isZero()) {
+                        throw new QmpException(what + " did not complete in time (migration " + status + ")");
+                    }
+                    // QEMU 7.2 reports a migration's end as an event only with the events capability, which the
+                    // QMP client does not wait on; its status is polled instead, at a short interval.
+                    Thread.sleep(MIGRATION_POLL);
+                }
+            }
+        }
+    }
+
+    /** A path QEMU's {@code exec:} migration hands to {@code /bin/sh}: only characters that need no quoting. */
+    private static String shellSafe(Path path) throws QmpException {
+        String text = path.toString();
+        if (!text.matches("[A-Za-z0-9/._+-]+")) {
+            throw new QmpException("the template path " + text + " holds characters a shell would interpret; "
+                    + "choose a template_path of letters, digits and / . _ - +");
+        }
+        return text;
+    }
+
+    /**
+     * Saves the paused template VM: its device state with {@code x-ignore-shared} (the RAM stays in its file),
+     * then the manifest clones are checked against.
+     */
+    @Override
+    public void saveTemplate(Duration timeout) throws HypervisorException {
+        lifecycle.lock();
+        try {
+            if (!(role.orElse(null) instanceof TemplateRole.Template template) || state() != VmState.PAUSED) {
+                throw new HypervisorException("sandbox " + spec.sandboxId() + ": only a paused VM made by "
+                        + "createTemplate can be saved as a template (this one is " + state().name().toLowerCase()
+                        + ")");
+            }
+            Instant deadline = Instant.now().plus(timeout);
+            Path stateFile = template.dir().resolve(QemuTemplate.STATE);
+            Path partial = template.dir().resolve(QemuTemplate.STATE + ".tmp");
+            qmp.execute("migrate-set-capabilities", Map.of("capabilities",
+                    List.of(Map.of("capability", "x-ignore-shared", "state", true))), remaining(deadline));
+            qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellSafe(partial)), remaining(deadline));
+            awaitMigration("saving the template", deadline);
+            Files.move(partial, stateFile, StandardCopyOption.ATOMIC_MOVE);
+            new QemuTemplate(QemuTemplate.FORMAT, identity(), QemuTemplate.sha256(stateFile)).write(template.dir());
+            LOG.log(System.Logger.Level.INFO, () -> "sandbox " + spec.sandboxId() + ": saved as a VM template in "
+                    + template.dir());
+        } catch (QmpException | IOException e) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": saving the VM template failed: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": interrupted while saving the template",
+                    e);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** What a clone of this VM must match (see {@link QemuTemplate#identityOf}). */
+    Map<String, String> identity() throws IOException {
+        QemuCommandLine line = commandLine();
+        return QemuTemplate.identityOf(spec, line.machine().configName(), line.kernelCommandLine(),
+                devices.all(Device.Vsock.class).stream().map(Device.Vsock::port).toList());
+    }
+
+    /**
+     * Checks the template in {@code dir} against this clone (before start, with its vsocks added): the message
+     * of a refusal names every difference.
+     */
+    void checkTemplate(Path dir) throws HypervisorException {
+        lifecycle.lock();
+        try {
+            QemuTemplate.load(dir, identity(), spec.memoryMiB() * 1024 * 1024);
+        } catch (IOException e) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + ": cannot describe this VM to check the "
+                    + "template against it: " + e.getMessage(), e);
+        } finally {
+            lifecycle.unlock();
         }
     }
 
@@ -249,8 +427,15 @@ final class QemuHypervisor implements Hypervisor {
     }
 
     private QemuCommandLine build() {
+        if (role.isPresent()) {
+            Path memory = role.get() instanceof TemplateRole.Clone ? files.dir().resolve(QemuTemplate.MEMORY)
+                    : role.get().dir().resolve(QemuTemplate.MEMORY);
+            return commandLines.build(agent(), Optional.empty(), devices.all(Device.Block.class),
+                    devices.all(Device.Network.class),
+                    Optional.of(new TemplateMemory(memory, role.get() instanceof TemplateRole.Clone)));
+        }
         return commandLines.build(agent(), devices.first(Device.SharedFs.class), devices.all(Device.Block.class),
-                devices.all(Device.Network.class));
+                devices.all(Device.Network.class), Optional.empty());
     }
 
     @Override
@@ -360,6 +545,15 @@ final class QemuHypervisor implements Hypervisor {
             }
         }
         launcher.close();
+        if (role.orElse(null) instanceof TemplateRole.Clone) {
+            // The clone's copy of the template's RAM: as large as the guest's touched memory, on tmpfs.
+            try {
+                Files.deleteIfExists(files.dir().resolve(QemuTemplate.MEMORY));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.sandboxId() + ": cannot remove the clone's "
+                        + "memory file: " + e.getMessage(), e);
+            }
+        }
     }
 
     @Override

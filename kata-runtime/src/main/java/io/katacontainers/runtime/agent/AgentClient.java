@@ -79,6 +79,18 @@ public final class AgentClient implements AutoCloseable {
         control("CreateSandbox", request);
     }
 
+    /** Kata's SetGuestDateTime: the guest's wall clock to {@code now} (a VM restored from a template is behind). */
+    public void setGuestDateTime(java.time.Instant now) throws AgentException {
+        control("SetGuestDateTime", io.katacontainers.agent.proto.SetGuestDateTimeRequest.newBuilder()
+                .setSec(now.getEpochSecond()).setUsec(now.getNano() / 1000).build());
+    }
+
+    /** Kata's ReseedRandomDev: host random bytes into the guest's entropy pool, its CRNG reseeded. */
+    public void reseedRandomDev(byte[] data) throws AgentException {
+        control("ReseedRandomDev", io.katacontainers.agent.proto.ReseedRandomDevRequest.newBuilder()
+                .setData(com.google.protobuf.ByteString.copyFrom(data)).build());
+    }
+
     public void destroySandbox() throws AgentException {
         control("DestroySandbox", DestroySandboxRequest.getDefaultInstance());
     }

@@ -140,6 +140,7 @@ public final class KataRuntimeCli implements Callable<Integer>, ConfigSource {
         ContainerCommands.all(store).forEach(commandLine::addSubcommand);
         commandLine.addSubcommand(new FeaturesCommand());
         commandLine.addSubcommand(new DebugConsoleCommand(store));
+        commandLine.addSubcommand(new FactoryCommand(cli));
         // As runc: what follows the container id belongs to the command run in it (exec, ps's ps arguments).
         commandLine.getSubcommands().get("exec").setStopAtPositional(true);
         commandLine.getSubcommands().get("ps").setStopAtPositional(true);

@@ -150,22 +150,36 @@ public final class Sandbox implements AutoCloseable {
                     + "vCPUs and {4} MiB", id, sizing.cpus(), sizing.memoryMiB(), spec.vcpus(), spec.memoryMiB());
         }
         Duration dialTimeout = Duration.ofSeconds(config.agent().dialTimeout());
-        Hypervisor vm;
-        try {
-            vm = driver.create(spec);
-        } catch (HypervisorException e) {
-            throw new SandboxException("cannot create the VM of sandbox " + id + ": " + e.getMessage(), e);
+        Hypervisor vm = null;
+        if (config.factory().enableTemplate()) {
+            VmTemplate.Result<Path> template = VmTemplate.usable(config, driver, spec,
+                    !network.map(PodNetwork::devices).orElse(List.of()).isEmpty());
+            if (template.value().isPresent()) {
+                vm = startClone(id, template.value().get(), config, driver, spec, sharedDir, dialTimeout);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "sandbox {0} boots cold: {1}", id, template.why());
+            }
+        }
+        boolean cloned = vm != null;
+        if (vm == null) {
+            try {
+                vm = driver.create(spec);
+            } catch (HypervisorException e) {
+                throw new SandboxException("cannot create the VM of sandbox " + id + ": " + e.getMessage(), e);
+            }
         }
         AgentClient agent = null;
         Optional<GuestConsoleLog> consoleLog = Optional.empty();
         try {
-            for (Device device : VmSpecs.devices(sharedDir, config.agent())) {
-                vm.addDevice(device);
+            if (!cloned) {
+                for (Device device : VmSpecs.devices(sharedDir, config.agent())) {
+                    vm.addDevice(device);
+                }
+                for (Device device : network.map(PodNetwork::devices).orElse(List.of())) {
+                    vm.addDevice(device);
+                }
+                vm.start(dialTimeout);
             }
-            for (Device device : network.map(PodNetwork::devices).orElse(List.of())) {
-                vm.addDevice(device);
-            }
-            vm.start(dialTimeout);
             // The agent's log lines (and the guest's end) reach the shim's log from here on.
             Hypervisor started = vm;
             consoleLog = vm.consoleLog().map(file -> GuestConsoleLog.follow(id, file,
@@ -175,6 +189,9 @@ public final class Sandbox implements AutoCloseable {
                 DebugConsoleAddress.write(runDir, vm.endpoint(GuestContract.DEBUG_CONSOLE_VSOCK_PORT));
             }
             agent = AgentDialer.dial(vm, dialTimeout);
+            if (cloned) {
+                makeOwnMachine(agent);
+            }
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setSandboxId(id)
                     .setHostname(hostname)
@@ -203,6 +220,46 @@ public final class Sandbox implements AutoCloseable {
             vm.close();
             throw e;
         }
+    }
+
+    /**
+     * The sandbox's VM as a clone of the template in {@code dir}, started; null (and why, logged) when the driver
+     * refuses the template or the restore fails: the caller then boots the VM cold.
+     */
+    private static Hypervisor startClone(String id, Path dir, KataConfig config, HypervisorDriver driver,
+                                         VmSpec spec, Path sharedDir, Duration timeout) {
+        Hypervisor vm = null;
+        try {
+            vm = driver.createFromTemplate(spec, dir);
+            for (Device device : VmSpecs.devices(sharedDir, config.agent())) {
+                vm.addDevice(device);
+            }
+            vm.start(timeout);
+            LOG.log(System.Logger.Level.INFO, "sandbox {0}: VM restored from the template in {1}", id, dir);
+            return vm;
+        } catch (HypervisorException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + id + " boots cold: it cannot start from the VM "
+                    + "template: " + e.getMessage(), e);
+            if (vm != null) {
+                vm.close();
+            }
+            return null;
+        }
+    }
+
+    /** Host random bytes for a clone's entropy pool: as many as Kata's runtime sends. */
+    private static final int RESEED_BYTES = 512;
+
+    /**
+     * A clone starts with the template's clock and entropy pool: its wall clock is set to the host's (Kata's
+     * SetGuestDateTime) and its pool reseeded with fresh host bytes (Kata's ReseedRandomDev), so that no two
+     * clones draw the same random numbers. Its hostname and shared filesystem come with CreateSandbox.
+     */
+    private static void makeOwnMachine(AgentClient agent) throws AgentException {
+        agent.setGuestDateTime(java.time.Instant.now());
+        byte[] seed = new byte[RESEED_BYTES];
+        new java.security.SecureRandom().nextBytes(seed);
+        agent.reseedRandomDev(seed);
     }
 
     /**

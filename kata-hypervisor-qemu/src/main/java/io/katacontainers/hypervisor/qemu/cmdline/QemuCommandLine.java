@@ -24,20 +24,33 @@ import java.util.OptionalLong;
  * @param tscKhz the host TSC frequency for microvm's {@code tsc_early_khz}
  * @param networks the VM's {@link Device.Network}s: NIC {@code i} is a virtio-net device on hub {@code i}, whose
  *                 other port is the tap, attached over the {@link #tapMonitor} once QEMU runs
+ * @param template the RAM file of a template VM or a clone ({@link TemplateMemory}), empty for a cold VM
  */
 public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
                               Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
-                              List<Device.Block> disks, OptionalLong tscKhz, List<Device.Network> networks) {
+                              List<Device.Block> disks, OptionalLong tscKhz, List<Device.Network> networks,
+                              Optional<TemplateMemory> template) {
     public QemuCommandLine {
         disks = List.copyOf(disks);
         networks = List.copyOf(networks);
+        if (template.isPresent() && (sharedFs.isPresent() || machine != MachineType.Q35)) {
+            throw new IllegalArgumentException("a template VM or clone runs on q35 with its shared filesystem "
+                    + "hot-plugged, not on its command line");
+        }
+    }
+
+    /** A VM booted cold. */
+    public QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
+                           Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
+                           List<Device.Block> disks, OptionalLong tscKhz, List<Device.Network> networks) {
+        this(spec, machine, acceleration, files, agent, sharedFs, disks, tscKhz, networks, Optional.empty());
     }
 
     /** A VM without network devices. */
     public QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acceleration, RunFiles files,
                            Optional<AgentChannel> agent, Optional<Device.SharedFs> sharedFs,
                            List<Device.Block> disks, OptionalLong tscKhz) {
-        this(spec, machine, acceleration, files, agent, sharedFs, disks, tscKhz, List.of());
+        this(spec, machine, acceleration, files, agent, sharedFs, disks, tscKhz, List.of(), Optional.empty());
     }
 
     /** The QMP monitor tap descriptors are handed over on (present with network devices only). */
@@ -68,6 +81,16 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         if (!spec.seccompSandbox().isEmpty()) {
             args.addAll(List.of("-sandbox", spec.seccompSandbox()));
         }
+        template.ifPresent(memory -> {
+            // Native PCIe hotplug on the root ports (ACPI's would need ACPI in the guest), and one empty port with
+            // windows reserved by the firmware for the clone's vhost-user-fs device.
+            args.addAll(List.of("-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
+                    "-device", "pcie-root-port,id=" + TemplateMemory.SHARED_FS_PORT
+                            + ",bus=pcie.0,chassis=1,slot=1,io-reserve=0,mem-reserve=1M,pref64-reserve=2M"));
+            if (memory.incoming()) {
+                args.addAll(List.of("-incoming", "defer"));
+            }
+        });
         args.addAll(List.of("-kernel", spec.kernel().toString()));
         spec.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
         args.addAll(List.of("-append", kernelCommandLine()));
@@ -121,6 +144,11 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
      * then; otherwise the mapping stays private (copy-on-write), as plain anonymous RAM would be.
      */
     private List<String> memory() {
+        if (template.isPresent()) {
+            return List.of("-m", spec.memoryMiB() + "M", "-object", "memory-backend-file,id=mem,size="
+                    + spec.memoryMiB() + "M,mem-path=" + template.get().file().toString().replace(",", ",,")
+                    + ",share=on");
+        }
         String share = sharedFs.isPresent() ? "on" : "off";
         return List.of("-m", spec.memoryMiB() + "M",
                 "-object", "memory-backend-memfd,id=mem,size=" + spec.memoryMiB() + "M,share=" + share);
