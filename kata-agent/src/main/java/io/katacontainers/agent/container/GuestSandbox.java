@@ -91,9 +91,13 @@ public final class GuestSandbox {
             if (containers.containsKey(id)) {
                 throw ErrdefsException.alreadyExists("container " + id + " already exists");
             }
+            long begin = System.nanoTime();
             List<Path> attached = storages.add(storageList);
+            long storagesDone = System.nanoTime();
+            long bundleDone;
             try {
                 GuestBundle bundle = bundles.prepare(id, spec);
+                bundleDone = System.nanoTime();
                 try {
                     ContainerProcess init = launcher.create(bundle, spec.getProcess());
                     CgroupDir cgroup = bundles.cgroupOf(id, spec);
@@ -107,7 +111,11 @@ public final class GuestSandbox {
                 releaseAfterFailure(attached, e);
                 throw e;
             }
-            LOG.log(Level.INFO, "created container {0} with {1}", id, runtime.binary());
+            long end = System.nanoTime();
+            LOG.log(Level.INFO, "created container {0} with {1} in {2} ms (storages {3} ms, bundle {4} ms, {1} "
+                    + "create {5} ms)", id, runtime.binary(), (end - begin) / 1_000_000,
+                    (storagesDone - begin) / 1_000_000, (bundleDone - storagesDone) / 1_000_000,
+                    (end - bundleDone) / 1_000_000);
         } finally {
             lifecycle.unlock();
         }

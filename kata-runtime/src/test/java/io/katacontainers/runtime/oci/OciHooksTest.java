@@ -102,4 +102,12 @@ class OciHooksTest {
         String big = STATE.replace("/b", "/" + "b".repeat(200_000));
         OciHooks.run(Hooks.newBuilder().addPoststart(sh("exit 0")).build(), OciHooks.Stage.POSTSTART, big);
     }
+
+    @Test
+    void theStateIsTheRuntimeSpecsOnOneLine() {
+        assertEquals(STATE, OciHooks.state("1.1.0", "c1", "creating", 42, Path.of("/b"), java.util.Map.of()));
+        assertEquals("{\"ociVersion\":\"1.0.2\",\"id\":\"c2\",\"status\":\"stopped\",\"pid\":0,\"bundle\":\"/b\","
+                + "\"annotations\":{\"k\":\"v\"}}",
+                OciHooks.state("1.0.2", "c2", "stopped", 0, Path.of("/b"), java.util.Map.of("k", "v")));
+    }
 }

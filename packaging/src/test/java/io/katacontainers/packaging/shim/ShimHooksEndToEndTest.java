@@ -48,7 +48,8 @@ class ShimHooksEndToEndTest {
         assertTrue(shipped.matches("(?s).*\\ndial_timeout = \\d+\\n.*"), "no dial_timeout to raise");
         config = work.resolve("configuration.toml");
         Files.writeString(config, shipped.replaceFirst("\\ndial_timeout = \\d+\\n", "\ndial_timeout = 180\n"));
-        containerd = PrivateContainerd.start(work.resolve("containerd"), Sandboxes.DIST.resolve("bin"));
+        containerd = PrivateContainerd.start(Files.createDirectories(work.resolve("containerd")),
+                Sandboxes.DIST.resolve("bin"));
     }
 
     @AfterAll
