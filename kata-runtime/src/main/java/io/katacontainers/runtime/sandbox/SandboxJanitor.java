@@ -20,12 +20,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SandboxJanitor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SandboxJanitor.class.getName());
-    /** The clean-up; {@code $1} is the sandbox directory. Reads "done" when dismissed, end of file if orphaned. */
+    /**
+     * The clean-up; {@code $1} is the sandbox directory (may be empty), the other arguments files to remove (the
+     * shim's socket). Reads "done" when dismissed, end of file if orphaned.
+     */
     static final String SCRIPT = """
             dir=$1
+            shift
             read -r word
             [ "$word" = done ] && exit 0
-            [ -d "$dir" ] || exit 0
+            [ $# -gt 0 ] && rm -f "$@"
+            [ -n "$dir" ] && [ -d "$dir" ] || exit 0
             for p in /proc/[0-9]*; do
               pid=${p#/proc/}
               [ "$pid" = $$ ] && continue
@@ -51,10 +56,21 @@ public final class SandboxJanitor implements AutoCloseable {
 
     /** Starts the janitor of {@code runDir}; its stderr goes to the owner's. */
     public static SandboxJanitor start(Path runDir) throws IOException {
-        Process process = new ProcessBuilder("/bin/sh", "-c", SCRIPT, "kata-sandbox-janitor", runDir.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        return launch(runDir.toString(), java.util.List.of());
+    }
+
+    /** Starts a janitor that only removes {@code files} (the shim's socket) if its owner dies. */
+    public static SandboxJanitor forFiles(java.util.List<Path> files) throws IOException {
+        return launch("", files);
+    }
+
+    private static SandboxJanitor launch(String runDir, java.util.List<Path> files) throws IOException {
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of("/bin/sh", "-c", SCRIPT,
+                "kata-sandbox-janitor", runDir));
+        files.forEach(file -> argv.add(file.toString()));
+        Process process = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        LOG.log(System.Logger.Level.DEBUG, "sandbox janitor {0} watches {1}", process.pid(), runDir);
+        LOG.log(System.Logger.Level.DEBUG, "sandbox janitor {0} watches {1} {2}", process.pid(), runDir, files);
         return new SandboxJanitor(process);
     }
 
