@@ -34,7 +34,7 @@ public final class SandboxJanitor implements AutoCloseable {
             for p in /proc/[0-9]*; do
               pid=${p#/proc/}
               [ "$pid" = $$ ] && continue
-              case "$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)" in
+              case "$(tr '\\0' ' ' 2>/dev/null < "$p/cmdline")" in
                 *"$dir/"*|*"$dir ") kill -9 "$pid" 2>/dev/null ;;
               esac
             done
