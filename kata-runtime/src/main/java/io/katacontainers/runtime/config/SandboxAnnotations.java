@@ -47,9 +47,34 @@ public final class SandboxAnnotations {
     private SandboxAnnotations() {
     }
 
-    /** The file {@value #CONFIG_PATH} names, if the annotations carry it. */
-    public static Optional<Path> configPath(Map<String, String> annotations) {
-        return Optional.ofNullable(annotations.get(CONFIG_PATH)).filter(p -> !p.isBlank()).map(Path::of);
+    /** Hypervisor keys whose value is a host path: a {@code ..} in one is refused, whatever the globs allow. */
+    private static final java.util.Set<String> PATH_KEYS = java.util.Set.of("path", "kernel", "initrd", "image",
+            "firmware", "virtio_fs_daemon", "entropy_source", "guest_hook_path", "jailer_path", "ctlpath",
+            "file_mem_backend");
+    /** Hypervisor keys that size the VM in CPUs, and in MiB of memory: bounded by the host's. */
+    private static final java.util.Set<String> CPU_KEYS = java.util.Set.of("default_vcpus", "default_maxvcpus");
+    private static final java.util.Set<String> MEMORY_KEYS = java.util.Set.of("default_memory", "default_maxmemory");
+
+    /**
+     * The file {@value #CONFIG_PATH} names, if the annotations carry it: refused when it is relative or climbs
+     * ({@code ..}), since whoever writes a pod's annotations chooses it.
+     */
+    public static Optional<Path> configPath(Map<String, String> annotations) throws ConfigException {
+        Optional<String> value = Optional.ofNullable(annotations.get(CONFIG_PATH)).filter(p -> !p.isBlank());
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        Path path = Path.of(value.get());
+        if (!path.isAbsolute() || climbs(value.get())) {
+            throw new ConfigException(List.of(new ConfigIssue(path, 0, "annotation " + CONFIG_PATH + ": "
+                    + value.get() + " is " + (path.isAbsolute() ? "a path with '..'" : "relative")
+                    + ": give the configuration file's absolute path, without '..'")));
+        }
+        return Optional.of(path);
+    }
+
+    private static boolean climbs(String path) {
+        return java.util.Arrays.asList(path.split("/")).contains("..");
     }
 
     /**
@@ -58,6 +83,12 @@ public final class SandboxAnnotations {
      * @throws ConfigException naming every refused annotation, when one is refused
      */
     public static KataConfig apply(KataConfig config, Map<String, String> annotations) throws ConfigException {
+        return apply(config, annotations, HostLimits.probe());
+    }
+
+    /** {@link #apply} with the host's limits given: sizes beyond them are refused. */
+    public static KataConfig apply(KataConfig config, Map<String, String> annotations, HostLimits host)
+            throws ConfigException {
         HypervisorConfig hypervisor = config.hypervisor();
         Section<? extends HypervisorConfig> hvSection = ConfigSchema.hypervisor(hypervisor.hypervisorName())
                 .orElseThrow();
@@ -77,7 +108,8 @@ public final class SandboxAnnotations {
             String key = dot < 0 ? "" : rest.substring(dot + 1);
             Optional<String> problem = switch (table) {
                 case "hypervisor" -> hypervisorProblem(hvSection, hvSettings, key, annotation.getValue())
-                        .or(() -> convert(hvSection, key, annotation.getValue(), hv));
+                        .or(() -> convert(hvSection, key, annotation.getValue(), hv))
+                        .or(() -> sizeProblem(key, hv.get(key), host));
                 case "agent" -> convert(ConfigSchema.AGENT, key, annotation.getValue(), agent);
                 case "runtime" -> convert(ConfigSchema.RUNTIME, key, annotation.getValue(), runtime);
                 default -> Optional.of("unknown annotation: this runtime takes " + PREFIX + "hypervisor.*, agent.* "
@@ -96,8 +128,25 @@ public final class SandboxAnnotations {
                 rebuild(ConfigSchema.RUNTIME, config.runtime(), runtime), config.factory(), config.warnings());
     }
 
+    /** A VM size an annotation asks for that no VM of this host can have. */
+    private static Optional<String> sizeProblem(String key, Object value, HostLimits host) {
+        if (!(value instanceof Number number)) {
+            return Optional.empty();
+        }
+        if (CPU_KEYS.contains(key) && (number.doubleValue() < 0 || number.doubleValue() > host.cpus())) {
+            return Optional.of(number + " vCPUs is not between 0 and the host's " + host.cpus() + " CPUs");
+        }
+        if (MEMORY_KEYS.contains(key) && (number.longValue() < 0 || number.longValue() > host.memoryMiB())) {
+            return Optional.of(number + " MiB is not between 0 and the host's " + host.memoryMiB() + " MiB of memory");
+        }
+        return Optional.empty();
+    }
+
     private static Optional<String> hypervisorProblem(Section<?> section, Map<String, Object> current, String key,
                                                       String value) {
+        if (PATH_KEYS.contains(key) && climbs(value)) {
+            return Optional.of(value + " contains '..': give the host path without it");
+        }
         @SuppressWarnings("unchecked") // enable_annotations is a string list in both hypervisor tables.
         List<String> enabled = (List<String>) current.getOrDefault("enable_annotations", List.of());
         boolean allowed = enabled.stream().anyMatch(regex -> {

@@ -8,6 +8,7 @@ import io.katacontainers.errdefs.ErrorKind;
 import io.katacontainers.runtime.config.ConfigException;
 import io.katacontainers.runtime.config.ConfigLoader;
 import io.katacontainers.runtime.config.ConfigLookup;
+import io.katacontainers.runtime.config.HostLimits;
 import io.katacontainers.runtime.config.SandboxAnnotations;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.sandbox.Sandbox;
@@ -92,9 +93,17 @@ public record SandboxBootstrap(String id, String hostname, KataConfig config, Hy
         HypervisorDriver driver = drivers.find(name).orElseThrow(() -> ErrdefsException.failedPrecondition(
                 "no driver for hypervisor '" + name + "' is installed (available: " + drivers.names() + ")"));
         String cgroupsPath = spec.getLinux().getCgroupsPath();
+        SandboxSizing sizing = SandboxSizing.of(spec);
+        if (config.runtime().staticSandboxResourceMgmt()) {
+            try {
+                sizing.checkFits(HostLimits.probe(), spec);
+            } catch (IllegalArgumentException e) {
+                throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, "sandbox " + id + ": " + e.getMessage(), e);
+            }
+        }
         return new SandboxBootstrap(id, spec.getHostname().isEmpty() ? id : spec.getHostname(), config, driver,
                 networkNamespace(spec), dns(spec), cgroupsPath.isEmpty() ? Optional.empty() : Optional.of(cgroupsPath),
-                SandboxSizing.of(spec));
+                sizing);
     }
 
     /**

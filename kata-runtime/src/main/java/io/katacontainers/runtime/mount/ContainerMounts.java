@@ -101,6 +101,15 @@ public final class ContainerMounts {
             }
             Path real = HostPaths.shareable(source, "the source " + mount.getSource() + " of the bind mount on "
                     + mount.getDestination(), host);
+            if (!Path.of(mount.getSource()).isAbsolute() && bundleDir.isPresent()) {
+                Path realBundle = host.realPath(bundleDir.get().toAbsolutePath()).orElse(bundleDir.get());
+                if (!real.startsWith(realBundle)) {
+                    throw new MountException(ErrorKind.INVALID_ARGUMENT, "the source " + mount.getSource()
+                            + " of the bind mount on " + mount.getDestination() + " is relative to the bundle but "
+                            + "leads to " + real + ", outside it (a symlink out of " + realBundle + "): give the "
+                            + "host path absolutely");
+                }
+            }
             Path name = Path.of(containerId, GuestContract.SHARED_MOUNTS_DIR, index + "-"
                     + safeName(mount.getDestination()));
             String guestPath = GuestContract.GUEST_SHARED_DIR + "/" + name;

@@ -56,10 +56,57 @@ public record Bundle(Path dir, Spec spec, Path rootfs, List<String> ignoredKeys)
         if (spec.getRoot().getPath().isEmpty()) {
             throw new BundleException(configJson + ": root.path must name the root filesystem");
         }
-        Path rootfs = absolute.resolve(spec.getRoot().getPath()).normalize();
+        String rootPath = spec.getRoot().getPath();
+        if (climbs(rootPath)) {
+            throw new BundleException(configJson + ": root.path " + rootPath + " contains '..': name the root "
+                    + "filesystem without it");
+        }
+        Path rootfs = absolute.resolve(rootPath).normalize();
         if (!Files.isDirectory(rootfs)) {
             throw new BundleException(configJson + ": root.path " + rootfs + " is not a directory");
         }
+        if (!Path.of(rootPath).isAbsolute()) {
+            // A root.path relative to the bundle stays in it: a symlink in the bundle must not lead elsewhere.
+            try {
+                Path real = rootfs.toRealPath();
+                Path realBundle = absolute.toRealPath();
+                if (!real.startsWith(realBundle)) {
+                    throw new BundleException(configJson + ": root.path " + rootPath + " leads to " + real
+                            + ", outside the bundle " + realBundle + " (a symlink out of it): give the root "
+                            + "filesystem's absolute path, or put it in the bundle");
+                }
+            } catch (IOException e) {
+                throw new BundleException("cannot resolve root.path " + rootfs + ": " + e.getMessage());
+            }
+        }
         return new Bundle(absolute, spec, rootfs, ignored);
+    }
+
+    /**
+     * Checks a bundle directory that comes from a caller the runtime does not trust (containerd's Create request
+     * names it): absolute, with no {@code ..}.
+     */
+    public static Path checkUntrustedDir(String dir) throws BundleException {
+        if (dir.isEmpty()) {
+            throw new BundleException("no bundle directory given: the request must name one");
+        }
+        if (climbs(dir)) {
+            throw new BundleException("the bundle directory " + dir + " contains '..': give its path without it");
+        }
+        Path path = Path.of(dir);
+        if (!path.isAbsolute()) {
+            throw new BundleException("the bundle directory " + dir + " is relative: give its absolute path");
+        }
+        return path;
+    }
+
+    /** Whether a path has a {@code ..} element. */
+    static boolean climbs(String path) {
+        for (String element : path.split("/")) {
+            if (element.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.runtime.config.HostLimits;
 import io.katacontainers.runtime.shim.PodAnnotations;
 
 import java.util.Map;
@@ -100,6 +101,37 @@ public record SandboxSizing(double cpus, long memoryMiB) {
                     value);
             return 0;
         }
+    }
+
+    /**
+     * Refuses a workload no VM of this host can hold (the VM would get more CPUs or memory than the host has),
+     * naming where the size came from in {@code spec}.
+     *
+     * @throws IllegalArgumentException naming the annotation or spec field and the host's limit
+     */
+    public SandboxSizing checkFits(HostLimits host, Spec spec) {
+        if (cpus > host.cpus() || memoryMiB > host.memoryMiB()) {
+            throw new IllegalArgumentException(sourceOf(spec) + " asks for " + cpus + " CPUs and " + memoryMiB
+                    + " MiB for the VM, more than the host's " + host.cpus() + " CPUs and " + host.memoryMiB()
+                    + " MiB: lower the pod's resources");
+        }
+        return this;
+    }
+
+    /** Where {@link #of(Spec)} reads the workload's size in {@code spec}, for error messages. */
+    static String sourceOf(Spec spec) {
+        Map<String, String> annotations = spec.getAnnotationsMap();
+        if (!PodAnnotations.isSandbox(annotations)) {
+            return "the spec's linux.resources (cpu quota/period, memory limit)";
+        }
+        if (annotations.containsKey(CRI_CPU_QUOTA) || annotations.containsKey(CRI_CPU_PERIOD)
+                || annotations.containsKey(CRI_MEMORY)) {
+            return "the annotations " + CRI_CPU_QUOTA + "=" + annotations.getOrDefault(CRI_CPU_QUOTA, "") + ", "
+                    + CRI_CPU_PERIOD + "=" + annotations.getOrDefault(CRI_CPU_PERIOD, "") + ", " + CRI_MEMORY + "="
+                    + annotations.getOrDefault(CRI_MEMORY, "");
+        }
+        return "the annotation " + (annotations.containsKey(CRIO_POD_RESOURCES) ? CRIO_POD_RESOURCES
+                : CRIO_POD_RESOURCES_DEPRECATED);
     }
 
     /** The VM of {@code base} with the workload added: vCPUs rounded up after the sum, memory in MiB. */

@@ -32,7 +32,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * Publishes task events to containerd, in the order they were published, from one thread: over ttrpc to the
  * events service containerd serves on {@code $TTRPC_ADDRESS} ({@value #SERVICE}/Forward), with the namespace in the
  * envelope and in the ttrpc metadata, as containerd's own shims do. A failed delivery is retried on a new
- * connection a few times, then logged and dropped (containerd also learns of exits through Wait).
+ * connection, after 1 s, 2 s, ... (at most {@link #MAX_DELAY} apart, containerd's shim publisher requeues the same
+ * way), for as long as {@link #RETRY_WINDOW}: a containerd that restarts meanwhile gets the event, and the ones after
+ * it, in order. Only then is it logged and dropped (containerd also learns of exits through Wait).
  */
 public final class EventPublisher implements AutoCloseable {
     public static final String SERVICE = "containerd.services.events.ttrpc.v1.Events";
@@ -40,7 +42,10 @@ public final class EventPublisher implements AutoCloseable {
     public static final String NAMESPACE_HEADER = "containerd-namespace-ttrpc";
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
-    private static final int ATTEMPTS = 3;
+    /** How long an event is retried while containerd does not take it (it restarts, say). */
+    static final Duration RETRY_WINDOW = Duration.ofMinutes(2);
+    /** The longest pause between two attempts. */
+    static final Duration MAX_DELAY = Duration.ofSeconds(5);
 
     private record Pending(Envelope envelope, boolean stop) {
     }
@@ -49,12 +54,21 @@ public final class EventPublisher implements AutoCloseable {
     private final String namespace;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread sender;
+    private final Duration retryWindow;
+    private final Duration unitDelay;
     private TtrpcClient client;
 
     /** @param address containerd's ttrpc socket; empty: events are only logged (no containerd to tell) */
     public EventPublisher(Optional<Path> address, String namespace) {
+        this(address, namespace, RETRY_WINDOW, Duration.ofSeconds(1));
+    }
+
+    /** With the retry timing given: the n-th retry waits {@code n * unitDelay}, at most {@link #MAX_DELAY}. */
+    EventPublisher(Optional<Path> address, String namespace, Duration retryWindow, Duration unitDelay) {
         this.address = address;
         this.namespace = namespace;
+        this.retryWindow = retryWindow;
+        this.unitDelay = unitDelay;
         this.sender = Thread.ofPlatform().daemon().name("events").start(this::send);
     }
 
@@ -116,14 +130,20 @@ public final class EventPublisher implements AutoCloseable {
         CallOptions options = CallOptions.ofTimeout(CALL_TIMEOUT)
                 .withMetadata(Metadata.of(NAMESPACE_HEADER, namespace));
         Exception last = null;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        long giveUp = System.nanoTime() + retryWindow.toNanos();
+        for (int attempt = 1; ; attempt++) {
             try {
                 if (client == null || !client.isOpen()) {
                     client = TtrpcClient.connect(address.get());
                 }
                 client.call(SERVICE, "Forward", ForwardRequest.newBuilder().setEnvelope(envelope).build(),
                         Empty.parser(), options);
-                LOG.log(System.Logger.Level.DEBUG, "published {0}", envelope.getTopic());
+                if (attempt > 1) {
+                    LOG.log(System.Logger.Level.INFO, "published {0} to containerd after {1} attempts",
+                            envelope.getTopic(), attempt);
+                } else {
+                    LOG.log(System.Logger.Level.DEBUG, "published {0}", envelope.getTopic());
+                }
                 return;
             } catch (IOException | StatusException e) {
                 last = e;
@@ -132,9 +152,28 @@ public final class EventPublisher implements AutoCloseable {
                     client = null;
                 }
             }
+            Duration delay = unitDelay.multipliedBy(attempt);
+            delay = delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
+            if (System.nanoTime() + delay.toNanos() > giveUp) {
+                break;
+            }
+            if (attempt == 1) {
+                LOG.log(System.Logger.Level.INFO, "cannot publish {0} to containerd at {1} ({2}): retrying for {3}",
+                        envelope.getTopic(), address.get(), e(last), retryWindow);
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        LOG.log(System.Logger.Level.WARNING, "cannot publish {0} to containerd at {1}: {2}", envelope.getTopic(),
-                address.get(), last.getMessage());
+        LOG.log(System.Logger.Level.WARNING, "dropping event {0}: containerd at {1} did not take it within {2}: {3}",
+                envelope.getTopic(), address.get(), retryWindow, e(last));
+    }
+
+    private static String e(Exception e) {
+        return e == null ? "interrupted" : e.getMessage();
     }
 
     /** Sends what is queued (waiting up to {@code patience}), then stops. */
@@ -149,6 +188,11 @@ public final class EventPublisher implements AutoCloseable {
             sender.join(patience);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (sender.isAlive()) {
+            LOG.log(System.Logger.Level.WARNING, "{0} events not published to containerd within {1}: dropped",
+                    queue.size(), patience);
+            sender.interrupt();
         }
         if (client != null) {
             client.close();

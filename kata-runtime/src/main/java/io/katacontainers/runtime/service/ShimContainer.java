@@ -72,6 +72,13 @@ final class ShimContainer {
         return exit;
     }
 
+    /** The init process and every exec'd process. */
+    java.util.List<ShimProcess> processes() {
+        java.util.List<ShimProcess> all = new java.util.ArrayList<>(execs.values());
+        all.addFirst(init);
+        return all;
+    }
+
     /** Closes every process's FIFOs. */
     void closeStdio() {
         execs.values().forEach(ShimProcess::closeStdio);

@@ -12,12 +12,14 @@ import io.katacontainers.runtime.config.ConfigLookup;
 import io.katacontainers.runtime.core.GuestProcess;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.core.SandboxBootstrap;
+import io.katacontainers.runtime.io.ExitWatcher;
 import io.katacontainers.runtime.oci.Bundle;
 import io.katacontainers.runtime.oci.BundleException;
 import io.katacontainers.runtime.persist.StateStore;
 import io.katacontainers.runtime.resource.Resource;
 import io.katacontainers.runtime.sandbox.Sandbox;
 import io.katacontainers.runtime.sandbox.SandboxException;
+import io.katacontainers.runtime.sandbox.SandboxJanitor;
 import io.katacontainers.runtime.shim.PodAnnotations;
 import io.katacontainers.runtime.shim.RuntimeOptions;
 
@@ -35,6 +37,8 @@ import java.util.function.Consumer;
  */
 final class ShimPod {
     private static final System.Logger LOG = System.getLogger(ShimPod.class.getName());
+    /** How often the VM's state is looked at for {@link #watchVm}. */
+    private static final java.time.Duration VM_POLL = java.time.Duration.ofMillis(500);
 
     private final StateStore store;
     private final HypervisorDrivers drivers;
@@ -42,6 +46,7 @@ final class ShimPod {
     /** Written under the lifecycle lock; read without it. */
     private volatile Sandbox sandbox;
     private Path runDir;
+    private SandboxJanitor janitor;
 
     ShimPod(StateStore store, HypervisorDrivers drivers) {
         this.store = store;
@@ -73,7 +78,7 @@ final class ShimPod {
         }
         Bundle bundle;
         try {
-            bundle = Bundle.load(Path.of(request.getBundle()));
+            bundle = Bundle.load(Bundle.checkUntrustedDir(request.getBundle()));
         } catch (BundleException e) {
             throw new ErrdefsException(ErrorKind.INVALID_ARGUMENT, e.getMessage(), e);
         }
@@ -101,9 +106,18 @@ final class ShimPod {
                         ConfigLookup.forShim(RuntimeOptions.configPath(request.getOptions())),
                         ConfigLoader.Strictness.fromEnvironment(System.getenv()), drivers);
                 Path dir = bootstrap.claimDir(store, SandboxBootstrap.StaleDir.REPLACE);
-                sandbox = bootstrap.boot(dir);
+                // Cleans the directory up should this shim die (SIGKILL) with the sandbox still there.
+                SandboxJanitor watching = SandboxJanitor.start(dir);
+                try {
+                    sandbox = bootstrap.boot(dir);
+                } catch (Exception e) { // rethrown as it came (precise rethrow)
+                    watching.dismiss(); // boot took down what it had started
+                    throw e;
+                }
+                janitor = watching;
                 runDir = dir;
                 watchOom(sandbox, onOom);
+                watchVm(sandbox);
                 LOG.log(System.Logger.Level.INFO, "sandbox {0} started in {1} ms", id,
                         TaskService.millisSince(boot));
             }
@@ -177,8 +191,12 @@ final class ShimPod {
         }
         current.close();
         StateStore.removeTree(runDir);
+        if (janitor != null) {
+            janitor.dismiss();
+        }
         sandbox = null;
         runDir = null;
+        janitor = null;
     }
 
     /** Tears everything down (the shim is told to stop). */
@@ -206,6 +224,35 @@ final class ShimPod {
     int pid() {
         Sandbox current = sandbox;
         return current == null ? 0 : (int) current.vm().vmmPid();
+    }
+
+    /**
+     * Ends the processes that can no longer end by themselves once the sandbox's VM stopped on its own (QEMU killed,
+     * virtiofsd lost, the agent or the guest kernel dead): the ones created but never started have no wait in the
+     * agent to fail, so containerd would see them CREATED forever. A started process's wait fails by itself.
+     */
+    private void watchVm(Sandbox started) {
+        Thread.ofVirtual().name("vm-" + started.id()).start(() -> {
+            try {
+                while (sandbox == started && started.vm().state() != VmState.STOPPED) {
+                    Thread.sleep(VM_POLL);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (sandbox != started) {
+                return; // destroyed on purpose
+            }
+            for (ShimContainer container : containers.values()) {
+                for (ShimProcess process : container.processes()) {
+                    if (process.state() == ShimProcess.State.CREATED) {
+                        LOG.log(System.Logger.Level.WARNING, "{0} never started and its VM is gone: it ends with "
+                                + "status {1}", process.name(), ExitWatcher.LOST_STATUS);
+                        process.exited(ExitWatcher.LOST_STATUS, true);
+                    }
+                }
+            }
+        });
     }
 
     /** Hands every OOM kill the agent reports to {@code onOom}, until the sandbox's agent connection ends. */

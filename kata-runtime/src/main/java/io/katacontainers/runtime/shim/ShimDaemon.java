@@ -4,6 +4,7 @@ import io.katacontainers.api.metrics.ProcFs;
 import io.katacontainers.runtime.core.HypervisorDrivers;
 import io.katacontainers.runtime.metrics.ShimMetrics;
 import io.katacontainers.runtime.persist.StateStore;
+import io.katacontainers.runtime.sandbox.SandboxJanitor;
 import io.katacontainers.runtime.service.EventPublisher;
 import io.katacontainers.runtime.service.TaskService;
 import io.katacontainers.ttrpc.TtrpcServer;
@@ -15,6 +16,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -43,6 +45,8 @@ final class ShimDaemon {
         System.out.println(ShimStart.READY);
         System.out.flush();
         System.out.close(); // start's pipe: containerd waits for it to close
+        // Removes the socket should this process be SIGKILLed (containerd's own cleanup call may be cut short).
+        SandboxJanitor socketJanitor = SandboxJanitor.forFiles(List.of(socket));
         CountDownLatch shutdown = new CountDownLatch(1);
         EventPublisher events = new EventPublisher(
                 Optional.ofNullable(System.getenv(TTRPC_ADDRESS)).filter(a -> !a.isEmpty()).map(SocketAddress::path),
@@ -73,6 +77,7 @@ final class ShimDaemon {
         metrics.close();
         events.close();
         deleteQuietly(socket);
+        socketJanitor.dismiss();
         LOG.log(System.Logger.Level.INFO, "shim for {0} exits", args.id());
         return 0;
     }

@@ -72,8 +72,57 @@ class SandboxAnnotationsTest {
         assertTrue(refused.getMessage().contains(why), refused.getMessage());
     }
 
+    /** Untrusted annotation values: paths that climb out with '..', and sizes no VM of the host can have. */
     @Test
-    void configPathAnnotationNamesTheFile() {
+    void pathsWithDotDotAndSizesBeyondTheHostAreRefusedNamingTheAnnotation() throws Exception {
+        KataConfig config = ConfigLoader.load(Files.writeString(dir.resolve("wide.toml"), """
+                [hypervisor.qemu]
+                enable_annotations = [".*"]
+                valid_hypervisor_paths = ["/usr/bin/**"]
+                valid_virtio_fs_daemon_paths = ["/usr/lib/**"]
+                """));
+        HostLimits host = new HostLimits(4, 8192);
+        // The globs alone would let these through: '**' crosses the '..'.
+        assertRefused(config, host, HV + "path", "/usr/bin/../../tmp/evil-qemu", "contains '..'");
+        assertRefused(config, host, HV + "virtio_fs_daemon", "/usr/lib/../../tmp/evil", "contains '..'");
+        assertRefused(config, host, HV + "kernel", "/usr/share/kata-containers/../../../tmp/vmlinux",
+                "contains '..'");
+        assertRefused(config, host, HV + "default_vcpus", "100000", "not between 0 and the host's 4 CPUs");
+        assertRefused(config, host, HV + "default_vcpus", "-3", "not between 0");
+        assertRefused(config, host, HV + "default_memory", "2147483647", "host's 8192 MiB");
+        // At the host's size, it is taken.
+        QemuConfig qemu = assertInstanceOf(QemuConfig.class, SandboxAnnotations.apply(config, Map.of(
+                HV + "default_vcpus", "4", HV + "default_memory", "8192"), host).hypervisor());
+        assertEquals(8192, qemu.defaultMemory());
+    }
+
+    private static void assertRefused(KataConfig config, HostLimits host, String name, String value, String why) {
+        ConfigException refused = assertThrows(ConfigException.class,
+                () -> SandboxAnnotations.apply(config, Map.of(name, value), host));
+        assertTrue(refused.getMessage().contains("annotation " + name + ": "), refused.getMessage());
+        assertTrue(refused.getMessage().contains(why), refused.getMessage());
+    }
+
+    @Test
+    void aConfigPathAnnotationThatIsRelativeOrClimbsIsRefused() {
+        for (String value : List.of("etc/kata/x.toml", "/etc/kata/../../tmp/evil.toml", "../evil.toml")) {
+            ConfigException refused = assertThrows(ConfigException.class,
+                    () -> SandboxAnnotations.configPath(Map.of(SandboxAnnotations.CONFIG_PATH, value)));
+            assertTrue(refused.getMessage().contains("annotation " + SandboxAnnotations.CONFIG_PATH + ": " + value),
+                    refused.getMessage());
+        }
+    }
+
+    @Test
+    void hostMemoryIsMemTotal() throws Exception {
+        Path meminfo = Files.writeString(dir.resolve("meminfo"), "MemTotal:       16384000 kB\nMemFree: 1 kB\n");
+        assertEquals(16000, HostLimits.memTotalMiB(meminfo));
+        assertEquals(Long.MAX_VALUE, HostLimits.memTotalMiB(dir.resolve("missing")), "no ceiling when unreadable");
+        assertThrows(IllegalArgumentException.class, () -> new HostLimits(0, 1));
+    }
+
+    @Test
+    void configPathAnnotationNamesTheFile() throws Exception {
         assertEquals(Path.of("/etc/kata/special.toml"), SandboxAnnotations.configPath(
                 Map.of(SandboxAnnotations.CONFIG_PATH, "/etc/kata/special.toml")).orElseThrow());
         assertTrue(SandboxAnnotations.configPath(Map.of()).isEmpty());

@@ -29,17 +29,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param hostAgents where each VM's host agent works ({@code vm-N} below it), if the VMs start one
  */
 public record FakeHypervisorDriver(Path agentSocket, Optional<Path> hostAgents, AtomicInteger vmsStarted,
-                                   AtomicInteger vmsStopped, List<Device> devices) implements HypervisorDriver {
+                                   AtomicInteger vmsStopped, List<Device> devices, List<Hypervisor> vms)
+        implements HypervisorDriver {
 
     /** VMs whose guest is the agent the test serves on {@code agentSocket}. */
     public FakeHypervisorDriver(Path agentSocket) {
-        this(agentSocket, Optional.empty(), new AtomicInteger(), new AtomicInteger(), new CopyOnWriteArrayList<>());
+        this(agentSocket, Optional.empty(), new AtomicInteger(), new AtomicInteger(), new CopyOnWriteArrayList<>(),
+                new CopyOnWriteArrayList<>());
+    }
+
+    /** The VM of the {@code index}-th create stops on its own, as when its VMM is killed. */
+    public void crash(int index) {
+        ((FakeVm) vms.get(index)).state = VmState.STOPPED;
     }
 
     /** VMs whose guest is the real agent, started at VM start in {@code workDir/vm-N}. */
     public static FakeHypervisorDriver withHostAgent(Path workDir) {
         return new FakeHypervisorDriver(workDir, Optional.of(workDir), new AtomicInteger(), new AtomicInteger(),
-                new CopyOnWriteArrayList<>());
+                new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
     }
 
     public HypervisorDrivers drivers() {
@@ -58,7 +65,9 @@ public record FakeHypervisorDriver(Path agentSocket, Optional<Path> hostAgents, 
 
     @Override
     public Hypervisor create(VmSpec spec) {
-        return new FakeVm();
+        FakeVm vm = new FakeVm();
+        vms.add(vm);
+        return vm;
     }
 
     private final class FakeVm implements Hypervisor {

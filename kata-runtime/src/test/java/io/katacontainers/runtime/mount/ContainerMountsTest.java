@@ -90,6 +90,22 @@ class ContainerMountsTest {
     }
 
     @Test
+    void aRelativeSourceThatASymlinkLeadsOutOfTheBundleIsRefused() throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createSymbolicLink(bundle.resolve("escape"), outside);
+        var refused = assertThrows(MountException.class, () -> ContainerMounts.plan("pod", "c1",
+                List.of(bind("escape", "/data")), Optional.of(bundle), true, noMounts));
+        assertEquals(ErrorKind.INVALID_ARGUMENT, refused.kind());
+        assertTrue(refused.getMessage().contains("the source escape of the bind mount on /data"),
+                refused.getMessage());
+        assertTrue(refused.getMessage().contains("outside it"), refused.getMessage());
+        // The same directory named absolutely is the caller's choice, and is shared.
+        assertEquals(outside.toRealPath(), ContainerMounts.plan("pod", "c1", List.of(bind(outside.toString(),
+                "/data")), Optional.of(bundle), true, noMounts).shares().getFirst().source());
+    }
+
+    @Test
     void aMissingSourceIsNotFoundNamingTheMount() {
         var missing = assertThrows(MountException.class,
                 () -> plan(noMounts, bind(dir.resolve("gone").toString(), "/data")));

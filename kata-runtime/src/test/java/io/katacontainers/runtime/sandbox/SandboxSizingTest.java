@@ -7,12 +7,15 @@ import io.katacontainers.agent.proto.LinuxResources;
 import io.katacontainers.agent.proto.Spec;
 import io.katacontainers.api.config.ConfigSchema;
 import io.katacontainers.api.hypervisor.VmSpec;
+import io.katacontainers.runtime.config.HostLimits;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SandboxSizingTest {
     private static Spec sandbox(Map<String, String> annotations) {
@@ -35,6 +38,29 @@ class SandboxSizingTest {
         assertEquals(new SandboxSizing(0, 64), SandboxSizing.of(sandbox(Map.of("io.kubernetes.cri.container-type",
                 "sandbox", SandboxSizing.CRI_CPU_QUOTA, "lots", SandboxSizing.CRI_MEMORY, Long.toString(64L << 20)))),
                 "an unparsable value counts as 0, as in Kata");
+    }
+
+    /** A pod that asks for more than the host has is refused, naming the annotations it asked with. */
+    @Test
+    void aWorkloadBeyondTheHostIsRefusedNamingItsAnnotations() {
+        HostLimits host = new HostLimits(4, 8192);
+        Spec huge = sandbox(Map.of("io.kubernetes.cri.container-type", "sandbox",
+                SandboxSizing.CRI_MEMORY, Long.toString(Long.MAX_VALUE)));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> SandboxSizing.of(huge).checkFits(host, huge));
+        assertTrue(refused.getMessage().contains(SandboxSizing.CRI_MEMORY + "=" + Long.MAX_VALUE),
+                refused.getMessage());
+        assertTrue(refused.getMessage().contains("8192 MiB"), refused.getMessage());
+        Spec manyCpus = sandbox(Map.of("io.kubernetes.cri.container-type", "sandbox",
+                SandboxSizing.CRI_CPU_PERIOD, "1", SandboxSizing.CRI_CPU_QUOTA, "1000000"));
+        assertThrows(IllegalArgumentException.class, () -> SandboxSizing.of(manyCpus).checkFits(host, manyCpus));
+        Spec docker = Spec.newBuilder().setLinux(Linux.newBuilder().setResources(LinuxResources.newBuilder()
+                .setMemory(LinuxMemory.newBuilder().setLimit(1L << 50)))).build();
+        refused = assertThrows(IllegalArgumentException.class, () -> SandboxSizing.of(docker).checkFits(host, docker));
+        assertTrue(refused.getMessage().contains("linux.resources"), refused.getMessage());
+        Spec fits = sandbox(Map.of("io.kubernetes.cri.container-type", "sandbox", SandboxSizing.CRI_CPU_PERIOD,
+                "100000", SandboxSizing.CRI_CPU_QUOTA, "400000", SandboxSizing.CRI_MEMORY, Long.toString(8192L << 20)));
+        assertEquals(new SandboxSizing(4, 8192), SandboxSizing.of(fits).checkFits(host, fits), "the host's size fits");
     }
 
     @Test

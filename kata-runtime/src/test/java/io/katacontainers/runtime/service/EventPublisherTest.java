@@ -15,6 +15,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Events reach a ttrpc events service (this test's, speaking containerd's API) in publishing order. */
 class EventPublisherTest {
@@ -71,6 +73,118 @@ class EventPublisherTest {
             assertEquals(List.of("test-ns"), received.get(i).namespaceHeader());
             assertEquals(expected.getDescriptorForType().getFullName(), envelope.getEvent().getTypeUrl());
             assertEquals(expected.toByteString(), envelope.getEvent().getValue(), "event " + i + " in order");
+        }
+    }
+
+    /** containerd's events service on {@code socket}, recording what it receives; close it to stop. */
+    private static TtrpcServer serve(Path socket, List<Envelope> received) throws java.io.IOException {
+        TtrpcServer containerd = TtrpcServer.of(ServiceDefinition.builder(EventPublisher.SERVICE)
+                .method("Forward", ForwardRequest.parser(), (request, context) -> {
+                    received.add(request.getEnvelope());
+                    return Empty.getDefaultInstance();
+                }).build());
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(() -> {
+            try {
+                containerd.listen(listener);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return containerd;
+    }
+
+    private static TaskExit exit(int i) {
+        return TaskExit.newBuilder().setContainerId("c" + i).setExitStatus(i).build();
+    }
+
+    /** Events published while containerd is down (restarting) reach it, in order, once it is back. */
+    @Test
+    void eventsPublishedWhileContainerdIsDownArriveInOrderWhenItComesBack() throws Exception {
+        Path socket = dir.resolve("containerd.sock.ttrpc");
+        List<Envelope> received = Collections.synchronizedList(new ArrayList<>());
+        TtrpcServer first = serve(socket, received);
+        TtrpcServer second = null;
+        try (EventPublisher events = new EventPublisher(Optional.of(socket), "test-ns", Duration.ofSeconds(60),
+                Duration.ofMillis(20))) {
+            events.publish(exit(0));
+            awaitCount(received, 1);
+            first.close(); // containerd stops: its socket goes with it
+            java.nio.file.Files.deleteIfExists(socket);
+            for (int i = 1; i <= 5; i++) {
+                events.publish(exit(i));
+            }
+            second = serve(socket, received); // the restarted containerd
+            awaitCount(received, 6);
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+        assertEquals(List.of("c0", "c1", "c2", "c3", "c4", "c5"), received.stream().map(envelope -> {
+            try {
+                return TaskExit.parseFrom(envelope.getEvent().getValue()).getContainerId();
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }).toList(), "every event, in publishing order");
+    }
+
+    /** An event containerd keeps refusing is retried, then dropped after its window; the next ones still go out. */
+    @Test
+    void anEventIsRetriedThenDroppedAfterTheRetryWindow() throws Exception {
+        Path socket = dir.resolve("refusing.sock.ttrpc");
+        List<Envelope> received = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+        TtrpcServer containerd = TtrpcServer.of(ServiceDefinition.builder(EventPublisher.SERVICE)
+                .method("Forward", ForwardRequest.parser(), (request, context) -> {
+                    if (TaskExit.parseFrom(request.getEnvelope().getEvent().getValue()).getContainerId()
+                            .equals("c1")) {
+                        refusals.incrementAndGet();
+                        throw new io.katacontainers.ttrpc.StatusException(io.katacontainers.ttrpc.Code.UNAVAILABLE,
+                                "not now");
+                    }
+                    received.add(request.getEnvelope());
+                    return Empty.getDefaultInstance();
+                }).build());
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(() -> {
+            try {
+                containerd.listen(listener);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long start = System.nanoTime();
+        try (EventPublisher events = new EventPublisher(Optional.of(socket), "test-ns", Duration.ofMillis(500),
+                Duration.ofMillis(50))) {
+            events.publish(exit(1));
+            events.publish(exit(2));
+            awaitCount(received, 1);
+        } finally {
+            containerd.close();
+        }
+        long elapsed = System.nanoTime() - start;
+        assertEquals(List.of("c2"), received.stream().map(envelope -> {
+            try {
+                return TaskExit.parseFrom(envelope.getEvent().getValue()).getContainerId();
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }).toList());
+        assertTrue(refusals.get() >= 3, "retried, with growing pauses: " + refusals.get() + " attempts");
+        assertTrue(elapsed >= Duration.ofMillis(300).toNanos(), "not dropped before its window: " + elapsed);
+    }
+
+    private static void awaitCount(List<Envelope> received, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (received.size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("containerd got " + received.size() + " events, not " + count);
+            }
+            Thread.sleep(10);
         }
     }
 

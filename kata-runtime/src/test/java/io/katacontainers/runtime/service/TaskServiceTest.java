@@ -213,6 +213,17 @@ class TaskServiceTest {
         assertTrue(agent.calls().contains("SignalProcess 9 c2/"), "Delete signals every process: " + agent.calls());
     }
 
+    /** A VM that stops on its own (its VMM killed) ends the task created in it but never started. */
+    @Test
+    void aCreatedTaskWhoseVmDiesExits() throws Exception {
+        createContainer("c1", List.of("sleep"));
+        assertEquals(Status.CREATED, status("c1", ""));
+        driver.crash(0);
+        assertEquals(255, await("c1", ""), "the exit status of a process whose VM went away");
+        refused(Code.FAILED_PRECONDITION, "Start", StartRequest.newBuilder().setId("c1").build());
+        call("Delete", DeleteRequest.newBuilder().setId("c1").build(), DeleteResponse.parser());
+    }
+
     @Test
     void anAgentsRefusalReachesContainerdWithItsCodeAndTheProcessStaysCreated() throws Exception {
         createContainer("c1", List.of("refuse"));

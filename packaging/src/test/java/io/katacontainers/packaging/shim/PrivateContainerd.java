@@ -1,5 +1,6 @@
 package io.katacontainers.packaging.shim;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,8 @@ public final class PrivateContainerd implements AutoCloseable {
 
     private final Path work;
     private final Path socket;
-    private final Process containerd;
+    private final Path shimDir;
+    private Process containerd;
     private Process events;
     /** Closes this containerd if the JVM exits without {@link #close} (an engine failure skips @AfterAll). */
     private final Thread closeAtExit = Thread.ofPlatform().name("private-containerd-close").unstarted(() -> {
@@ -53,9 +55,10 @@ public final class PrivateContainerd implements AutoCloseable {
         }
     }
 
-    private PrivateContainerd(Path work, Path socket, Process containerd) {
+    private PrivateContainerd(Path work, Path socket, Path shimDir, Process containerd) {
         this.work = work;
         this.socket = socket;
+        this.shimDir = shimDir;
         this.containerd = containerd;
         Runtime.getRuntime().addShutdownHook(closeAtExit);
     }
@@ -64,21 +67,61 @@ public final class PrivateContainerd implements AutoCloseable {
     public static PrivateContainerd start(Path work, Path shimDir) throws IOException, InterruptedException {
         Path socket = work.resolve("containerd.sock");
         writeConfig(work.resolve("config.toml"), work.resolve("root"), work.resolve("state"), socket);
+        PrivateContainerd started = new PrivateContainerd(work, socket, shimDir, launch(work, shimDir, false));
+        started.awaitSocket();
+        return started;
+    }
+
+    private static Process launch(Path work, Path shimDir, boolean append) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("containerd", "--config", work.resolve("config.toml").toString())
-                .redirectErrorStream(true).redirectOutput(work.resolve("containerd.log").toFile());
+                .redirectErrorStream(true);
+        File log = work.resolve("containerd.log").toFile();
+        builder.redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log) : ProcessBuilder.Redirect.to(log));
         if (shimDir != null) {
             builder.environment().put("PATH", shimDir + ":" + System.getenv("PATH"));
         }
-        PrivateContainerd started = new PrivateContainerd(work, socket, builder.start());
+        return builder.start();
+    }
+
+    private void awaitSocket() throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(START_TIMEOUT);
         while (!Files.exists(socket) && Instant.now().isBefore(deadline)) {
             Thread.sleep(50);
         }
         if (!Files.exists(socket)) {
-            started.close();
-            throw new AssertionError("containerd did not start: " + started.log());
+            close();
+            throw new AssertionError("containerd did not start: " + log());
         }
-        return started;
+    }
+
+    /**
+     * Stops containerd as its service manager does (SIGTERM), leaving its tasks, shims and VMs running; the
+     * {@code ctr events} recording stops with it.
+     */
+    public void stopDaemon() throws InterruptedException {
+        if (events != null) {
+            events.destroyForcibly().waitFor();
+            events = null;
+        }
+        containerd.destroy();
+        if (!containerd.waitFor(30, TimeUnit.SECONDS)) {
+            containerd.destroyForcibly().waitFor();
+        }
+    }
+
+    /** Starts containerd again after {@link #stopDaemon} on the same root, state and sockets (its log appended). */
+    public void startDaemon() throws IOException, InterruptedException {
+        if (containerd.isAlive()) {
+            throw new IllegalStateException("containerd still runs: stop it first");
+        }
+        Files.deleteIfExists(socket); // containerd removes it on a clean exit; a killed one leaves it
+        containerd = launch(work, shimDir, true);
+        awaitSocket();
+    }
+
+    /** Whether the containerd process runs. */
+    public boolean isRunning() {
+        return containerd.isAlive();
     }
 
     /** Writes a containerd config to {@code file}: its own root, state and socket, the CRI plugin disabled. */
@@ -123,10 +166,10 @@ public final class PrivateContainerd implements AutoCloseable {
         assertEquals(0, make.waitFor(), output);
     }
 
-    /** Starts recording {@code ctr events} into {@code events.log}. */
+    /** Starts recording {@code ctr events} into {@code events.log} (appended to after a restart). */
     public void recordEvents() throws IOException {
         events = new ProcessBuilder(ctrArgv("events")).redirectErrorStream(true)
-                .redirectOutput(work.resolve("events.log").toFile()).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("events.log").toFile())).start();
     }
 
     /** The event lines recorded so far. */
