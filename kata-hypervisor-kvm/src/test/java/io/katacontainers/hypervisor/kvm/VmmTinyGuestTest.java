@@ -58,6 +58,39 @@ class VmmTinyGuestTest {
         assertEquals("hello from the guest\n", console.toString(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * A failure on the vCPU thread (here a device that throws, the VMM's own bug) ends the VM with a reason instead
+     * of killing the thread silently: the owner hears a Failure naming it, the other vCPUs stop, and the VM closes.
+     * The vCPU threads run under the VMM's seccomp filter, as the runtime runs them.
+     */
+    @Test
+    void aVcpuFailureStopsTheVmWithItsReason() throws Exception {
+        int port = 0x510;
+        Path kernel = new TinyPvhImage().outLoop(port, 1).halt().write(dir.resolve("k"));
+        CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
+        try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
+             Vmm vmm = Vmm.create(kvm, config(kernel, 2, true), new ByteArrayOutputStream(), ended::complete)) {
+            vmm.pioBus().register(port, 1, new BusDevice() {
+                @Override
+                public long read(long offset, int size) {
+                    return 0;
+                }
+
+                @Override
+                public void write(long offset, int size, long value) {
+                    throw new IllegalStateException("device bug on port write");
+                }
+            });
+            vmm.confineThreads(io.katacontainers.hypervisor.kvm.seccomp.VmmSeccomp.installer());
+            vmm.boot();
+            VcpuExit exit = ended.get(30, TimeUnit.SECONDS);
+            VcpuExit.Failure failure = assertInstanceOf(VcpuExit.Failure.class, exit, exit.describe());
+            assertEquals("vCPU 0 failed: device bug on port write", failure.describe());
+            assertTrue(vmm.vcpus().stop(Duration.ofSeconds(10)), "every vCPU thread ended");
+            assertTrue(vmm.vcpus().allExited());
+        }
+    }
+
     @Test
     void mmioReadsAndWritesReachTheDeviceOnTheBus() throws Exception {
         long base = 0xd000_0000L;

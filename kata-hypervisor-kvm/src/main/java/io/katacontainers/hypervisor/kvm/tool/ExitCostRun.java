@@ -3,6 +3,7 @@ package io.katacontainers.hypervisor.kvm.tool;
 import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.hypervisor.kvm.Vmm;
+import io.katacontainers.hypervisor.kvm.seccomp.VmmSeccomp;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 
 import java.io.IOException;
@@ -21,14 +22,17 @@ final class ExitCostRun {
     private ExitCostRun() {
     }
 
-    /** Nanoseconds from starting the vCPU to its halt exit. */
-    static long nanos(Path dir, int exits) throws IOException {
+    /** Nanoseconds from starting the vCPU to its halt exit; {@code seccomp}: the vCPU thread under the VMM's filter. */
+    static long nanos(Path dir, int exits, boolean seccomp) throws IOException {
         Path kernel = new TinyPvhImage().outLoop(COM1_SCRATCH, exits).halt().write(dir.resolve("exits-" + exits));
         CompletableFuture<VcpuExit> ended = new CompletableFuture<>();
         try (KvmSystem kvm = KvmSystem.open(KvmSystem.DEFAULT_DEVICE);
              Vmm vmm = Vmm.create(kvm, new Vmm.Config(1, MEMORY, kernel, Optional.empty(),
                         new KernelCommandLine(List.of(), "", List.of()), false),
                         OutputStream.nullOutputStream(), ended::complete)) {
+            if (seccomp) {
+                vmm.confineThreads(VmmSeccomp.installer());
+            }
             long start = System.nanoTime();
             vmm.boot();
             VcpuExit exit = ended.get();

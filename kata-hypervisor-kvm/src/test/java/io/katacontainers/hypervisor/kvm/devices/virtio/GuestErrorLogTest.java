@@ -53,4 +53,15 @@ class GuestErrorLogTest {
         assertEquals(List.of("(990 more guest errors were not logged)", "bad packet late"),
                 recorder.lines.subList(GuestErrorLog.BURST, recorder.lines.size()));
     }
+
+    @Test
+    void aLineIsBoundedWhateverTheGuestPutInIt() {
+        Recorder recorder = new Recorder();
+        GuestErrorLog log = new GuestErrorLog(recorder, () -> 0L);
+        String guestData = "x".repeat(1 << 20);
+        log.warn("bad name {0}", guestData);
+        String line = recorder.lines.getFirst();
+        assertEquals("bad name " + "x".repeat(GuestErrorLog.MAX_LINE - 9) + "... (" + ((1 << 20) + 9
+                - GuestErrorLog.MAX_LINE) + " more characters)", line);
+    }
 }

@@ -126,6 +126,18 @@ class VirtioFsDeviceTest {
         assertArrayEquals("again".getBytes(StandardCharsets.UTF_8), guest.readFile("again.txt", 5));
     }
 
+    /** What the built-in VMM stops the VM with when virtiofsd dies: its exit report, told once it has exited. */
+    @Test
+    void aKilledDaemonIsReportedWithItsExit() throws Exception {
+        java.util.concurrent.CompletableFuture<String> report = new java.util.concurrent.CompletableFuture<>();
+        device.whenDaemonExited(report::complete);
+        assertFalse(report.isDone(), "virtiofsd runs");
+        ProcessHandle.of(device.daemonPid()).orElseThrow().destroyForcibly();
+        String why = report.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(why.startsWith("virtiofsd (pid " + device.daemonPid() + ")"), why);
+        assertTrue(why.contains("exited with status 137"), "SIGKILL: " + why);
+    }
+
     @Test
     void aDaemonThatDiesMakesTheDeviceNeedReset() throws Exception {
         GuestDriver driver = new GuestDriver(memory, transport, QUEUE_SIZE);
