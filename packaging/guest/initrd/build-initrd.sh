@@ -3,8 +3,15 @@
 # busybox (static) with its applet links, crun with its libraries, a jlink'd JRE with a CDS/AOT archive, the
 # agent's module jars and /init (see init beside this script).
 #
+# With --image, the same tree also becomes a read-only ext4 root image (Kata's `image`, kata-containers.img) that
+# the VMM maps into the guest as persistent memory and the guest mounts with dax: its pages are the host's page
+# cache, shared by every VM that maps the file.
+#
 # Usage: build-initrd.sh --out DIR [--agent-modules DIR --agent-main MODULE/CLASS] [options]
 #   --out DIR                 write DIR/kata-containers-initrd.img
+#   --image                   also write DIR/kata-containers.img: ext4, 4 KiB blocks (DAX maps whole pages), no
+#                             journal, fixed UUID and hash seed, its size a multiple of 2 MiB (what the guest's
+#                             pmem driver maps)
 #   --agent-modules DIR       the agent's module jars and their dependencies (a module path)
 #   --agent-main MODULE/CLASS the agent's main, e.g. io.katacontainers.agent/io.katacontainers.agent.Main
 #   --agent-training-args A   arguments for a short run of the agent that exits 0, run at build time to train its
@@ -22,9 +29,12 @@
 # records are the guest's, and /dev/console is a device node.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out= compression=none agent_modules= agent_main= training_args=--self-test test_init= jre_modules= jdk=${JAVA_HOME:-}
+out= image= compression=none agent_modules= agent_main= training_args=--self-test test_init= jre_modules= jdk=${JAVA_HOME:-}
 epoch=${SOURCE_DATE_EPOCH:-0}
 image_name=kata-containers-initrd.img
+rootfs_image_name=kata-containers.img
+# Fixed identity of the root image's file system, so that equal inputs give an identical image.
+rootfs_uuid=6b617461-6a61-7661-726f-6f7466730001
 # Where things live inside the guest; /init knows the same paths.
 agent_dir=/usr/lib/kata-agent
 # Options of every JVM in the guest (agent, training run, test init), from their one source: the project's
@@ -41,6 +51,7 @@ while [ $# -gt 0 ]; do
     --agent-main) agent_main=${2:?--agent-main needs MODULE/CLASS}; shift 2 ;;
     --agent-training-args) training_args=${2?}; shift 2 ;;
     --test-init) test_init=1; shift ;;
+    --image) image=1; shift ;;
     --jre-modules) jre_modules=${2:?--jre-modules needs a comma-separated list}; shift 2 ;;
     --jdk) jdk=${2:?--jdk needs a JDK directory}; shift 2 ;;
     --compression) compression=${2:?--compression needs none, gzip or zstd}; shift 2 ;;
@@ -77,6 +88,7 @@ missing=()
 command -v cpio >/dev/null || missing+=(cpio)
 command -v "${compress[0]}" >/dev/null || missing+=("${compress[0]}")
 command -v unshare >/dev/null || missing+=(util-linux)
+[ -z "$image" ] || command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
 [ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}: apt-get install ${missing[*]}"
 
 umask 022
@@ -185,3 +197,43 @@ mkdir -p "$out"
 mv "$out/$image_name.tmp" "$out/$image_name"
 size() { du -sh --apparent-size "$1" | cut -f1; }
 phase "$out/$image_name: $(size "$out/$image_name") ($(size "$root") unpacked, $compression, /init mode $mode)"
+
+if [ -n "$image" ]; then
+  # The tree's blocks plus a quarter for ext4's metadata and 16 MiB of slack, rounded up to 2 MiB: the guest maps
+  # the image with 2 MiB granularity (struct pages for DAX), and QEMU's nvdimm takes the file's size as is.
+  used_kib=$(du -s --block-size=1K "$root" | cut -f1)
+  size_mib=$(( (used_kib * 5 / 4 / 1024 + 16 + 1) / 2 * 2 ))
+  phase "root image: ext4 of $size_mib MiB (read-only, dax), uuid $rootfs_uuid"
+  rm -f "$out/$rootfs_image_name.tmp"
+  # E2FSPROGS_FAKE_TIME fixes the superblock's times; -d copies each file's mode, owner and mtime (the JVM's AOT
+  # cache checks the mtimes); no journal, as the guest never writes it.
+  E2FSPROGS_FAKE_TIME=$epoch mkfs.ext4 -q -F -b 4096 -m 0 -L kata-rootfs -U "$rootfs_uuid" \
+    -O ^has_journal,^resize_inode,^metadata_csum -E "hash_seed=$rootfs_uuid,lazy_itable_init=0,root_owner=0:0" \
+    -d "$root" "$out/$rootfs_image_name.tmp" "${size_mib}M" >"$work/mkfs.log" 2>&1 \
+    || { cat "$work/mkfs.log" >&2; die "mkfs.ext4 -d failed (above)"; }
+  # mke2fs 1.47.0 stamps the superblock's check and write times and every inode's ctime, atime and crtime with the
+  # clock (SOURCE_DATE_EPOCH only from 1.47.1): debugfs sets them to the epoch, inode by inode (a fresh file
+  # system allocates its inodes in order, so the used ones are the first "inode count - free inodes").
+  used_inodes=$(dumpe2fs -h "$out/$rootfs_image_name.tmp" 2>/dev/null \
+    | awk -F: '/^Inode count/ { n = $2 } /^Free inodes/ { f = $2 } END { print n - f }')
+  [[ "$used_inodes" =~ ^[0-9]+$ ]] && [ "$used_inodes" -gt 11 ] || die "cannot read the root image's inode count"
+  {
+    for field in wtime lastcheck mkfs_time mtime; do echo "set_super_value $field $epoch"; done
+    for ((inode = 1; inode <= used_inodes; inode++)); do
+      for field in atime ctime mtime crtime; do
+        [ "$field" = mtime ] && [ "$inode" -gt 11 ] && continue # the tree's own mtimes, fixed above
+        echo "set_inode_field <$inode> $field @$epoch"
+      done
+    done
+  } > "$work/times.debugfs"
+  debugfs -w -f "$work/times.debugfs" "$out/$rootfs_image_name.tmp" >"$work/debugfs.log" 2>&1 \
+    || { tail -n 20 "$work/debugfs.log" >&2; die "debugfs could not fix the root image's times"; }
+  # debugfs's own close stamps the superblock's write time again (s_wtime, at byte 1024 + 48): overwritten in
+  # place, which is why the image has no metadata_csum (that checksum would cover the superblock too).
+  printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((epoch & 255)) $((epoch >> 8 & 255)) $((epoch >> 16 & 255)) \
+    $((epoch >> 24 & 255)))" | dd of="$out/$rootfs_image_name.tmp" bs=1 seek=1072 conv=notrunc status=none
+  fsck.ext4 -fn "$out/$rootfs_image_name.tmp" >"$work/fsck.log" 2>&1 \
+    || { cat "$work/fsck.log" >&2; die "the root image fails fsck.ext4 (above)"; }
+  mv "$out/$rootfs_image_name.tmp" "$out/$rootfs_image_name"
+  phase "$out/$rootfs_image_name: $(size "$out/$rootfs_image_name")"
+fi
