@@ -3,14 +3,16 @@
 # whatever kata-runtime uses on this host (QEMU TCG here): guest MemTotal/MemAvailable, the agent JVM's VmRSS,
 # guest boot timeline (kernel start → /init → agent JVM → agent listening → container start, from /proc starttimes),
 # and the host wall time of `kata-runtime run ... true` (median of RUNS) split into phases from its debug log.
-# Usage: guest-footprint.sh [--runs N]   (default 5; root; build first: make build)
+# Usage: guest-footprint.sh [--runs N] [--config FILE]   (default 5; root; build first: make build)
+#   --config: the runtime configuration (e.g. another initrd or image, to compare guests in the same tree)
 set -euo pipefail
-usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; }
-runs=5
+usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+runs=5 config=
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --runs) runs=$2; shift 2 ;;
+    --config) config=$(realpath "$2"); shift 2 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
@@ -31,7 +33,7 @@ for t in /gproc/1/task/*; do echo "task ${t##*/} $(stat_start "$t/stat") $(cat "
 SH
 hz=$(getconf CLK_TCK)
 echo ">> probe run (guest figures)" >&2
-kata_run "bench-fp-$$-probe" "$tmp/probe" "$tmp/probe.out" >/dev/null
+kata_run "bench-fp-$$-probe" "$tmp/probe" "$tmp/probe.out" "$config" >/dev/null
 out="$tmp/probe.out"
 grep -q '^pid1_cmdline .*java' "$out" || { cat "$out" >&2; die "PID 1 of the guest is not the agent's JVM"; }
 kb() { awk -v k="$1:" '$1 == k {print $2}' "$out"; }
@@ -43,7 +45,9 @@ listening=$(awk '$1 == "task" && $4 ~ /^(serial|vsock):/ {print $3}' "$out" | so
 container=$(awk '$1 == "container_start" {print $2}' "$out")
 
 echo
-echo "guest ($(basename "$root/build/share/kata-containers/vmlinux.container"), $(basename "$root/build/share/kata-containers/kata-containers-initrd.img") $(du -h "$root/build/share/kata-containers/kata-containers-initrd.img" | cut -f1))"
+initrd="$root/build/share/kata-containers/kata-containers-initrd.img"
+[ -z "$config" ] || initrd=$(sed -n 's/^initrd = "\(.*\)"$/\1/p' "$config" | head -1)
+echo "guest ($(basename "$root/build/share/kata-containers/vmlinux.container"), ${initrd:-no initrd} $([ -f "$initrd" ] && du -h "$initrd" | cut -f1))${config:+, $config}"
 printf '  %-48s %s\n' "MemTotal" "$(mib "$(kb MemTotal)")" "MemAvailable (container running)" "$(mib "$(kb MemAvailable)")" \
   "MemTotal - MemAvailable" "$(mib $(( $(kb MemTotal) - $(kb MemAvailable) )))" \
   "Shmem (tmpfs: the unpacked initrd, /run)" "$(mib "$(kb Shmem)")" \
@@ -62,7 +66,7 @@ echo ">> $runs × kata-runtime run ... true" >&2
 make_bundle "$tmp/true" true
 : >"$tmp/phases"
 for i in $(seq "$runs"); do
-  kata_run "bench-fp-$$-$i" "$tmp/true" "$tmp/true.out" >>"$tmp/phases"
+  kata_run "bench-fp-$$-$i" "$tmp/true" "$tmp/true.out" "$config" >>"$tmp/phases"
   echo ">>   run $i: $(tail -1 "$tmp/phases" | cut -d' ' -f1) ms" >&2
 done
 vm=$(grep -o -- '-smp [0-9]* -m [0-9]*M' "$tmp/true.out.log" | head -1 || true)
