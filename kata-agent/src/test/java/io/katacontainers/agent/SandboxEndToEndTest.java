@@ -2,6 +2,7 @@ package io.katacontainers.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Empty;
@@ -9,10 +10,12 @@ import io.katacontainers.agent.proto.CheckRequest;
 import io.katacontainers.agent.proto.CreateSandboxRequest;
 import io.katacontainers.agent.proto.GuestDetailsRequest;
 import io.katacontainers.agent.proto.GuestDetailsResponse;
+import io.katacontainers.agent.proto.ReseedRandomDevRequest;
 import io.katacontainers.agent.proto.SetGuestDateTimeRequest;
 import io.katacontainers.agent.proto.Storage;
 import io.katacontainers.agent.proto.VersionCheckResponse;
 import io.katacontainers.ttrpc.CallOptions;
+import io.katacontainers.ttrpc.StatusException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +67,10 @@ class SandboxEndToEndTest {
             assertFalse(details.getAgentDetails().getInitDaemon(), "not PID 1 on the host");
             agent.call("SetGuestDateTime", SetGuestDateTimeRequest.newBuilder().setSec(1).build(), Empty.parser());
             assertTrue(System.currentTimeMillis() > 1_700_000_000_000L, "a host-mode agent leaves the clock alone");
+            agent.call("ReseedRandomDev", ReseedRandomDevRequest.newBuilder()
+                    .setData(com.google.protobuf.ByteString.copyFrom(new byte[512])).build(), Empty.parser());
+            assertThrows(StatusException.class, () -> agent.call("ReseedRandomDev",
+                    ReseedRandomDevRequest.getDefaultInstance(), Empty.parser()), "no bytes: INVALID_ARGUMENT");
 
             // A container that uses a sandbox storage, as Kata's volumes do.
             var spec = Specs.withBindMount(Specs.busybox(rootfs, List.of("sh", "-c",

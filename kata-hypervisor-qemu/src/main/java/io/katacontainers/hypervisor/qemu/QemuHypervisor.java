@@ -12,6 +12,8 @@ import io.katacontainers.api.process.ChildProcess;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsDaemon;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
+import io.katacontainers.ffm.libc.Fd;
+import io.katacontainers.ffm.libc.Libc;
 import io.katacontainers.hypervisor.qemu.cmdline.AgentChannel;
 import io.katacontainers.hypervisor.qemu.cmdline.QemuCommandLine;
 import io.katacontainers.hypervisor.qemu.cmdline.RunFiles;
@@ -262,13 +264,20 @@ final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** Loads the template's device state into this QEMU (started with {@code -incoming defer}) and runs the VM. */
-    private void restore(Path templateDir, Instant deadline) throws QmpException, InterruptedException {
+    /**
+     * Loads the template's device state into this QEMU (started with {@code -incoming defer}) and runs the VM. The
+     * state file reaches QEMU as a descriptor ({@code fd:} migration): {@code exec:} would fork a shell, which the
+     * seccomp sandbox ({@code spawn=deny}) forbids.
+     */
+    private void restore(Path templateDir, Instant deadline) throws IOException, QmpException, InterruptedException {
         qmp.execute("migrate-set-capabilities", Map.of("capabilities",
                 List.of(Map.of("capability", "x-ignore-shared", "state", true))), remaining(deadline));
-        qmp.execute("migrate-incoming", Map.of("uri", "exec:cat " + shellSafe(templateDir.resolve(QemuTemplate.STATE))),
-                remaining(deadline));
-        awaitMigration("restoring the template", deadline);
+        try (Fd state = Libc.open(templateDir.resolve(QemuTemplate.STATE), Libc.O_RDONLY | Libc.O_CLOEXEC);
+             TapHandover monitor = TapHandover.connect(commandLine.tapMonitor())) {
+            monitor.execute("{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"template\"}}", state.get());
+            monitor.execute("{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:template\"}}", -1);
+            awaitMigration("restoring the template", deadline);
+        }
         qmp.cont(remaining(deadline));
     }
 
@@ -307,16 +316,6 @@ final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** A path QEMU's {@code exec:} migration hands to {@code /bin/sh}: only characters that need no quoting. */
-    private static String shellSafe(Path path) throws QmpException {
-        String text = path.toString();
-        if (!text.matches("[A-Za-z0-9/._+-]+")) {
-            throw new QmpException("the template path " + text + " holds characters a shell would interpret; "
-                    + "choose a template_path of letters, digits and / . _ - +");
-        }
-        return text;
-    }
-
     /**
      * Saves the paused template VM: its device state with {@code x-ignore-shared} (the RAM stays in its file),
      * then the manifest clones are checked against.
@@ -335,8 +334,12 @@ final class QemuHypervisor implements Hypervisor {
             Path partial = template.dir().resolve(QemuTemplate.STATE + ".tmp");
             qmp.execute("migrate-set-capabilities", Map.of("capabilities",
                     List.of(Map.of("capability", "x-ignore-shared", "state", true))), remaining(deadline));
-            qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellSafe(partial)), remaining(deadline));
-            awaitMigration("saving the template", deadline);
+            try (Fd out = Libc.open(partial, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0600);
+                 TapHandover monitor = TapHandover.connect(commandLine.tapMonitor())) {
+                monitor.execute("{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"template\"}}", out.get());
+                monitor.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:template\"}}", -1);
+                awaitMigration("saving the template", deadline);
+            }
             Files.move(partial, stateFile, StandardCopyOption.ATOMIC_MOVE);
             new QemuTemplate(QemuTemplate.FORMAT, identity(), QemuTemplate.sha256(stateFile)).write(template.dir());
             LOG.log(System.Logger.Level.INFO, () -> "sandbox " + spec.sandboxId() + ": saved as a VM template in "

@@ -1,10 +1,12 @@
 package io.katacontainers.hypervisor.qemu;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 
 import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +18,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 
 /**
  * What the QEMU driver keeps in a template directory, and the check every clone makes against it: {@code memory}
  * (the guest RAM file), {@code state} (QEMU's migration stream with {@code x-ignore-shared}: the devices and
- * vCPUs, not the RAM) and {@code qemu-template.json}, this record: the format, what made the template (QEMU
+ * vCPUs, not the RAM) and {@code qemu-template.properties}, this record: the format, what made the template (QEMU
  * binary and version, kernel, initrd, machine, size, kernel command line, agent ports) and the state's SHA-256.
  *
  * @param identity what a clone must match, by name (each file as path, size and modification time)
@@ -30,10 +33,9 @@ import java.util.TreeMap;
 record QemuTemplate(int format, Map<String, String> identity, String stateSha256) {
     /** Bumped whenever what a template holds, or how a clone is made from it, changes. */
     static final int FORMAT = 1;
-    static final String MANIFEST = "qemu-template.json";
+    static final String MANIFEST = "qemu-template.properties";
     static final String MEMORY = "memory";
     static final String STATE = "state";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     QemuTemplate {
         identity = Map.copyOf(new TreeMap<>(identity));
@@ -64,7 +66,13 @@ record QemuTemplate(int format, Map<String, String> identity, String stateSha256
 
     void write(Path dir) throws IOException {
         Path temporary = dir.resolve(MANIFEST + ".tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), this);
+        Properties properties = new Properties();
+        properties.setProperty("format", Integer.toString(format));
+        properties.setProperty("state_sha256", stateSha256);
+        identity.forEach((key, value) -> properties.setProperty("identity." + key, value));
+        try (Writer out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+            properties.store(out, "VM template of the QEMU driver: what a clone must match");
+        }
         Files.move(temporary, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -76,9 +84,18 @@ record QemuTemplate(int format, Map<String, String> identity, String stateSha256
         Path manifest = dir.resolve(MANIFEST);
         String fix = "; remake it: kata-runtime factory destroy && kata-runtime factory init";
         QemuTemplate template;
-        try {
-            template = JSON.readValue(manifest.toFile(), QemuTemplate.class);
-        } catch (IOException e) {
+        try (Reader in = Files.newBufferedReader(manifest, StandardCharsets.UTF_8)) {
+            Properties properties = new Properties();
+            properties.load(in);
+            Map<String, String> made = new TreeMap<>();
+            for (String name : properties.stringPropertyNames()) {
+                if (name.startsWith("identity.")) {
+                    made.put(name.substring("identity.".length()), properties.getProperty(name));
+                }
+            }
+            template = new QemuTemplate(Integer.parseInt(properties.getProperty("format", "0")), made,
+                    properties.getProperty("state_sha256", ""));
+        } catch (IOException | IllegalArgumentException e) {
             throw new HypervisorException("the VM template in " + dir + " is unreadable (" + manifest + ": "
                     + e.getMessage() + ")" + fix, e);
         }

@@ -1,6 +1,5 @@
 package io.katacontainers.runtime.sandbox;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.katacontainers.api.config.KataConfig;
 import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.Hypervisor;
@@ -13,6 +12,9 @@ import io.katacontainers.runtime.config.env.RuntimeVersion;
 import io.katacontainers.runtime.persist.StateStore;
 
 import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,25 +22,25 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * Kata's VM factory, its template half ({@code [factory] enable_template}, {@code template_path}): one VM booted to
  * a ready agent, paused and saved by its driver under {@code template_path}, which new sandboxes start as clones
- * of. The directory holds the driver's files and {@code factory.json}, this runtime's record (format, build,
+ * of. The directory holds the driver's files and {@code factory.properties}, this runtime's record (format, build,
  * driver), which a clone checks first: a template of another build is refused and the sandbox boots cold.
  */
 public final class VmTemplate {
     /** The runtime's record in the template directory; written last, so its presence means "complete". */
-    public static final String MANIFEST = "factory.json";
+    public static final String MANIFEST = "factory.properties";
     /** Bumped when what the runtime expects of a template changes. */
     static final int FORMAT = 1;
     private static final System.Logger LOG = System.getLogger(VmTemplate.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TEMPLATE_VM_ID = "factory-template";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     /**
-     * What {@code factory.json} says.
+     * What {@code factory.properties} says.
      *
      * @param format {@link #FORMAT} when written
      * @param runtimeVersion the runtime's version and commit that made the template
@@ -49,6 +51,41 @@ public final class VmTemplate {
      */
     public record Manifest(int format, String runtimeVersion, String hypervisor, String created, long memoryMiB,
                            int vcpus) {
+        void write(Path file) throws IOException {
+            Properties properties = new Properties();
+            properties.setProperty("format", Integer.toString(format));
+            properties.setProperty("runtime_version", runtimeVersion);
+            properties.setProperty("hypervisor", hypervisor);
+            properties.setProperty("created", created);
+            properties.setProperty("memory_mib", Long.toString(memoryMiB));
+            properties.setProperty("vcpus", Integer.toString(vcpus));
+            try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                properties.store(out, "VM template made by kata-runtime factory init");
+            }
+        }
+
+        static Manifest read(Path file) throws IOException {
+            Properties properties = new Properties();
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                properties.load(in);
+            }
+            try {
+                return new Manifest(Integer.parseInt(properties.getProperty("format", "0")),
+                        required(properties, "runtime_version"), required(properties, "hypervisor"),
+                        required(properties, "created"), Long.parseLong(required(properties, "memory_mib")),
+                        Integer.parseInt(required(properties, "vcpus")));
+            } catch (NumberFormatException e) {
+                throw new IOException("not a number: " + e.getMessage(), e);
+            }
+        }
+
+        private static String required(Properties properties, String key) throws IOException {
+            String value = properties.getProperty(key);
+            if (value == null) {
+                throw new IOException("no " + key);
+            }
+            return value;
+        }
     }
 
     private VmTemplate() {
@@ -70,7 +107,7 @@ public final class VmTemplate {
         if (!Files.isRegularFile(manifest)) {
             return Optional.empty();
         }
-        return Optional.of(JSON.readValue(manifest.toFile(), Manifest.class));
+        return Optional.of(Manifest.read(manifest));
     }
 
     /**
@@ -117,7 +154,7 @@ public final class VmTemplate {
             StateStore.removeTree(runDir);
             Manifest manifest = new Manifest(FORMAT, buildId(), driver.name(), Instant.now().toString(),
                     config.hypervisor().defaultMemory(), spec.vcpus());
-            JSON.writerWithDefaultPrettyPrinter().writeValue(staging.resolve(MANIFEST).toFile(), manifest);
+            manifest.write(staging.resolve(MANIFEST));
             Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
             LOG.log(System.Logger.Level.INFO, "VM template saved in {0}", dir);
             return manifest;

@@ -53,7 +53,10 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         this(spec, machine, acceleration, files, agent, sharedFs, disks, tscKhz, List.of(), Optional.empty());
     }
 
-    /** The QMP monitor tap descriptors are handed over on (present with network devices only). */
+    /**
+     * The QMP monitor descriptors are handed over on: taps, a template's state file (present with network devices
+     * or a template only).
+     */
     public Path tapMonitor() {
         return files.dir().resolve("qmp-net.sock");
     }
@@ -83,10 +86,12 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         }
         template.ifPresent(memory -> {
             // Native PCIe hotplug on the root ports (ACPI's would need ACPI in the guest), and one empty port with
-            // windows reserved by the firmware for the clone's vhost-user-fs device.
+            // windows reserved by the firmware for the clone's vhost-user-fs device. No power controller: the guest
+            // kernel has no pciehp to power the slot on, so a device plugged there must be powered at once.
             args.addAll(List.of("-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
                     "-device", "pcie-root-port,id=" + TemplateMemory.SHARED_FS_PORT
-                            + ",bus=pcie.0,chassis=1,slot=1,io-reserve=0,mem-reserve=1M,pref64-reserve=2M"));
+                            + ",bus=pcie.0,chassis=1,slot=1,power_controller_present=off,io-reserve=0,"
+                            + "mem-reserve=1M,pref64-reserve=2M"));
             if (memory.incoming()) {
                 args.addAll(List.of("-incoming", "defer"));
             }
@@ -112,7 +117,7 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
             args.addAll(List.of("-device", machine.virtioDevice("virtio-balloon")
                     + ",id=balloon0,deflate-on-oom=off,free-page-reporting=on"));
         }
-        if (!networks.isEmpty()) {
+        if (!networks.isEmpty() || template.isPresent()) {
             args.addAll(List.of("-chardev", "socket,id=qmpnet,path=" + tapMonitor() + ",server=on,wait=off",
                     "-mon", "chardev=qmpnet,mode=control"));
         }

@@ -15,7 +15,8 @@ import java.nio.file.Path;
 /**
  * Hands tap descriptors to a running QEMU on a second QMP monitor of its own: {@code getfd} with the descriptor
  * attached (SCM_RIGHTS, which the JDK's unix sockets cannot send), then {@code netdev_add} of the tap and of a hub
- * port joining it to the hub the NIC was started on. The JDK's process API closes every inherited descriptor, so
+ * port joining it to the hub the NIC was started on; and any descriptor a command names ({@code migrate} of a VM
+ * template to its state file). The JDK's process API closes every inherited descriptor, so
  * {@code -netdev tap,fd=N} on the command line is not an option. One use, then closed.
  */
 public final class TapHandover implements AutoCloseable {
@@ -64,6 +65,14 @@ public final class TapHandover implements AutoCloseable {
                 + name + "\",\"vhost\":" + vhost + "}}", -1);
         command("{\"execute\":\"netdev_add\",\"arguments\":{\"type\":\"hubport\",\"id\":\"hubtap" + index
                 + "\",\"hubid\":" + index + ",\"netdev\":\"tap" + index + "\"}}", -1);
+    }
+
+    /**
+     * Runs one command on this monitor, with {@code fd} attached when it is not negative (for {@code getfd}: the
+     * descriptor then belongs to this monitor, and an {@code fd:<name>} URI of a later command here names it).
+     */
+    public void execute(String json, int fd) throws QmpException {
+        command(json, fd);
     }
 
     private void command(String json, int fd) throws QmpException {

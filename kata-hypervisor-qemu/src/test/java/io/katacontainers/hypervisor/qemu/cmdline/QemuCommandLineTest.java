@@ -41,6 +41,36 @@ class QemuCommandLineTest {
     }
 
     /**
+     * A template VM's RAM is a shared file, with an empty PCIe root port (native hotplug) for each clone's
+     * vhost-user-fs device; a clone's command line is the template's with its own RAM copy and {@code -incoming
+     * defer}: the devices must match for the restore.
+     */
+    @Test
+    void templateAndCloneShareTheDeviceModelAndDifferInRamAndIncoming() {
+        Vm vm = spec("q35", Optional.empty());
+        AgentChannel serial = new AgentChannel.Serial(RUN.resolve("agent.sock"));
+        List<String> template = new QemuCommandLine(vm.spec(), MachineType.Q35, TCG, RunFiles.in(RUN),
+                Optional.of(serial), Optional.empty(), List.of(), OptionalLong.empty(), List.of(),
+                Optional.of(new TemplateMemory(Path.of("/run/vc/vm/template/memory"), false))).arguments();
+        List<String> clone = new QemuCommandLine(vm.spec(), MachineType.Q35, TCG, RunFiles.in(RUN),
+                Optional.of(serial), Optional.empty(), List.of(), OptionalLong.empty(), List.of(),
+                Optional.of(new TemplateMemory(RUN.resolve("memory"), true))).arguments();
+        assertTrue(String.join(" ", template).contains("-object memory-backend-file,id=mem,size=512M,"
+                + "mem-path=/run/vc/vm/template/memory,share=on"), template.toString());
+        assertTrue(String.join(" ", template).contains("-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off "
+                + "-device pcie-root-port,id=rp-fs,bus=pcie.0,"), template.toString());
+        assertFalse(template.contains("-incoming"));
+        assertFalse(String.join(" ", template).contains("vhost-user-fs"));
+        List<String> expected = new java.util.ArrayList<>(template.stream()
+                .map(arg -> arg.replace("/run/vc/vm/template/memory", RUN.resolve("memory").toString())).toList());
+        expected.addAll(expected.indexOf("-kernel"), List.of("-incoming", "defer"));
+        assertEquals(expected, clone);
+        assertThrows(IllegalArgumentException.class, () -> new QemuCommandLine(vm.spec(), MachineType.MICROVM, TCG,
+                RunFiles.in(RUN), Optional.of(serial), Optional.empty(), List.of(), OptionalLong.empty(), List.of(),
+                Optional.of(new TemplateMemory(RUN.resolve("memory"), true))), "templates need q35's hotplug");
+    }
+
+    /**
      * The shipped configuration ({@code configuration-qemu.toml}: q35, 1 vCPU, 2048 MiB, its kernel parameters)
      * with a sandbox's devices gives, argument for argument, the command line QEMU got before devices were added
      * one call at a time.
