@@ -84,6 +84,7 @@ public final class Vmm implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<MmioSlot> slots = new ArrayList<>();
     private final List<VirtioSlot> virtioDevices = new ArrayList<>();
+    private Serial8250 serial;
 
     /** A virtio device as {@link #addVirtioDevice} placed it: its name, window and IRQ, transport and event loop. */
     public record VirtioSlot(String name, MmioSlot slot, MmioTransport transport, EventLoop loop) {
@@ -148,6 +149,11 @@ public final class Vmm implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** The guest console's UART (COM1). */
+    public Serial8250 serial() {
+        return serial;
     }
 
     /** The virtio devices in the order they were added (their slots follow that order). */
@@ -328,7 +334,8 @@ public final class Vmm implements AutoCloseable {
             resources.add(line);
             com1Irq = line;
         }
-        pio.register(Serial8250.COM1_PORT, Serial8250.PORT_COUNT, new Serial8250(console, com1Irq));
+        serial = new Serial8250(console, com1Irq);
+        pio.register(Serial8250.COM1_PORT, Serial8250.PORT_COUNT, serial);
         pio.register(CmosRtc.BASE_PORT, CmosRtc.PORT_COUNT, new CmosRtc(Clock.systemUTC()));
         pio.register(I8042.BASE_PORT, I8042.PORT_COUNT, new I8042(() -> exit.complete(
                 new VcpuExit.GuestShutdown(-1, "reset through the i8042 controller"))));

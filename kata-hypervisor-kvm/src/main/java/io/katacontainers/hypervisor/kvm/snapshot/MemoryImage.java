@@ -5,7 +5,6 @@ import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.vstate.GuestMemory;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -25,7 +24,7 @@ import java.util.List;
  * shared one would let every clone write into the template.
  */
 final class MemoryImage {
-    /** Chunks of at most this many bytes per read or write call (ByteBuffers are int-indexed). */
+    /** At most this many bytes per transfer call. */
     private static final long CHUNK = 64L << 20;
 
     private MemoryImage() {
@@ -59,17 +58,17 @@ final class MemoryImage {
         return List.copyOf(extents);
     }
 
-    /** Writes the {@code extents} of {@code memory} into a new {@code file} of the memory's size. */
+    /**
+     * Writes the {@code extents} of {@code memory} into a new {@code file} of the memory's size. The bytes go from
+     * the memfd to the file inside the kernel (FileChannel.transferTo: copy_file_range or sendfile), not through the
+     * mapping.
+     */
     static void save(GuestMemory memory, List<MemoryExtent> extents, Path file) throws IOException {
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel source = FileChannel.open(memfdPath(memory), StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (MemoryExtent extent : extents) {
-                forEachPiece(memory, extent, (segment, fileOffset) -> {
-                    ByteBuffer buffer = segment.asByteBuffer();
-                    long position = fileOffset;
-                    while (buffer.hasRemaining()) {
-                        position += out.write(buffer, position);
-                    }
-                });
+                out.position(extent.offset());
+                copy(source, extent.offset(), extent.length(), out, "memfd");
             }
             // The holes after the last extent: the file is as long as the memory, whatever the guest touched.
             if (out.size() < memory.size()) {
@@ -78,43 +77,40 @@ final class MemoryImage {
         }
     }
 
-    /** Copies the {@code extents} of {@code file} into {@code memory} (fresh, so zero elsewhere). */
+    /**
+     * Copies the {@code extents} of {@code file} into {@code memory} (fresh, so zero elsewhere). The copy goes from
+     * the file into the memfd inside the kernel, not through the VMM's mapping: no page fault per page here (which
+     * costs most under nested virtualization), and the guest's first touch of each page maps it as on a cold boot.
+     */
     static void restore(Path file, List<MemoryExtent> extents, GuestMemory memory) throws IOException {
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel target = FileChannel.open(memfdPath(memory), StandardOpenOption.WRITE)) {
             if (in.size() != memory.size()) {
                 throw new SnapshotException.Corrupt("memory file", "it has " + in.size() + " bytes, the snapshot's"
                         + " memory " + memory.size());
             }
             for (MemoryExtent extent : extents) {
-                forEachPiece(memory, extent, (segment, fileOffset) -> {
-                    ByteBuffer buffer = segment.asByteBuffer();
-                    long position = fileOffset;
-                    while (buffer.hasRemaining()) {
-                        int n = in.read(buffer, position);
-                        if (n < 0) {
-                            throw new SnapshotException.Corrupt("memory file", "it ends at " + position);
-                        }
-                        position += n;
-                    }
-                });
+                target.position(extent.offset());
+                copy(in, extent.offset(), extent.length(), target, "memory file");
             }
         }
     }
 
-    @FunctionalInterface
-    private interface Piece {
-        void accept(MemorySegment segment, long fileOffset) throws IOException;
+    /** {@code length} bytes of {@code from} at {@code offset} to {@code to} at its position. */
+    private static void copy(FileChannel from, long offset, long length, FileChannel to, String what)
+            throws IOException {
+        long done = 0;
+        while (done < length) {
+            long n = from.transferTo(offset + done, Math.min(CHUNK, length - done), to);
+            if (n <= 0) {
+                throw new SnapshotException.Corrupt(what, "it ends at " + (offset + done));
+            }
+            done += n;
+        }
     }
 
-    /** The host memory of {@code extent}, region by region and in chunks, with the file offset of each piece. */
-    private static void forEachPiece(GuestMemory memory, MemoryExtent extent, Piece piece) throws IOException {
-        for (GuestMemory.Region region : memory.regions()) {
-            long start = Math.max(extent.offset(), region.fileOffset());
-            long end = Math.min(extent.end(), region.fileOffset() + region.size());
-            for (long at = start; at < end; at += CHUNK) {
-                long length = Math.min(CHUNK, end - at);
-                piece.accept(region.host().asSlice(at - region.fileOffset(), length), at);
-            }
-        }
+    /** The memfd, opened again through /proc (a memfd is a plain shmem file there). */
+    private static Path memfdPath(GuestMemory memory) {
+        return Path.of("/proc/self/fd/" + memory.fd().get());
     }
 }

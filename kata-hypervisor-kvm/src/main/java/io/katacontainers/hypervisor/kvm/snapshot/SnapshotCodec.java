@@ -2,6 +2,7 @@ package io.katacontainers.hypervisor.kvm.snapshot;
 
 import io.katacontainers.ffm.kvm.KvmLayouts;
 import io.katacontainers.ffm.kvm.MsrEntry;
+import io.katacontainers.hypervisor.kvm.devices.legacy.SerialState;
 import io.katacontainers.hypervisor.kvm.devices.virtio.QueueState;
 import io.katacontainers.hypervisor.kvm.devices.virtio.TransportState;
 
@@ -24,7 +25,8 @@ import java.util.zip.CRC32C;
  * magic "KATAVMM\n" (8 bytes), u32 version
  * identity: string build, string host kernel, string cpu, string guest
  * u32 vcpu count, u64 memory bytes
- * machine: blob kvm_pit_state2, blob kvm_clock_data, blob kvm_irqchip x3 (PIC master, PIC slave, IOAPIC)
+ * machine: blob kvm_pit_state2, blob kvm_clock_data, blob kvm_irqchip x3 (PIC master, PIC slave, IOAPIC),
+ *          COM1: u32 IER, LCR, MCR, SCR, DLL, DLM, u8 FIFO enabled, u8 THR-empty interrupt pending
  * u32 n, n vCPUs: u32 id, u32 mp state, u32 TSC kHz, blob cpuid entries, blob regs, sregs, xsave, xcrs, debugregs,
  *                 lapic, u32 m, m MSRs (u32 index, u64 value), blob vcpu events
  * u32 n, n devices: string name, u32 type, u64 MMIO address, u32 IRQ, u32 status, u64 driver features,
@@ -73,6 +75,13 @@ public final class SnapshotCodec {
             blob(out, m.picMaster());
             blob(out, m.picSlave());
             blob(out, m.ioapic());
+            SerialState serial = m.serial();
+            int[] registers = {serial.ier(), serial.lcr(), serial.mcr(), serial.scr(), serial.dll(), serial.dlm()};
+            for (int register : registers) {
+                out.writeInt(register);
+            }
+            out.writeByte(serial.fifo() ? 1 : 0);
+            out.writeByte(serial.thrEmptyPending() ? 1 : 0);
             out.writeInt(snapshot.vcpus().size());
             for (VcpuState v : snapshot.vcpus()) {
                 out.writeInt(v.id());
@@ -162,7 +171,10 @@ public final class SnapshotCodec {
                 in.blob("machine.clock", KvmLayouts.KVM_CLOCK_DATA.byteSize()),
                 in.blob("machine.picMaster", KvmLayouts.KVM_IRQCHIP.byteSize()),
                 in.blob("machine.picSlave", KvmLayouts.KVM_IRQCHIP.byteSize()),
-                in.blob("machine.ioapic", KvmLayouts.KVM_IRQCHIP.byteSize()));
+                in.blob("machine.ioapic", KvmLayouts.KVM_IRQCHIP.byteSize()),
+                new SerialState(in.register("serial.ier"), in.register("serial.lcr"), in.register("serial.mcr"),
+                        in.register("serial.scr"), in.register("serial.dll"), in.register("serial.dlm"),
+                        in.flag("serial.fifo"), in.flag("serial.thrEmptyPending")));
         int vcpuStates = in.count("vcpus", vcpuCount, vcpuCount);
         List<VcpuState> vcpus = new ArrayList<>(vcpuStates);
         for (int i = 0; i < vcpuStates; i++) {
@@ -208,11 +220,8 @@ public final class SnapshotCodec {
             for (int q = 0; q < queueCount; q++) {
                 String p = d + "queue[" + q + "].";
                 int size = in.count(p + "size", 0, 32768);
-                int ready = in.u8(p + "ready");
-                if (ready > 1) {
-                    throw new SnapshotException.Corrupt(p + "ready", "value " + ready + " is neither 0 nor 1");
-                }
-                queues.add(new QueueState(size, ready == 1, in.u64(p + "descriptorTable"),
+                boolean ready = in.flag(p + "ready");
+                queues.add(new QueueState(size, ready, in.u64(p + "descriptorTable"),
                         in.u64(p + "availableRing"), in.u64(p + "usedRing"), in.u16(p + "nextAvailable"),
                         in.u16(p + "nextUsed")));
             }
@@ -302,6 +311,24 @@ public final class SnapshotCodec {
             } catch (BufferUnderflowException e) {
                 throw truncated(field, 8);
             }
+        }
+
+        boolean flag(String field) throws SnapshotException {
+            int value = u8(field);
+            if (value > 1) {
+                throw new SnapshotException.Corrupt(field, "value " + value + " is neither 0 nor 1");
+            }
+            return value == 1;
+        }
+
+        /** An 8-bit register kept in a u32. */
+        int register(String field) throws SnapshotException {
+            int value = u32(field);
+            if (value < 0 || value > 0xff) {
+                throw new SnapshotException.Corrupt(field, "value 0x" + Integer.toHexString(value)
+                        + " does not fit an 8-bit register");
+            }
+            return value;
         }
 
         int count(String field, int min, int max) throws SnapshotException {

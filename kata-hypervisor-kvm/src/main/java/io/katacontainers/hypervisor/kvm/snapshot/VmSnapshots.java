@@ -105,7 +105,7 @@ public final class VmSnapshots {
         for (Vcpu vcpu : vmm.vcpus().vcpus()) {
             vcpus.add(saveVcpu(vcpu.kvm(), msrIndices));
         }
-        MachineState machine = saveMachine(vmm.vm().kvm());
+        MachineState machine = saveMachine(vmm.vm().kvm(), vmm);
         List<Vmm.VirtioSlot> slots = vmm.virtioDevices();
         List<DeviceState> devices = new ArrayList<>();
         List<List<MemoryExtent>> extents = new ArrayList<>();
@@ -179,6 +179,7 @@ public final class VmSnapshots {
             MemoryImage.restore(dir.resolve(MEMORY_FILE), snapshot.memory(), vmm.memory());
             long t3 = System.nanoTime();
             restoreMachine(vmm.vm().kvm(), snapshot.machine());
+            vmm.serial().restore(snapshot.machine().serial());
             devices.addDevices(vmm);
             restoreDevices(vmm, snapshot.devices());
             long t4 = System.nanoTime();
@@ -249,10 +250,10 @@ public final class VmSnapshots {
         return read;
     }
 
-    private static MachineState saveMachine(KvmVm vm) throws SyscallException {
+    private static MachineState saveMachine(KvmVm vm, Vmm vmm) throws SyscallException {
         return new MachineState(vm.getState(KvmIoctls.KVM_GET_PIT2, KvmLayouts.KVM_PIT_STATE2),
                 vm.getState(KvmIoctls.KVM_GET_CLOCK, KvmLayouts.KVM_CLOCK_DATA), vm.getIrqchip(PIC_MASTER),
-                vm.getIrqchip(PIC_SLAVE), vm.getIrqchip(IOAPIC));
+                vm.getIrqchip(PIC_SLAVE), vm.getIrqchip(IOAPIC), vmm.serial().state());
     }
 
     private static DeviceState saveDevice(Vmm.VirtioSlot slot, GuestMemory memory) throws IOException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.katacontainers.ffm.kvm.KvmLayouts;
 import io.katacontainers.ffm.kvm.MsrEntry;
+import io.katacontainers.hypervisor.kvm.devices.legacy.SerialState;
 import io.katacontainers.hypervisor.kvm.devices.virtio.QueueState;
 import io.katacontainers.hypervisor.kvm.devices.virtio.TransportState;
 
@@ -38,6 +39,7 @@ class SnapshotCodecTest {
         assertArrayEquals(snapshot.vcpus().get(1).xsave(), read.vcpus().get(1).xsave());
         assertArrayEquals(snapshot.vcpus().get(0).lapic(), read.vcpus().get(0).lapic());
         assertArrayEquals(snapshot.machine().ioapic(), read.machine().ioapic());
+        assertEquals(snapshot.machine().serial(), read.machine().serial());
         assertEquals(3 * 4096, read.memoryDataBytes());
     }
 
@@ -152,7 +154,8 @@ class SnapshotCodecTest {
         }
         MachineState machine = new MachineState(struct(random, KvmLayouts.KVM_PIT_STATE2.byteSize()),
                 struct(random, KvmLayouts.KVM_CLOCK_DATA.byteSize()), struct(random, KvmLayouts.KVM_IRQCHIP.byteSize()),
-                struct(random, KvmLayouts.KVM_IRQCHIP.byteSize()), struct(random, KvmLayouts.KVM_IRQCHIP.byteSize()));
+                struct(random, KvmLayouts.KVM_IRQCHIP.byteSize()), struct(random, KvmLayouts.KVM_IRQCHIP.byteSize()),
+                new SerialState(0x02, 0x03, 0x0b, 0x5a, 0x01, 0x00, true, true));
         TransportState vsock = new TransportState(0x0f, 1L << 32, 1, 1, 2, 1, List.of(
                 new QueueState(256, true, 0x1000, 0x2000, 0x3000, 17, 17),
                 new QueueState(256, true, 0x4000, 0x5000, 0x6000, 65535, 65534),

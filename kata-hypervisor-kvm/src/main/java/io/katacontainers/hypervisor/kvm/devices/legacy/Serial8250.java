@@ -67,6 +67,24 @@ public final class Serial8250 implements BusDevice {
         this.interrupt = interrupt;
     }
 
+    /** The registers the guest set, for a snapshot. */
+    public synchronized SerialState state() {
+        return new SerialState(ier, lcr, mcr, scr, dll, dlm, fifo, thrEmptyPending);
+    }
+
+    /** Takes back a snapshot's registers (the interrupt line's level is the irqchip's saved state). */
+    public synchronized void restore(SerialState state) {
+        ier = state.ier() & IER_MASK;
+        lcr = state.lcr() & 0xff;
+        mcr = state.mcr() & 0xff;
+        scr = state.scr() & 0xff;
+        dll = state.dll() & 0xff;
+        dlm = state.dlm() & 0xff;
+        fifo = state.fifo();
+        thrEmptyPending = state.thrEmptyPending();
+        loopbackData = -1;
+    }
+
     @Override
     public synchronized long read(long offset, int size) {
         return switch ((int) offset) {
