@@ -116,6 +116,14 @@ class SnapshotCodecTest {
                 () -> SnapshotCodec.decode(notOurs, HERE)).field());
     }
 
+    @Test
+    void theCpuIsNamedByTheFirstProcessorOfCpuinfo() {
+        List<String> cpuinfo = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25",
+                "model\t\t: 1", "model name\t: AMD EPYC 7B13", "stepping\t: 1", "", "processor\t: 1",
+                "vendor_id\t: GenuineIntel", "model name\t: other");
+        assertEquals("AuthenticAMD 25/1/1 AMD EPYC 7B13", SnapshotIdentity.cpuModel(cpuinfo));
+    }
+
     /** Where the {@code n}th vCPU's LAPIC bytes start: after its 4-byte length, recognisable by the marker. */
     private static int indexOfLapic(byte[] file, int vcpu) {
         byte[] marker = lapicMarker(vcpu);
