@@ -26,15 +26,32 @@ import java.util.Optional;
  * @param debug whether the guest console is verbose
  * @param seccompSandbox QEMU's {@code -sandbox} options ({@code seccompsandbox}); empty for none. The built-in VMM
  *                       ignores it.
+ * @param image the guest root image ({@code image}), if it boots from one instead of an initrd: a read-only ext4
+ *              file system the driver maps into the guest as persistent memory, mounted with DAX
+ *              ({@link io.katacontainers.api.kernel.KernelCommandLine#withRootImage})
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                      Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
                      VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
-                     String seccompSandbox) {
+                     String seccompSandbox, Optional<Path> image) {
     public VmSpec {
         Objects.requireNonNull(virtiofsCache, "virtiofsCache");
         Objects.requireNonNull(seccompSandbox, "seccompSandbox");
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(initrd, "initrd");
+        if (image.isPresent() && initrd.isPresent()) {
+            throw new IllegalArgumentException("a VM boots an initrd or a root image, not both");
+        }
         virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);
+    }
+
+    /** A spec booting an initrd (or nothing but the kernel). */
+    public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
+                  Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
+                  VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
+                  String seccompSandbox) {
+        this(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, kernelParams, virtiofsd,
+                virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, Optional.empty());
     }
 
     /** A spec without a VMM seccomp sandbox. */
@@ -48,12 +65,19 @@ public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machine
     /** This spec with another guest kernel command line. */
     public VmSpec withKernelParams(String params) {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, params,
-                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox);
+                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, image);
     }
 
     /** This spec with another size. */
     public VmSpec withSize(int newVcpus, long newMemoryMiB) {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType, newVcpus, newMemoryMiB, kernel, initrd,
-                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox);
+                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, image);
+    }
+
+    /** This spec booting the root image {@code rootImage} instead of an initrd. */
+    public VmSpec withImage(Path rootImage) {
+        return new VmSpec(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, Optional.empty(),
+                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox,
+                Optional.of(rootImage));
     }
 }

@@ -71,7 +71,7 @@ final class VmSpecs {
             case BuiltinConfig builtin -> Path.of("builtin");
         };
         Optional<Path> initrd = config.initrd().isEmpty() ? Optional.empty() : Optional.of(Path.of(config.initrd()));
-        return new VmSpec(sandboxId, runDir, vmmPath, machineType,
+        VmSpec spec = new VmSpec(sandboxId, runDir, vmmPath, machineType,
                 config.vcpus(Runtime.getRuntime().availableProcessors()), config.defaultMemory(),
                 Path.of(config.kernel()), initrd, config.kernelParams(),
                 Path.of(config.virtioFsDaemon()), VirtiofsCache.fromConfig(config.virtioFsCache()),
@@ -79,5 +79,6 @@ final class VmSpecs {
                     case QemuConfig qemu -> qemu.seccompsandbox();
                     case BuiltinConfig builtin -> "";
                 });
+        return config.image().isEmpty() ? spec : spec.withImage(Path.of(config.image()));
     }
 }
