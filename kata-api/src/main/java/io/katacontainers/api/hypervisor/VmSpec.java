@@ -30,18 +30,35 @@ import java.util.Optional;
  * @param reclaimGuestFreedMemory {@code reclaim_guest_freed_memory}: a virtio-balloon device with free page
  *                                reporting, through which the guest hands the pages it frees back to the host
  *                                (QEMU only; the built-in VMM's loader refuses the key)
+ * @param image the guest root image ({@code image}), if it boots from one instead of an initrd: a read-only ext4
+ *              file system the driver maps into the guest as persistent memory, mounted with DAX
+ *              ({@link io.katacontainers.api.kernel.KernelCommandLine#withRootImage})
  */
 public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                      Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
                      VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
-                     String seccompSandbox, boolean reclaimGuestFreedMemory) {
+                     String seccompSandbox, boolean reclaimGuestFreedMemory, Optional<Path> image) {
     public VmSpec {
         Objects.requireNonNull(virtiofsCache, "virtiofsCache");
         Objects.requireNonNull(seccompSandbox, "seccompSandbox");
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(initrd, "initrd");
+        if (image.isPresent() && initrd.isPresent()) {
+            throw new IllegalArgumentException("a VM boots an initrd or a root image, not both");
+        }
         virtiofsdExtraArgs = List.copyOf(virtiofsdExtraArgs);
     }
 
-    /** A spec without a balloon. */
+    /** A spec booting an initrd (or nothing but the kernel). */
+    public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
+                  Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
+                  VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
+                  String seccompSandbox, boolean reclaimGuestFreedMemory) {
+        this(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, kernelParams, virtiofsd,
+                virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, reclaimGuestFreedMemory, Optional.empty());
+    }
+
+    /** A spec booting an initrd, without a balloon. */
     public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                   Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
                   VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug,
@@ -50,7 +67,7 @@ public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machine
                 virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, false);
     }
 
-    /** A spec without a VMM seccomp sandbox and without a balloon. */
+    /** A spec booting an initrd, without a VMM seccomp sandbox and without a balloon. */
     public VmSpec(String sandboxId, Path runDir, Path vmmPath, String machineType, int vcpus, long memoryMiB,
                   Path kernel, Optional<Path> initrd, String kernelParams, Path virtiofsd,
                   VirtiofsCache virtiofsCache, List<String> virtiofsdExtraArgs, boolean debug) {
@@ -61,13 +78,20 @@ public record VmSpec(String sandboxId, Path runDir, Path vmmPath, String machine
     /** This spec with another guest kernel command line. */
     public VmSpec withKernelParams(String params) {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, initrd, params,
-                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, reclaimGuestFreedMemory);
+                virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox, reclaimGuestFreedMemory, image);
     }
 
     /** This spec with another size. */
     public VmSpec withSize(int newVcpus, long newMemoryMiB) {
         return new VmSpec(sandboxId, runDir, vmmPath, machineType, newVcpus, newMemoryMiB, kernel, initrd,
                 kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox,
-                reclaimGuestFreedMemory);
+                reclaimGuestFreedMemory, image);
+    }
+
+    /** This spec booting the root image {@code rootImage} instead of an initrd. */
+    public VmSpec withImage(Path rootImage) {
+        return new VmSpec(sandboxId, runDir, vmmPath, machineType, vcpus, memoryMiB, kernel, Optional.empty(),
+                kernelParams, virtiofsd, virtiofsCache, virtiofsdExtraArgs, debug, seccompSandbox,
+                reclaimGuestFreedMemory, Optional.of(rootImage));
     }
 }

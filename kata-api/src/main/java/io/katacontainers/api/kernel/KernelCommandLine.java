@@ -64,6 +64,26 @@ public record KernelCommandLine(List<String> driverParams, String configured, Li
         return withDriverParams("tsc_early_khz=" + khz);
     }
 
+    /**
+     * Boots from the guest root image that the driver attaches as the first persistent-memory device
+     * ({@code /dev/pmem0}: an nvdimm or virtio-pmem): mounted read-only with DAX, so the guest reads the image
+     * straight from the host's page cache and unpacks no initrd, with {@code /init} (the same PID 1 as in the
+     * initrd) as init. Kata boots its image the same way ({@code root=/dev/pmem0p1 rootflags=dax,... ro}); ours has
+     * no partition table. A root that cannot be mounted panics the guest, which then ends the VM ({@code panic=-1}).
+     * The image is ext4 ({@code rootfs_type}; the configuration loader refuses others): the guest kernel has no
+     * other file system for it.
+     */
+    public KernelCommandLine withRootImage() {
+        return withDriverParams("root=" + ROOT_IMAGE_DEVICE, "rootfstype=ext4", "rootflags=dax", "ro",
+                "init=" + GUEST_INIT);
+    }
+
+    /** The device the guest finds its root image on: the first pmem device. */
+    public static final String ROOT_IMAGE_DEVICE = "/dev/pmem0";
+
+    /** PID 1 in the guest image, in the initrd and in the root image alike. */
+    public static final String GUEST_INIT = "/init";
+
     /** Appends device parameters, which come last and are never left out. */
     public KernelCommandLine withDeviceParams(List<String> params) {
         return new KernelCommandLine(driverParams, configured,

@@ -86,6 +86,10 @@ public final class BuiltinDriver implements HypervisorDriver {
             throw new HypervisorException("guest initrd " + spec.initrd().get() + " does not exist; fix initrd in"
                     + " [hypervisor.builtin]");
         }
+        if (spec.image().isPresent() && !Files.isRegularFile(spec.image().get())) {
+            throw new HypervisorException("guest root image " + spec.image().get() + " does not exist; fix image in"
+                    + " [hypervisor.builtin] (or boot the initrd)");
+        }
         if (spec.vcpus() < 1 || spec.memoryMiB() < MIN_MEMORY_MIB) {
             throw new HypervisorException("the built-in VMM needs at least 1 vCPU and " + MIN_MEMORY_MIB
                     + " MiB, got " + spec.vcpus() + " vCPUs and " + spec.memoryMiB() + " MiB");

@@ -152,13 +152,15 @@ final class BuiltinHypervisor implements Hypervisor {
      * the VM; and with no PCI bus, probing its config-space ports is skipped.
      */
     static KernelCommandLine kernelCommandLine(VmSpec spec) {
-        return KernelCommandLine.forDriver("ttyS0", "k", spec.debug(), spec.kernelParams())
+        KernelCommandLine line = KernelCommandLine.forDriver("ttyS0", "k", spec.debug(), spec.kernelParams())
                 .withDriverParams("pci=off");
+        return spec.image().isPresent() ? line.withRootImage() : line;
     }
 
     /**
      * The devices, on one event loop, in a fixed order whatever the order they were added in (it fixes their MMIO
-     * slots and IRQs): the vsock (hybrid vsock on {@code kata.hvsock}) when added, rng (part of every VM),
+     * slots and IRQs): the vsock (hybrid vsock on {@code kata.hvsock}) when added, rng (part of every VM), the
+     * root image as virtio-pmem when the VM boots one,
      * virtio-fs when a shared directory was added, the disks, then the network interfaces, each in the order added
      * (the first interface is the guest's eth0).
      */
@@ -169,6 +171,9 @@ final class BuiltinHypervisor implements Hypervisor {
             vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
         }
         vmm.addVirtioDevice("rng", RngDevice.open(), loop);
+        if (spec.image().isPresent()) {
+            vmm.addPmemDevice("pmem0", spec.image().get(), loop);
+        }
         Optional<Device.SharedFs> sharedFs = devices.first(Device.SharedFs.class);
         if (sharedFs.isPresent()) {
             Device.SharedFs shared = sharedFs.get();

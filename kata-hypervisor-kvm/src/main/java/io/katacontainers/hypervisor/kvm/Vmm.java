@@ -4,6 +4,7 @@ import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.ffm.kvm.CpuidEntry;
 import io.katacontainers.ffm.kvm.KvmSystem;
 import io.katacontainers.ffm.kvm.KvmVm;
+import io.katacontainers.ffm.kvm.UserMemoryRegion;
 import io.katacontainers.ffm.libc.Fd;
 import io.katacontainers.ffm.libc.SyscallException;
 import io.katacontainers.hypervisor.kvm.arch.x86_64.Boot;
@@ -17,6 +18,7 @@ import io.katacontainers.hypervisor.kvm.devices.legacy.CmosRtc;
 import io.katacontainers.hypervisor.kvm.devices.virtio.EventLoop;
 import io.katacontainers.hypervisor.kvm.devices.virtio.MmioTransport;
 import io.katacontainers.hypervisor.kvm.devices.virtio.VirtioDevice;
+import io.katacontainers.hypervisor.kvm.devices.virtio.pmem.PmemDevice;
 import io.katacontainers.hypervisor.kvm.devices.legacy.I8042;
 import io.katacontainers.hypervisor.kvm.devices.legacy.Serial8250;
 import io.katacontainers.hypervisor.kvm.seccomp.ThreadSetup;
@@ -83,6 +85,10 @@ public final class Vmm implements AutoCloseable {
     private final CompletableFuture<VcpuExit> exit;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<MmioSlot> slots = new ArrayList<>();
+    /** pmem ranges start on a 1 GiB boundary above RAM: far from RAM, and aligned as any guest maps them. */
+    private static final long PMEM_ALIGNMENT = 1L << 30;
+    private int pmemSlots;
+    private long nextPmemAddress;
     private final List<VirtioSlot> virtioDevices = new ArrayList<>();
     private Serial8250 serial;
 
@@ -267,6 +273,35 @@ public final class Vmm implements AutoCloseable {
         registerMmio(slot, transport);
         virtioDevices.add(new VirtioSlot(name, slot, transport, loop));
         return transport;
+    }
+
+    /**
+     * Puts a virtio-pmem device for {@code image} behind a virtio-mmio transport: the file mapped shared and
+     * read-only, registered as a read-only KVM memory slot at the first 1 GiB boundary above guest RAM (and above
+     * any pmem range added before), where the device's configuration space tells the guest to find it. A guest
+     * write there exits to the VMM (an MMIO access nothing answers) and never reaches the file.
+     */
+    public MmioTransport addPmemDevice(String name, Path image, EventLoop loop) throws IOException {
+        long address = alignUp(Math.max(nextPmemAddress, memoryEnd()), PMEM_ALIGNMENT);
+        PmemDevice device = PmemDevice.open(image, address);
+        MmioTransport transport = addVirtioDevice(name, device, loop);
+        int slot = memory.regions().size() + pmemSlots;
+        KvmVm kvm = vm.kvm();
+        kvm.setUserMemoryRegion(UserMemoryRegion.of(slot, address, device.mapping(),
+                UserMemoryRegion.KVM_MEM_READONLY));
+        // Closed before the transport (which unmaps the file): the slot goes first.
+        own(() -> kvm.setUserMemoryRegion(new UserMemoryRegion(slot, 0, address, 0, device.mapping().address())));
+        pmemSlots++;
+        nextPmemAddress = address + device.size();
+        return transport;
+    }
+
+    private long memoryEnd() {
+        return memory.regions().stream().mapToLong(GuestMemory.Region::end).max().orElse(0);
+    }
+
+    private static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
     }
 
     /** Keeps {@code resource} (a device's fds, threads) until the VM is closed, which closes it first. */

@@ -211,6 +211,13 @@ public final class QemuDriver implements HypervisorDriver {
         }
         spec.initrd().filter(initrd -> !Files.isReadable(initrd))
                 .ifPresent(initrd -> problems.add("initrd " + initrd + " is not readable"));
+        spec.image().filter(image -> !Files.isRegularFile(image) || !Files.isReadable(image))
+                .ifPresent(image -> problems.add("guest root image " + image + " is not a readable file; fix image"
+                        + " in the configuration (or boot the initrd)"));
+        if (spec.image().isPresent() && !spec.machineType().equals(MachineType.Q35.configName())) {
+            problems.add("a guest root image needs machine_type q35 (it is mapped as an nvdimm), not "
+                    + spec.machineType());
+        }
         if (spec.vcpus() < 1) {
             problems.add("vcpus must be at least 1, not " + spec.vcpus());
         }

@@ -52,6 +52,11 @@ final class ConfigRules {
         if (hypervisor.image().isEmpty() && hypervisor.initrd().isEmpty()) {
             problems.add(locate.at(hv, "initrd", "one of image and initrd must be set"));
         }
+        // The root image is mounted by the guest kernel, which has ext4 (with DAX) and neither xfs nor erofs.
+        if (!hypervisor.image().isEmpty() && !hypervisor.rootfsType().equals("ext4")) {
+            problems.add(locate.at(hv, "rootfs_type", "\"" + hypervisor.rootfsType() + "\" root images are not"
+                    + " supported: the guest kernel mounts ext4 (the image the guest build makes); use \"ext4\""));
+        }
         switch (hypervisor) {
             case QemuConfig qemu -> checkQemu(qemu, hv, locate, problems);
             case BuiltinConfig ignored -> {
@@ -69,6 +74,12 @@ final class ConfigRules {
     }
 
     private static void checkQemu(QemuConfig qemu, String hv, Locator locate, List<ConfigIssue> problems) {
+        // The image reaches the guest as persistent memory (an nvdimm), which QEMU's microvm cannot carry: it has
+        // no device memory region for memory devices.
+        if (!qemu.image().isEmpty() && qemu.machineType().equals("microvm")) {
+            problems.add(locate.at(hv, "image", "a root image needs machine_type = \"q35\" (microvm cannot map it"
+                    + " as persistent memory); or boot the initrd instead (image = \"\", initrd = ...)"));
+        }
         if (!qemu.hotPlugVfio().equals(NO_PORT) && !qemu.coldPlugVfio().equals(NO_PORT)) {
             problems.add(locate.at(hv, "cold_plug_vfio", "only one of hot_plug_vfio and cold_plug_vfio can be set"
                     + " (hot_plug_vfio is \"" + qemu.hotPlugVfio() + "\")"));

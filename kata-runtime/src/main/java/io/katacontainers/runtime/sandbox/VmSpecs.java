@@ -71,7 +71,7 @@ final class VmSpecs {
             case BuiltinConfig builtin -> Path.of("builtin");
         };
         Optional<Path> initrd = config.initrd().isEmpty() ? Optional.empty() : Optional.of(Path.of(config.initrd()));
-        return new VmSpec(sandboxId, runDir, vmmPath, machineType,
+        VmSpec spec = new VmSpec(sandboxId, runDir, vmmPath, machineType,
                 config.vcpus(Runtime.getRuntime().availableProcessors()), config.defaultMemory(),
                 Path.of(config.kernel()), initrd, config.kernelParams(),
                 Path.of(config.virtioFsDaemon()), VirtiofsCache.fromConfig(config.virtioFsCache()),
@@ -80,5 +80,6 @@ final class VmSpecs {
                     // The built-in VMM's filter is its own: any value turns it on (VmSpec.seccompSandbox).
                     case BuiltinConfig builtin -> builtin.disableSeccomp() ? "" : "on";
                 }, config instanceof QemuConfig qemu && qemu.reclaimGuestFreedMemory());
+        return config.image().isEmpty() ? spec : spec.withImage(Path.of(config.image()));
     }
 }

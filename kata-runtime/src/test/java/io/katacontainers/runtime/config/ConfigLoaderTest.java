@@ -313,6 +313,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aRootImageMustBeExt4AndOnQ35() throws Exception {
+        Path main = write("configuration.toml", """
+                [hypervisor.qemu]
+                machine_type = "microvm"
+                image = "/usr/share/kata-containers/kata-containers.img"
+                rootfs_type = "erofs"
+                """);
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(main));
+
+        assertEquals(List.of(
+                main + ":4: [hypervisor.qemu] rootfs_type: \"erofs\" root images are not supported: the guest kernel"
+                        + " mounts ext4 (the image the guest build makes); use \"ext4\"",
+                main + ":3: [hypervisor.qemu] image: a root image needs machine_type = \"q35\" (microvm cannot map it"
+                        + " as persistent memory); or boot the initrd instead (image = \"\", initrd = ...)"),
+                strings(e.issues()));
+    }
+
+    @Test
     void theVmCacheNeedsQemu() throws Exception {
         Path main = write("configuration.toml", "[hypervisor.builtin]\n[factory]\nvm_cache_number = 2\n");
 

@@ -29,6 +29,18 @@ final class GuestImages {
         return existing("kata.guest.initrd", "kata-containers-initrd.img");
     }
 
+    /**
+     * The test-init root image ({@code kata.guest.image}, default: {@code kata-containers.img} beside
+     * {@link #initrd()}, where {@code build-initrd.sh --image} writes it).
+     */
+    static Path rootImage() {
+        Path path = Path.of(System.getProperty("kata.guest.image",
+                initrd().resolveSibling("kata-containers.img").toString())).toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(path), "no " + path + " (set -Dkata.guest.image): build-initrd.sh "
+                + "--test-init --image --out DIR builds it (make build does)");
+        return path;
+    }
+
     private static Path existing(String property, String defaultName) {
         Path dist = Path.of(System.getProperty("kata.dist", "../build"));
         Path path = Path.of(System.getProperty(property, dist.resolve("share/kata-containers").resolve(defaultName)

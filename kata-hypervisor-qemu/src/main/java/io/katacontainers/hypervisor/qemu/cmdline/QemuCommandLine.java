@@ -5,6 +5,9 @@ import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,12 +65,14 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
     }
     /** The 8250 UART on both machines ({@code -serial}): it prints from the first instruction on. */
     private static final String CONSOLE = "ttyS0";
+    private static final long MIB = 1024 * 1024;
 
     public List<String> arguments() {
         List<String> args = new ArrayList<>();
         args.add(spec.vmmPath().toString());
         args.addAll(List.of("-name", "sandbox-" + spec.sandboxId()));
-        args.addAll(List.of("-machine", machine.machineOption() + ",memory-backend=mem"));
+        args.addAll(List.of("-machine", machine.machineOption() + ",memory-backend=mem"
+                + (spec.image().isPresent() ? ",nvdimm=on" : "")));
         args.addAll(acceleration.qemuArguments());
         args.addAll(List.of("-smp", Integer.toString(spec.vcpus())));
         args.addAll(memory());
@@ -98,6 +103,7 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         });
         args.addAll(List.of("-kernel", spec.kernel().toString()));
         spec.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
+        spec.image().ifPresent(image -> args.addAll(rootImage(image)));
         args.addAll(List.of("-append", kernelCommandLine()));
         agent.ifPresent(channel -> args.addAll(channel.qemuArguments(machine)));
         sharedFs.ifPresent(shared -> args.addAll(List.of(
@@ -137,11 +143,34 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
     public String kernelCommandLine() {
         KernelCommandLine line = KernelCommandLine.forDriver(CONSOLE, machine.rebootMethod(), spec.debug(),
                 spec.kernelParams());
+        if (spec.image().isPresent()) {
+            line = line.withRootImage();
+        }
         // On microvm, without tsc_early_khz about one boot in four hangs calibrating the TSC under TCG.
         if (machine == MachineType.MICROVM && tscKhz.isPresent()) {
             line = line.withTscKhz(tscKhz.getAsLong());
         }
         return line.line();
+    }
+
+    /**
+     * The root image as an nvdimm, as Kata attaches it on q35: the file mapped shared and read-only
+     * ({@code memory-backend-file share=on,readonly=on}), so every VM that boots it reads the host's one page-cache
+     * copy, and the guest cannot write it ({@code unarmed=on} tells the guest the DIMM does not persist writes).
+     * The guest finds it through ACPI's NFIT as {@code /dev/pmem0}.
+     */
+    private static List<String> rootImage(Path image) {
+        return List.of("-object", "memory-backend-file,id=rootimg,mem-path=" + image.toString().replace(",", ",,")
+                        + ",size=" + imageBytes(image) + ",share=on,readonly=on",
+                "-device", "nvdimm,id=nv0,memdev=rootimg,unarmed=on");
+    }
+
+    private static long imageBytes(Path image) {
+        try {
+            return Files.size(image);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of the guest root image " + image, e);
+        }
     }
 
     /**
@@ -155,7 +184,10 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
                     + ",share=on");
         }
         String share = sharedFs.isPresent() ? "on" : "off";
-        return List.of("-m", spec.memoryMiB() + "M",
+        // The nvdimm is a memory device: it takes a slot and room above RAM (maxmem), the image rounded up to MiB.
+        String size = spec.image().map(image -> spec.memoryMiB() + "M,slots=1,maxmem="
+                + (spec.memoryMiB() + (imageBytes(image) + MIB - 1) / MIB) + "M").orElse(spec.memoryMiB() + "M");
+        return List.of("-m", size,
                 "-object", "memory-backend-memfd,id=mem,size=" + spec.memoryMiB() + "M,share=" + share);
     }
 }

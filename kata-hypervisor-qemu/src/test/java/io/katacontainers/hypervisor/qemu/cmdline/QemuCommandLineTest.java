@@ -6,6 +6,7 @@ import io.katacontainers.api.hypervisor.Device;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.hypervisor.qemu.host.Acceleration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Collections;
@@ -38,6 +39,35 @@ class QemuCommandLineTest {
     private static List<String> args(Vm vm, MachineType machine, Acceleration accel, AgentChannel agent) {
         return new QemuCommandLine(vm.spec(), machine, accel, RunFiles.in(RUN), Optional.of(agent), vm.shared(),
                 List.of(), OptionalLong.of(2596124)).arguments();
+    }
+
+    /**
+     * A root image is an nvdimm on q35 (Kata's way): the file mapped shared and read-only, room for it above RAM, the
+     * guest told to mount /dev/pmem0 read-only with dax and to run /init from it; no -initrd.
+     */
+    @Test
+    void aRootImageIsAReadOnlySharedNvdimmMountedWithDax(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("kata,containers.img");
+        try (var file = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            file.truncate(0);
+            file.write(java.nio.ByteBuffer.wrap(new byte[1]), 96L * 1024 * 1024 - 1);
+        }
+        VmSpec spec = spec("q35", Optional.empty()).spec().withImage(image);
+        QemuCommandLine line = new QemuCommandLine(spec, MachineType.Q35, TCG, RunFiles.in(RUN),
+                Optional.of(new AgentChannel.Vsock(7)), Optional.empty(), List.of(), OptionalLong.empty());
+        List<String> args = line.arguments();
+        assertFalse(args.contains("-initrd"));
+        assertEquals("q35,memory-backend=mem,nvdimm=on", args.get(args.indexOf("-machine") + 1));
+        assertEquals("512M,slots=1,maxmem=608M", args.get(args.indexOf("-m") + 1));
+        assertTrue(Collections.indexOfSubList(args, List.of("-object", "memory-backend-file,id=rootimg,mem-path="
+                + image.toString().replace(",", ",,") + ",size=" + (96L << 20) + ",share=on,readonly=on",
+                "-device", "nvdimm,id=nv0,memdev=rootimg,unarmed=on")) >= 0, args.toString());
+        assertTrue(line.kernelCommandLine().contains(
+                "root=/dev/pmem0 rootfstype=ext4 rootflags=dax ro init=/init"), line.kernelCommandLine());
+        assertThrows(IllegalArgumentException.class, () -> new VmSpec("sb1", RUN, spec.vmmPath(), "q35", 1, 512,
+                spec.kernel(), Optional.of(Path.of("/k/initrd")), "", spec.virtiofsd(), VirtiofsCache.AUTO,
+                List.of(), false, "", Optional.of(image)));
     }
 
     /**
