@@ -72,14 +72,13 @@ usage_of() {
   echo "$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" \
     "$(awk '/^Threads:/ {print $2}' "/proc/$1/status")" "$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status")"
 }
-leftovers() { # what pods of this soak left on the host, one line each
-  local d p
-  for d in /run/vc/sbs/soak-"$$"-*; do [ -e "$d" ] && echo "dir $d"; done
-  awk -v d="/run/vc/sbs/soak-$$-" 'index($5, d) == 1 {print "mount " $5}' /proc/self/mountinfo
-  for p in /proc/[0-9]*; do
-    case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
-      *"/run/vc/sbs/soak-$$-"*) echo "process ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" | cut -c1-80)" ;;
-    esac
+leftovers() { # what the loop's pods (not the sentinel) left on the host, one line each
+  local prefix="/run/vc/sbs/soak-$$-pod-" d f
+  for d in "$prefix"*; do [ -e "$d" ] && echo "dir $d"; done
+  awk -v d="$prefix" 'index($5, d) == 1 {print "mount " $5}' /proc/self/mountinfo
+  for f in $(grep -lsF -- "$prefix" /proc/[0-9]*/cmdline); do
+    f=${f%/cmdline}
+    echo "process ${f#/proc/} $(tr '\0' ' ' 2>/dev/null <"$f/cmdline" | cut -c1-80)"
   done
   return 0
 }
