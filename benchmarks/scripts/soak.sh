@@ -72,14 +72,16 @@ usage_of() {
   echo "$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" \
     "$(awk '/^Threads:/ {print $2}' "/proc/$1/status")" "$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status")"
 }
-leftovers() { # what pods of this soak left on the host, one line each
-  local d p
-  for d in /run/vc/sbs/soak-"$$"-*; do [ -e "$d" ] && echo "dir $d"; done
-  awk -v d="/run/vc/sbs/soak-$$-" 'index($5, d) == 1 {print "mount " $5}' /proc/self/mountinfo
-  for p in /proc/[0-9]*; do
-    case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
-      *"/run/vc/sbs/soak-$$-"*) echo "process ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" | cut -c1-80)" ;;
-    esac
+leftovers() { # what the loop's pods (not the sentinel) left on the host, one line each
+  local prefix="/run/vc/sbs/soak-$$-pod-" d f line
+  for d in "$prefix"*; do [ -e "$d" ] && echo "dir $d"; done
+  awk -v d="$prefix" 'index($5, d) == 1 {print "mount " $5}' /proc/self/mountinfo
+  for f in $(grep -lsF -- "$prefix" /proc/[0-9]*/cmdline); do
+    f=${f%/cmdline}
+    line=$(tr '\0' ' ' 2>/dev/null <"$f/cmdline" | cut -c1-80)
+    # Not the grep that looked (it names the prefix too), nor a process that ended meanwhile.
+    case "$line" in ""|grep\ *) continue ;; esac
+    echo "process ${f#/proc/} $line"
   done
   return 0
 }
@@ -142,7 +144,12 @@ await_stopped "$sentinel" || die "the sentinel did not stop"
 "${c[@]}" container delete "$sentinel" >/dev/null
 await_gone || true
 left=$(leftovers)
-sockets=$(find /run/containerd/s -maxdepth 1 -newer "$tmp/config.toml" -type s 2>/dev/null | wc -l)
+# containerd 1.6's shim socket of a task: /run/containerd/s/sha256(address/namespace/id).
+sockets=0
+for id in "$sentinel" $(seq -f "soak-$$-pod-%g" "$iterations"); do
+  h=$(printf '%s' "$tmp/containerd.sock/default/$id" | sha256sum | cut -d' ' -f1)
+  [ -e "/run/containerd/s/$h" ] && sockets=$((sockets + 1))
+done
 
 echo
 echo "soak: $iterations two-container pods (+ exec in a sentinel pod) through containerd $(containerd --version \
