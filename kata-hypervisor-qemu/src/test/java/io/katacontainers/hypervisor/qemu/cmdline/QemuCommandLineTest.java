@@ -67,7 +67,7 @@ class QemuCommandLineTest {
                 "root=/dev/pmem0 rootfstype=ext4 rootflags=dax ro init=/init"), line.kernelCommandLine());
         assertThrows(IllegalArgumentException.class, () -> new VmSpec("sb1", RUN, spec.vmmPath(), "q35", 1, 512,
                 spec.kernel(), Optional.of(Path.of("/k/initrd")), "", spec.virtiofsd(), VirtiofsCache.AUTO,
-                List.of(), false, "", Optional.of(image)));
+                List.of(), false, "", false, Optional.of(image)));
     }
 
     /**
