@@ -45,7 +45,8 @@ class GuestImageBootTest {
         assertTrue(console.lines().anyMatch(l -> l.matches("kata-test-init: root-write: .*Read-only file system")),
                 "the root cannot be written:\n" + console);
         assertTrue(console.lines().anyMatch(l -> l.matches("kata-test-init: root-write exit=[1-9].*")), console);
-        assertTrue(console.lines().anyMatch(l -> l.matches("kata-test-init: java: OpenJDK 64-Bit Server VM .*sharing\\)")),
+        assertTrue(console.lines().anyMatch(
+                l -> l.matches("kata-test-init: java: OpenJDK 64-Bit Server VM .*sharing\\)")),
                 "the JVM maps its CDS archive from the image (mtimes kept by mkfs.ext4 -d):\n" + console);
         assertTrue(console.contains("kata-test-init: container: hello from a container"), console);
         assertTrue(console.contains("kata-test-init: done uptime="), console);

@@ -42,8 +42,8 @@ class PmemDeviceTest {
         Path file = image(dir, PmemDevice.ALIGNMENT * 2);
         try (GuestMemory memory = GuestMemory.create("pmem-test", 8 << 20);
              EventLoop loop = EventLoop.start("virtio-pmem-test");
-             MmioTransport transport = new MmioTransport("pmem@test", PmemDevice.open(file, ADDRESS), memory,
-                     loop)) {
+             MmioTransport transport = new MmioTransport("pmem@test", PmemDevice.open(file, ADDRESS),
+                        memory, loop)) {
             assertEquals(PmemDevice.ID_PMEM, transport.read(MmioTransport.DEVICE_ID, 4));
             assertEquals(ADDRESS, transport.read(MmioTransport.CONFIG, 8), "config: start");
             assertEquals(PmemDevice.ALIGNMENT * 2, transport.read(MmioTransport.CONFIG + 8, 8), "config: size");
