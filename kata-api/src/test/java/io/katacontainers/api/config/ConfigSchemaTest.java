@@ -23,7 +23,7 @@ class ConfigSchemaTest {
         }
         assertEquals(QemuConfig.defaults(), ConfigSchema.QEMU.defaults());
         assertEquals(75, ConfigSchema.QEMU.keys().size());
-        assertEquals(30, ConfigSchema.BUILTIN.keys().size());
+        assertEquals(31, ConfigSchema.BUILTIN.keys().size());
     }
 
     @Test

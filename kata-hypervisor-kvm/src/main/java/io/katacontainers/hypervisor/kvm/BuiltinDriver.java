@@ -76,8 +76,53 @@ public final class BuiltinDriver implements HypervisorDriver {
         return new HostSupport(MODULE, version, acceleration, notes);
     }
 
+    /**
+     * The built-in VMM makes templates of initrd guests: a clone cannot share the template's root disk, and the
+     * disks and network interfaces of a pod are not in the template (the runtime boots such pods cold).
+     */
+    @Override
+    public Optional<String> templateUnsupported(VmSpec spec) {
+        if (spec.initrd().isEmpty()) {
+            return Optional.of("VM templates need an initrd guest (a clone cannot share the template's root disk)");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Hypervisor createTemplate(VmSpec spec, Path dir) throws HypervisorException {
+        requireTemplates(spec);
+        validate(spec);
+        return new BuiltinHypervisor(spec, new BuiltinHypervisor.Role.Template(dir.toAbsolutePath()), kvmDevice,
+                setpriv);
+    }
+
+    /** The clone is checked against the template's manifest and snapshot identity at start. */
+    @Override
+    public Hypervisor createFromTemplate(VmSpec spec, Path dir) throws HypervisorException {
+        requireTemplates(spec);
+        validate(spec);
+        if (!Files.isRegularFile(dir.resolve(BuiltinTemplate.MANIFEST))) {
+            throw new HypervisorException("there is no built-in VMM template in " + dir + " (no "
+                    + BuiltinTemplate.MANIFEST + "); make one: kata-runtime factory init");
+        }
+        return new BuiltinHypervisor(spec, new BuiltinHypervisor.Role.Clone(dir.toAbsolutePath()), kvmDevice,
+                setpriv);
+    }
+
+    private void requireTemplates(VmSpec spec) throws HypervisorException {
+        Optional<String> why = templateUnsupported(spec);
+        if (why.isPresent()) {
+            throw new HypervisorException(why.get());
+        }
+    }
+
     @Override
     public Hypervisor create(VmSpec spec) throws HypervisorException {
+        validate(spec);
+        return new BuiltinHypervisor(spec, kvmDevice, setpriv);
+    }
+
+    private static void validate(VmSpec spec) throws HypervisorException {
         if (!Files.isRegularFile(spec.kernel())) {
             throw new HypervisorException("guest kernel " + spec.kernel() + " does not exist; set kernel in"
                     + " [hypervisor.builtin] to a vmlinux or bzImage");
@@ -94,6 +139,5 @@ public final class BuiltinDriver implements HypervisorDriver {
             throw new HypervisorException("the built-in VMM needs at least 1 vCPU and " + MIN_MEMORY_MIB
                     + " MiB, got " + spec.vcpus() + " vCPUs and " + spec.memoryMiB() + " MiB");
         }
-        return new BuiltinHypervisor(spec, kvmDevice, setpriv);
     }
 }

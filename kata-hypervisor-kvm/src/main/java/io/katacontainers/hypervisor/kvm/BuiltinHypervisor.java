@@ -7,6 +7,7 @@ import io.katacontainers.api.hypervisor.Hypervisor;
 import io.katacontainers.api.hypervisor.HypervisorException;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.api.hypervisor.VmState;
+import io.katacontainers.api.guest.GuestContract;
 import io.katacontainers.api.kernel.KernelCommandLine;
 import io.katacontainers.api.process.ProcessLauncher;
 import io.katacontainers.api.virtiofs.VirtiofsdCommand;
@@ -21,9 +22,12 @@ import io.katacontainers.hypervisor.kvm.devices.virtio.rng.RngDevice;
 import io.katacontainers.hypervisor.kvm.devices.virtio.vsock.VsockDevice;
 import io.katacontainers.hypervisor.kvm.seccomp.ThreadSetup;
 import io.katacontainers.hypervisor.kvm.seccomp.VmmSeccomp;
+import io.katacontainers.hypervisor.kvm.snapshot.SnapshotException;
+import io.katacontainers.hypervisor.kvm.snapshot.SnapshotIdentity;
 import io.katacontainers.hypervisor.kvm.vstate.VcpuExit;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +50,23 @@ final class BuiltinHypervisor implements Hypervisor {
     private static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
+    /** What this VM is for: a cold boot, the VM that becomes a template, or a clone of one. */
+    sealed interface Role {
+        /** Boots the guest kernel. */
+        record Cold() implements Role {
+        }
+
+        /** Boots, and is then saved into {@code dir}, with an unused virtio-fs device for each clone's share. */
+        record Template(Path dir) implements Role {
+        }
+
+        /** Restores the template in {@code dir}. */
+        record Clone(Path dir) implements Role {
+        }
+    }
+
     private final VmSpec spec;
+    private final Role role;
     private final Path kvmDevice;
     private final Optional<Path> setpriv;
     /** Starts virtiofsd; closed after the VMM, so nothing it started outlives the VM. */
@@ -66,7 +86,12 @@ final class BuiltinHypervisor implements Hypervisor {
             Set.of(Device.Vsock.class, Device.SharedFs.class, Device.Block.class, Device.Network.class));
 
     BuiltinHypervisor(VmSpec spec, Path kvmDevice, Optional<Path> setpriv) {
+        this(spec, new Role.Cold(), kvmDevice, setpriv);
+    }
+
+    BuiltinHypervisor(VmSpec spec, Role role, Path kvmDevice, Optional<Path> setpriv) {
         this.spec = spec;
+        this.role = role;
         this.kvmDevice = kvmDevice;
         this.setpriv = setpriv;
         this.launcher = new ProcessLauncher(setpriv, spec.sandboxId());
@@ -123,17 +148,32 @@ final class BuiltinHypervisor implements Hypervisor {
             }
             try {
                 console = new ConsoleLog(consoleFile(), CONSOLE_TAIL_BYTES);
-                Vmm.Config config = new Vmm.Config(spec.vcpus(), spec.memoryMiB() << 20, spec.kernel(),
-                        spec.initrd(), kernelCommandLine(spec), true);
-                try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
-                    vmm = Vmm.create(kvm, config, console, this::guestEnded);
+                if (role instanceof Role.Clone(Path dir)) {
+                    restore(dir);
+                } else {
+                    if (role instanceof Role.Template) {
+                        // The template carries the fs device every clone needs (its slot and IRQ are on the
+                        // command line in the template's RAM); the guest never mounts it, so it holds no state.
+                        Path share = spec.runDir().resolve("template-share");
+                        Files.createDirectories(share);
+                        devices.add(new Device.SharedFs(GuestContract.SHARED_FS_TAG, share), state);
+                    }
+                    Vmm.Config config = new Vmm.Config(spec.vcpus(), spec.memoryMiB() << 20, spec.kernel(),
+                            spec.initrd(), kernelCommandLine(spec), true);
+                    try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
+                        vmm = Vmm.create(kvm, config, console, this::guestEnded);
+                    }
+                    vmm.confineThreads(threadSetup);
+                    startWatcher();
+                    addVirtioDevices(vmm);
+                    vmm.boot();
                 }
-                vmm.confineThreads(threadSetup);
-                startWatcher();
-                addVirtioDevices();
-                vmm.boot();
                 state = VmState.RUNNING;
-            } catch (IOException | RuntimeException e) {
+            } catch (SnapshotException e) {
+                release(CLOSE_TIMEOUT);
+                throw new HypervisorException("the VM template in " + templateDir() + " cannot be used: "
+                        + e.getMessage() + BuiltinTemplate.FIX, e);
+            } catch (IOException | RuntimeException | HypervisorException e) {
                 release(CLOSE_TIMEOUT);
                 throw new HypervisorException("the built-in VMM could not start VM " + spec.sandboxId() + ": "
                         + e.getMessage() + consoleSuffix(), e);
@@ -141,6 +181,74 @@ final class BuiltinHypervisor implements Hypervisor {
                 Thread.currentThread().interrupt();
                 release(CLOSE_TIMEOUT);
                 throw new HypervisorException("interrupted while starting VM " + spec.sandboxId(), e);
+            }
+        } finally {
+            control.unlock();
+        }
+    }
+
+    /**
+     * The clone: the template's manifest checked against this VM, then its snapshot restored with this VM's
+     * devices (a fresh hybrid-vsock socket, this sandbox's virtiofsd), added in the order the template had them.
+     * The restored vCPUs are confined as a cold boot's are: they start inside the restore, after the devices.
+     */
+    private void restore(Path dir) throws IOException, HypervisorException, InterruptedException {
+        SnapshotIdentity identity = identity(spec);
+        BuiltinTemplate.load(dir, BuiltinTemplate.identityOf(spec, identity));
+        if (devices.first(Device.Vsock.class).isEmpty() || devices.first(Device.SharedFs.class).isEmpty()) {
+            throw new HypervisorException("a clone of a built-in VMM template needs a vsock and a shared"
+                    + " filesystem, as the template has them");
+        }
+        if (!devices.all(Device.Block.class).isEmpty() || !devices.all(Device.Network.class).isEmpty()) {
+            throw new HypervisorException("a clone of a built-in VMM template cannot have disks or network"
+                    + " interfaces: the template has none");
+        }
+        startWatcher();
+        try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
+            // The restore closes what it made when it fails: the release must not close it again.
+            vmm = Vmm.restore(kvm, dir, identity, console, this::guestEnded, restored -> {
+                restored.confineThreads(threadSetup);
+                addVirtioDevices(restored);
+            });
+        }
+    }
+
+    private Path templateDir() {
+        return switch (role) {
+            case Role.Clone(Path dir) -> dir;
+            case Role.Template(Path dir) -> dir;
+            case Role.Cold() -> spec.runDir();
+        };
+    }
+
+    /** What a template of {@code spec} made by this build on this host is, and what a clone must match. */
+    static SnapshotIdentity identity(VmSpec spec) throws IOException {
+        String version = BuiltinDriver.class.getModule().getDescriptor() == null ? "unversioned"
+                : BuiltinDriver.class.getModule().getDescriptor().rawVersion().orElse("unversioned");
+        return SnapshotIdentity.ofHost("kata-java built-in VMM " + version + ", template format "
+                + BuiltinTemplate.FORMAT, BuiltinTemplate.guestFingerprint(spec));
+    }
+
+    /**
+     * Saves this template VM, paused with its agent ready, into the directory given to
+     * {@link BuiltinDriver#createTemplate}: the snapshot ({@code state}, {@code memory}) then the manifest.
+     */
+    @Override
+    public void saveTemplate(Duration timeout) throws HypervisorException {
+        control.lock();
+        try {
+            if (!(role instanceof Role.Template(Path dir))) {
+                throw new HypervisorException("VM " + spec.sandboxId() + " was not made by createTemplate; it"
+                        + " cannot be saved as a template");
+            }
+            requireState(VmState.PAUSED, "save as a template");
+            try (KvmSystem kvm = KvmSystem.open(kvmDevice)) {
+                SnapshotIdentity identity = identity(spec);
+                vmm.snapshot(kvm, dir, identity);
+                new BuiltinTemplate(BuiltinTemplate.FORMAT, BuiltinTemplate.identityOf(spec, identity)).write(dir);
+            } catch (IOException | RuntimeException e) {
+                throw new HypervisorException("saving VM " + spec.sandboxId() + " as a template in " + dir
+                        + " failed: " + e.getMessage(), e);
             }
         } finally {
             control.unlock();
@@ -164,15 +272,15 @@ final class BuiltinHypervisor implements Hypervisor {
      * virtio-fs when a shared directory was added, the disks, then the network interfaces, each in the order added
      * (the first interface is the guest's eth0).
      */
-    private void addVirtioDevices() throws IOException, InterruptedException {
+    private void addVirtioDevices(Vmm machine) throws IOException, InterruptedException {
         EventLoop loop = EventLoop.start("vm-" + spec.sandboxId() + "-devices", threadSetup);
-        vmm.own(loop);
+        machine.own(loop);
         if (devices.first(Device.Vsock.class).isPresent()) {
-            vmm.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
+            machine.addVirtioDevice("vsock", VsockDevice.open(hybridVsockSocket(), GUEST_CID), loop);
         }
-        vmm.addVirtioDevice("rng", RngDevice.open(), loop);
+        machine.addVirtioDevice("rng", RngDevice.open(), loop);
         if (spec.image().isPresent()) {
-            vmm.addPmemDevice("pmem0", spec.image().get(), loop);
+            machine.addPmemDevice("pmem0", spec.image().get(), loop);
         }
         Optional<Device.SharedFs> sharedFs = devices.first(Device.SharedFs.class);
         if (sharedFs.isPresent()) {
@@ -184,19 +292,20 @@ final class BuiltinHypervisor implements Hypervisor {
             VirtiofsdCommand command = VirtiofsdCommand.forVm(spec, shared, spec.runDir().resolve("virtiofsd.sock"));
             VirtioFsDevice fs = VirtioFsDevice.start(shared.tag(), VirtioFsDevice.MAX_QUEUE_SIZE, launcher,
                     command, spec.runDir().resolve("virtiofsd.log"), VIRTIOFSD_TIMEOUT);
-            CompletableFuture<VcpuExit> vmEnd = vmm.exit();
+            CompletableFuture<VcpuExit> vmEnd = machine.exit();
             fs.whenDaemonExited(report -> virtiofsdExited(vmEnd, report));
-            vmm.addVirtioDevice("fs", fs, loop);
+            machine.addVirtioDevice("fs", fs, loop);
         }
         List<Device.Block> disks = devices.all(Device.Block.class);
         for (int index = 0; index < disks.size(); index++) {
             Device.Block disk = disks.get(index);
-            vmm.addVirtioDevice("blk" + index, BlockDevice.open(disk.path(), disk.readOnly(), "disk" + index), loop);
+            machine.addVirtioDevice("blk" + index, BlockDevice.open(disk.path(), disk.readOnly(), "disk" + index),
+                    loop);
         }
         List<Device.Network> interfaces = devices.all(Device.Network.class);
         for (int index = 0; index < interfaces.size(); index++) {
             Device.Network network = interfaces.get(index);
-            vmm.addVirtioDevice("net" + index, NetDevice.open(network.tapFd(), network.mac(), network.mtu()), loop);
+            machine.addVirtioDevice("net" + index, NetDevice.open(network.tapFd(), network.mac(), network.mtu()), loop);
         }
     }
 

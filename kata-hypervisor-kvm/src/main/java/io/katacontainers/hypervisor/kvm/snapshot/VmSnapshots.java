@@ -34,7 +34,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -64,6 +68,8 @@ public final class VmSnapshots {
     private static final int PIC_SLAVE = 1;
     private static final int IOAPIC = 2;
     private static final long CLOCK_FLAGS = KvmLayouts.offset(KvmLayouts.KVM_CLOCK_DATA, "flags");
+
+    private static final java.time.Duration LOOP_HOLD_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private VmSnapshots() {
     }
@@ -277,25 +283,34 @@ public final class VmSnapshots {
     }
 
     /** Runs {@code task} while each of {@code loops} is held running nothing else (nested calls, first loop out). */
+    /**
+     * Runs {@code task} on the calling thread while every loop in {@code loops} is held (parked in a task of its
+     * own), so no queue moves meanwhile. The caller's thread does the work: device threads run under the VMM's
+     * seccomp filter, which lets them open no file for writing.
+     */
     private static void onLoops(List<EventLoop> loops, Callable<Void> task) throws IOException {
+        CountDownLatch release = new CountDownLatch(1);
         try {
-            if (loops.isEmpty()) {
-                task.call();
-                return;
+            for (EventLoop loop : loops) {
+                CompletableFuture<Void> parked = new CompletableFuture<>();
+                loop.execute(() -> {
+                    parked.complete(null);
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                try {
+                    parked.get(LOOP_HOLD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw new IOException("a device event loop did not stop for the snapshot within "
+                            + LOOP_HOLD_TIMEOUT, e);
+                }
             }
-            loops.getFirst().call(() -> {
-                onLoops(loops.subList(1, loops.size()), task);
-                return null;
-            });
+            task.call();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            while (cause instanceof ExecutionException nested && nested.getCause() != null) {
-                cause = nested.getCause();
-            }
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("saving the devices and memory failed: " + cause.getMessage(), cause);
+            throw new IOException("saving the devices and memory failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while saving the devices and memory", e);
@@ -303,6 +318,8 @@ public final class VmSnapshots {
             throw e;
         } catch (Exception e) {
             throw new IOException("saving the devices and memory failed: " + e.getMessage(), e);
+        } finally {
+            release.countDown();
         }
     }
 
