@@ -138,6 +138,7 @@ class DefaultsTest {
             rx_rate_limiter_max_rate = 0
             tx_rate_limiter_max_rate = 0
             disable_selinux = false
+            disable_seccomp = false
             """;
 
     private static final String OTHER_DEFAULTS = """
