@@ -45,7 +45,10 @@ class VmSpecsTest {
         var qemu = ConfigSchema.QEMU.build(Map.of("seccompsandbox", "on,spawn=deny"));
         assertEquals("on,spawn=deny", VmSpecs.of("sb1", qemu, ConfigSchema.AGENT.build(Map.of("enable_debug", true)),
                 RUN).seccompSandbox());
-        assertEquals("", VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN).seccompSandbox());
+        // The built-in VMM's own filter: on by default, off with its disable_seccomp.
+        assertEquals("on", VmSpecs.of("sb1", ConfigSchema.BUILTIN.defaults(), RUN).seccompSandbox());
+        assertEquals("", VmSpecs.of("sb1", ConfigSchema.BUILTIN.build(Map.of("disable_seccomp", true)), RUN)
+                .seccompSandbox());
     }
 
     @Test
