@@ -215,7 +215,7 @@ public final class QemuDriver implements HypervisorDriver {
                 .ifPresent(image -> problems.add("guest root image " + image + " is not a readable file; fix image"
                         + " in the configuration (or boot the initrd)"));
         if (spec.image().isPresent() && !spec.machineType().equals(MachineType.Q35.configName())) {
-            problems.add("a guest root image needs machine_type q35 (it is mapped as an nvdimm), not "
+            problems.add("a guest root image needs machine_type q35 (it is mapped as a virtio-pmem PCI device), not "
                     + spec.machineType());
         }
         if (spec.vcpus() < 1) {

@@ -20,9 +20,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Boots the test-init root image ({@code kata-containers.img}) the way the QEMU driver does (q35, the image a
- * read-only shared nvdimm, {@code root=/dev/pmem0 rootflags=dax ro init=/init}, no initrd) and checks from the
- * console: the root is the DAX-mounted ext4, read-only; the guest sees both vCPUs (ACPI); crun, the JRE with its
- * CDS archive and a container work from it. A corrupt image ends the VM with the kernel's reason on the console.
+ * read-only shared virtio-pmem device, {@code root=/dev/pmem0 rootflags=dax ro init=/init}, no initrd) and checks
+ * from the console: the root is the DAX-mounted ext4, read-only; the guest sees both vCPUs (ACPI); crun, the JRE
+ * with its CDS archive and a container work from it. A corrupt image ends the VM with the kernel's reason on the
+ * console.
  */
 class GuestImageBootTest {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
@@ -68,13 +69,13 @@ class GuestImageBootTest {
     private static String boot(Path rootImage, Path consoleLog) throws IOException, InterruptedException {
         long size = Files.size(rootImage);
         List<String> argv = new ArrayList<>(List.of(System.getProperty("kata.guest.qemu", "qemu-system-x86_64"),
-                "-machine", "q35,nvdimm=on", "-accel", "tcg", "-cpu", "max", "-smp", "2",
+                "-machine", "q35", "-accel", "tcg", "-cpu", "max", "-smp", "2",
                 "-m", "256M,slots=1,maxmem=" + (256 + (size >> 20) + 1) + "M",
                 "-nographic", "-nodefaults", "-no-reboot",
                 "-chardev", "file,id=console,path=" + consoleLog, "-serial", "chardev:console",
                 "-object", "memory-backend-file,id=rootimg,mem-path=" + rootImage + ",size=" + size
                         + ",share=on,readonly=on",
-                "-device", "nvdimm,id=nv0,memdev=rootimg,unarmed=on",
+                "-device", "virtio-pmem-pci,id=pmem0,memdev=rootimg",
                 "-kernel", kernel.toString(),
                 "-append", "console=ttyS0 quiet no_timer_check reboot=k panic=-1 root=/dev/pmem0 rootfstype=ext4 "
                         + "rootflags=dax ro init=/init"));

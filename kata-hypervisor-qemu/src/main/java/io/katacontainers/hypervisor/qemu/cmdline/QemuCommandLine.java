@@ -71,8 +71,7 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
         List<String> args = new ArrayList<>();
         args.add(spec.vmmPath().toString());
         args.addAll(List.of("-name", "sandbox-" + spec.sandboxId()));
-        args.addAll(List.of("-machine", machine.machineOption() + ",memory-backend=mem"
-                + (spec.image().isPresent() ? ",nvdimm=on" : "")));
+        args.addAll(List.of("-machine", machine.machineOption() + ",memory-backend=mem"));
         args.addAll(acceleration.qemuArguments());
         args.addAll(List.of("-smp", Integer.toString(spec.vcpus())));
         args.addAll(memory());
@@ -154,15 +153,16 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
     }
 
     /**
-     * The root image as an nvdimm, as Kata attaches it on q35: the file mapped shared and read-only
+     * The root image as a virtio-pmem device: the file mapped shared and read-only
      * ({@code memory-backend-file share=on,readonly=on}), so every VM that boots it reads the host's one page-cache
-     * copy, and the guest cannot write it ({@code unarmed=on} tells the guest the DIMM does not persist writes).
-     * The guest finds it through ACPI's NFIT as {@code /dev/pmem0}.
+     * copy, and the guest cannot write it. The guest finds it as {@code /dev/pmem0} and can mount it with DAX
+     * (an nvdimm, Kata's way, would need a PFN info block written into the image first: a raw nvdimm namespace
+     * refuses DAX).
      */
     private static List<String> rootImage(Path image) {
         return List.of("-object", "memory-backend-file,id=rootimg,mem-path=" + image.toString().replace(",", ",,")
                         + ",size=" + imageBytes(image) + ",share=on,readonly=on",
-                "-device", "nvdimm,id=nv0,memdev=rootimg,unarmed=on");
+                "-device", "virtio-pmem-pci,id=pmem0,memdev=rootimg");
     }
 
     private static long imageBytes(Path image) {
@@ -184,7 +184,7 @@ public record QemuCommandLine(VmSpec spec, MachineType machine, Acceleration acc
                     + ",share=on");
         }
         String share = sharedFs.isPresent() ? "on" : "off";
-        // The nvdimm is a memory device: it takes a slot and room above RAM (maxmem), the image rounded up to MiB.
+        // The pmem device is a memory device: it takes a slot and room above RAM (maxmem), the image rounded up to MiB.
         String size = spec.image().map(image -> spec.memoryMiB() + "M,slots=1,maxmem="
                 + (spec.memoryMiB() + (imageBytes(image) + MIB - 1) / MIB) + "M").orElse(spec.memoryMiB() + "M");
         return List.of("-m", size,

@@ -42,7 +42,7 @@ class QemuCommandLineTest {
     }
 
     /**
-     * A root image is an nvdimm on q35 (Kata's way): the file mapped shared and read-only, room for it above RAM, the
+     * A root image is a virtio-pmem device on q35: the file mapped shared and read-only, room for it above RAM, the
      * guest told to mount /dev/pmem0 read-only with dax and to run /init from it; no -initrd.
      */
     @Test
@@ -58,11 +58,11 @@ class QemuCommandLineTest {
                 Optional.of(new AgentChannel.Vsock(7)), Optional.empty(), List.of(), OptionalLong.empty());
         List<String> args = line.arguments();
         assertFalse(args.contains("-initrd"));
-        assertEquals("q35,memory-backend=mem,nvdimm=on", args.get(args.indexOf("-machine") + 1));
+        assertEquals("q35,memory-backend=mem", args.get(args.indexOf("-machine") + 1));
         assertEquals("512M,slots=1,maxmem=608M", args.get(args.indexOf("-m") + 1));
         assertTrue(Collections.indexOfSubList(args, List.of("-object", "memory-backend-file,id=rootimg,mem-path="
                 + image.toString().replace(",", ",,") + ",size=" + (96L << 20) + ",share=on,readonly=on",
-                "-device", "nvdimm,id=nv0,memdev=rootimg,unarmed=on")) >= 0, args.toString());
+                "-device", "virtio-pmem-pci,id=pmem0,memdev=rootimg")) >= 0, args.toString());
         assertTrue(line.kernelCommandLine().contains(
                 "root=/dev/pmem0 rootfstype=ext4 rootflags=dax ro init=/init"), line.kernelCommandLine());
         assertThrows(IllegalArgumentException.class, () -> new VmSpec("sb1", RUN, spec.vmmPath(), "q35", 1, 512,
