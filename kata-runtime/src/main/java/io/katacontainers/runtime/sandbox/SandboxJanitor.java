@@ -10,7 +10,9 @@ import java.util.concurrent.TimeUnit;
  * A small shell process beside a long-lived sandbox owner (the shim) that cleans the sandbox up if its owner dies
  * without doing so (SIGKILL, a crash): it blocks reading a pipe from the owner, and the owner's end closes with it.
  * Then it kills what still names the sandbox directory (the VMM and virtiofsd normally died already, by their
- * parent-death signal), lazily unmounts every mount under the directory, deepest first, and removes the directory,
+ * parent-death signal), removes the sandbox's host cgroups that its ledger ({@code resources}: the {@code cgroup}
+ * lines) names, children first, after killing what is left in them, lazily unmounts
+ * every mount under the directory, deepest first, and removes the directory,
  * but only once no mount is left under it (so that no bind-mounted host data is removed through it).
  *
  * <p>containerd runs {@code containerd-shim-kata-v2 delete} after a shim dies, which does the same; but it kills that
@@ -38,6 +40,17 @@ public final class SandboxJanitor implements AutoCloseable {
                 *"$dir/"*|*"$dir ") kill -9 "$pid" 2>/dev/null ;;
               esac
             done
+            if [ -f "$dir/resources" ]; then
+              awk '$1 == "cgroup" { print $2 }' "$dir/resources" | sort -r | while read -r cg; do
+                n=0
+                while [ -d "$cg" ] && [ $n -lt 50 ]; do
+                  while read -r pid; do kill -9 "$pid" 2>/dev/null; done < "$cg/cgroup.procs"
+                  rmdir "$cg" 2>/dev/null || sleep 0.1
+                  n=$((n + 1))
+                done
+                [ -d "$cg" ] && echo "kata sandbox janitor: cannot remove the cgroup $cg" >&2
+              done
+            fi
             awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print length($5), $5 }' /proc/self/mountinfo \\
               | sort -rn | while read -r _ m; do umount -l "$m" 2>/dev/null; done
             if awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { found = 1 } END { exit !found }' \\
