@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
  * A small shell process beside a long-lived sandbox owner (the shim) that cleans the sandbox up if its owner dies
  * without doing so (SIGKILL, a crash): it blocks reading a pipe from the owner, and the owner's end closes with it.
  * Then it kills what still names the sandbox directory (the VMM and virtiofsd normally died already, by their
- * parent-death signal), removes the sandbox's host cgroups that its ledger ({@code resources}: the {@code cgroup}
- * lines) names, children first, after killing what is left in them, lazily unmounts
+ * parent-death signal), takes the pod network's tap and ingress qdiscs out of the pod's network namespace and
+ * removes the sandbox's host cgroups, as its ledger ({@code resources}: the {@code network} and {@code cgroup}
+ * lines) names them (cgroups children first), after killing what is left in them, lazily unmounts
  * every mount under the directory, deepest first, and removes the directory,
  * but only once no mount is left under it (so that no bind-mounted host data is removed through it).
  *
@@ -41,6 +42,11 @@ public final class SandboxJanitor implements AutoCloseable {
               esac
             done
             if [ -f "$dir/resources" ]; then
+              while read -r kind veth tap netns; do
+                [ "$kind" = network ] || continue
+                nsenter --net="$netns" tc qdisc del dev "$veth" ingress 2>/dev/null
+                nsenter --net="$netns" ip link del "$tap" 2>/dev/null
+              done < "$dir/resources"
               awk '$1 == "cgroup" { print $2 }' "$dir/resources" | sort -r | while read -r cg; do
                 n=0
                 while [ -d "$cg" ] && [ $n -lt 50 ]; do
