@@ -44,27 +44,27 @@ class BuiltinTemplateNestedTest {
         Files.writeString(work.resolve("config.d/60-template.toml"), "[factory]\nenable_template = true\n"
                 + "template_path = \"" + templateDir + "\"\n");
         Path log = work.resolve("runtime.log");
-        String rt = "KATA_CONF_FILE=" + NestedKvm.quote(config.toString()) + " build/bin/kata-runtime";
+        String rt = NestedKvm.quote(config.toString());
         String script = """
                 echo "harness_dir=$NESTED_KVM_DIR"
-                RT="%1$s"
+                rt() { KATA_CONF_FILE=%1$s build/bin/kata-runtime "$@"; }
                 ms() { echo $(( ($(date +%%s%%N) - $1) / 1000000 )); }
-                t=$(date +%%s%%N); e=0; $RT --log-level info run --bundle %2$s wire-cold >>%4$s 2>&1 || e=$?
+                t=$(date +%%s%%N); e=0; rt --log-level info run --bundle %2$s wire-cold >>%4$s 2>&1 || e=$?
                 echo "cold_ms=$(ms $t)"; echo "cold_exit=$e"
-                t=$(date +%%s%%N); e=0; $RT factory init >>%4$s 2>&1 || e=$?
+                t=$(date +%%s%%N); e=0; rt factory init >>%4$s 2>&1 || e=$?
                 echo "init_ms=$(ms $t)"; echo "init_exit=$e"
-                echo "status_after_init=$($RT factory status 2>&1 | head -1)"
+                echo "status_after_init=$(rt factory status 2>&1 | head -1)"
                 echo "template_files=$(ls %5$s | sort | tr '\\n' ' ')"
-                t=$(date +%%s%%N); e=0; $RT --log-level info run --bundle %2$s wire-warm >>%4$s 2>&1 || e=$?
+                t=$(date +%%s%%N); e=0; rt --log-level info run --bundle %2$s wire-warm >>%4$s 2>&1 || e=$?
                 echo "warm_ms=$(ms $t)"; echo "warm_exit=$e"
-                t=$(date +%%s%%N); e=0; $RT --log-level info run --bundle %2$s wire-warm2 >>%4$s 2>&1 || e=$?
+                t=$(date +%%s%%N); e=0; rt --log-level info run --bundle %2$s wire-warm2 >>%4$s 2>&1 || e=$?
                 echo "warm2_ms=$(ms $t)"; echo "warm2_exit=$e"
-                e=0; $RT --log-level info run --bundle %3$s wire-talk > %6$s 2>>%4$s || e=$?
+                e=0; rt --log-level info run --bundle %3$s wire-talk > %6$s 2>>%4$s || e=$?
                 echo "talk_exit=$e"
                 cat %6$s
-                e=0; $RT factory destroy >>%4$s 2>&1 || e=$?
+                e=0; rt factory destroy >>%4$s 2>&1 || e=$?
                 echo "destroy_exit=$e"
-                echo "status_after_destroy=$($RT factory status 2>&1 | head -1)"
+                echo "status_after_destroy=$(rt factory status 2>&1 | head -1)"
                 echo "restored_lines=$(grep -c 'VM restored from the template' %4$s)"
                 echo "leftover_template=$(ls -A /run/kata-wire-template 2>/dev/null | wc -l)"
                 echo "leftover_sandbox_dirs=$(ls -A /run/vc/sbs 2>/dev/null | wc -l)"
