@@ -1,6 +1,7 @@
 package io.katacontainers.hypervisor.kvm;
 
 import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.TemplateIdentity;
 import io.katacontainers.api.hypervisor.VmSpec;
 import io.katacontainers.hypervisor.kvm.snapshot.SnapshotIdentity;
 
@@ -11,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -108,18 +107,7 @@ record BuiltinTemplate(int format, Map<String, String> identity) {
             throw new HypervisorException("the VM template in " + dir + " has format " + template.format()
                     + ", this build reads format " + FORMAT + FIX);
         }
-        List<String> differences = new ArrayList<>();
-        for (var entry : new TreeMap<>(identity).entrySet()) {
-            String made = template.identity().get(entry.getKey());
-            if (!entry.getValue().equals(made)) {
-                differences.add(entry.getKey() + ": template " + (made == null ? "(none)" : made) + ", this VM "
-                        + entry.getValue());
-            }
-        }
-        if (!differences.isEmpty()) {
-            throw new HypervisorException("the VM template in " + dir + " was made for another VM ("
-                    + String.join("; ", differences) + ")" + FIX);
-        }
+        TemplateIdentity.requireSame(dir, identity, template.identity(), FIX);
         return template;
     }
 }

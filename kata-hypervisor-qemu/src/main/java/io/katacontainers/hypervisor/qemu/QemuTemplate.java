@@ -1,6 +1,7 @@
 package io.katacontainers.hypervisor.qemu;
 
 import io.katacontainers.api.hypervisor.HypervisorException;
+import io.katacontainers.api.hypervisor.TemplateIdentity;
 import io.katacontainers.api.hypervisor.VmSpec;
 
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -103,18 +103,7 @@ record QemuTemplate(int format, Map<String, String> identity, String stateSha256
             throw new HypervisorException("the VM template in " + dir + " has format " + template.format()
                     + ", this build reads format " + FORMAT + fix);
         }
-        List<String> differences = new ArrayList<>();
-        for (var entry : new TreeMap<>(identity).entrySet()) {
-            String made = template.identity().get(entry.getKey());
-            if (!entry.getValue().equals(made)) {
-                differences.add(entry.getKey() + ": template " + (made == null ? "(none)" : made) + ", this VM "
-                        + entry.getValue());
-            }
-        }
-        if (!differences.isEmpty()) {
-            throw new HypervisorException("the VM template in " + dir + " was made for another VM ("
-                    + String.join("; ", differences) + ")" + fix);
-        }
+        TemplateIdentity.requireSame(dir, identity, template.identity(), fix);
         try {
             long size = Files.size(dir.resolve(MEMORY));
             if (size != memoryBytes) {
